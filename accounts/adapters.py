@@ -1,0 +1,33 @@
+"""allauth adapters: no self-service sign-up, and sign-out at the identity provider too."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+
+from accounts.oidc import end_session_url
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        # Local accounts are only the demo's, made by `manage.py demo_data`.
+        return False
+
+    def get_logout_redirect_url(self, request) -> str:
+        """After signing out here, also end the session at the provider (allauth does not)."""
+        here = super().get_logout_redirect_url(request)
+        user = request.user
+        if (
+            settings.OIDC_SERVER_URL
+            and user.is_authenticated
+            and user.socialaccount_set.filter(provider=settings.OIDC_PROVIDER_ID).exists()
+        ):
+            return (
+                end_session_url(post_logout_redirect_uri=request.build_absolute_uri(here)) or here
+            )
+        return here
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        # Everyone the provider vouches for gets an account (no role needed).
+        return True

@@ -1,0 +1,77 @@
+"""Appointment emails: confirmation, reminder and cancellation, with a calendar (.ics) entry.
+
+Wording lives in templates (`appointments/email/<kind>_subject.txt` and
+`_body.txt`), the sender in the setting APPOINTMENTS_FROM_EMAIL.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from appointments.models import Booking, Campaign
+from registration.models import Person
+
+CALENDAR_METHOD = {"confirmation": "REQUEST", "reminder": "REQUEST", "cancellation": "CANCEL"}
+
+
+def booking_calendar(booking: Booking, *, method: str) -> bytes:
+    """An RFC 5545 calendar entry; the UID stays the same when the booking moves or is cancelled."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Proximeter Portal//appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = Event()
+    event.add("uid", f"booking-{booking.pk}@{settings.APPOINTMENTS_CALENDAR_DOMAIN}")
+    event.add("summary", f"{booking.campaign.name}: {booking.slot.location.name}")
+    event.add(
+        "location", f"{booking.slot.location.name}, {booking.slot.location.address}".strip(", ")
+    )
+    event.add("dtstart", booking.slot.starts_at)
+    event.add("dtend", booking.slot.ends_at)
+    event.add("dtstamp", timezone.now())
+    # Each change must outrank the last, or calendars ignore it.
+    event.add("sequence", int(booking.changed_at.timestamp()))
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def booking_email(booking: Booking, kind: str) -> EmailMessage | None:
+    """The message for `kind`, or None when the person has no email address."""
+    if not booking.person.email:
+        return None
+    context = {
+        "booking": booking,
+        "person": booking.person,
+        "slot": booking.slot,
+        "starts_at": timezone.localtime(booking.slot.starts_at),
+        "location": booking.slot.location,
+        "campaign": booking.campaign,
+        "portal_url": settings.PORTAL_URL,
+    }
+    message = EmailMessage(
+        subject=render_to_string(f"appointments/email/{kind}_subject.txt", context).strip(),
+        body=render_to_string(f"appointments/email/{kind}_body.txt", context),
+        from_email=settings.APPOINTMENTS_FROM_EMAIL,
+        to=[booking.person.email],
+    )
+    message.attach(
+        "appointment.ics",
+        booking_calendar(booking, method=CALENDAR_METHOD[kind]),
+        f"text/calendar; method={CALENDAR_METHOD[kind]}; charset=utf-8",
+    )
+    return message
+
+
+def recall_invitation_email(campaign: Campaign, person: Person) -> EmailMessage | None:
+    if not person.email:
+        return None
+    context = {"campaign": campaign, "person": person, "portal_url": settings.PORTAL_URL}
+    return EmailMessage(
+        subject=render_to_string("appointments/email/recall_subject.txt", context).strip(),
+        body=render_to_string("appointments/email/recall_body.txt", context),
+        from_email=settings.APPOINTMENTS_FROM_EMAIL,
+        to=[person.email],
+    )

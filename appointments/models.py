@@ -1,0 +1,183 @@
+"""Appointments to pick up or swap a device (the `associations` database).
+
+People book a slot at a desk location so that no crowd forms; a recall
+campaign invites the holders of chosen devices to swap them.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from proximeter.databases import ASSOCIATIONS
+from registration.models import Person
+
+
+class Location(models.Model):
+    """A registration desk people come to."""
+
+    home_database = ASSOCIATIONS
+
+    name = models.CharField(max_length=100, unique=True)
+    address = models.CharField(max_length=200, blank=True, help_text="Building, floor, room.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    """An opening period of a location on a weekday (several a day allow a lunch break)."""
+
+    home_database = ASSOCIATIONS
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.IntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["location", "weekday", "opens"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=models.F("opens")), name="opening_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Campaign(models.Model):
+    """A distribution or a recall: slots over a date range at chosen locations."""
+
+    home_database = ASSOCIATIONS
+
+    class Kind(models.TextChoices):
+        DISTRIBUTION = "distribution", "distribution of devices"
+        RECALL = "recall", "recall: swap a device"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DISTRIBUTION)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    slot_minutes = models.PositiveSmallIntegerField(default=15)
+    capacity_per_slot = models.PositiveSmallIntegerField(default=4)
+    locations = models.ManyToManyField(Location, related_name="campaigns")
+    active = models.BooleanField(default=True, help_text="Open for booking.")
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__gte=5), name="campaign_slot_at_least_5_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity_per_slot__gte=1), name="campaign_capacity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Slot(models.Model):
+    """A time at a location with room for `capacity` people."""
+
+    home_database = ASSOCIATIONS
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slots")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="slots")
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["starts_at", "location"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "location", "starts_at"], name="one_slot_per_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Booking(models.Model):
+    """A person's appointment in a slot. One active booking per person and campaign."""
+
+    home_database = ASSOCIATIONS
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "booked"
+        CHECKED_IN = "checked_in", "checked in"
+        NO_SHOW = "no_show", "did not come"
+        CANCELLED = "cancelled", "cancelled"
+
+    ACTIVE = (Status.BOOKED, Status.CHECKED_IN)
+
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="bookings")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, to_field="person_id", related_name="bookings"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.BOOKED, db_index=True
+    )
+    booked_at = models.DateTimeField()
+    changed_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["slot__starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "campaign"],
+                condition=Q(status__in=["booked", "checked_in"]),
+                name="one_active_booking_per_person_and_campaign",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} at {self.slot}"
+
+
+class RecallInvitation(models.Model):
+    """The holder of a recalled device was invited to book a swap."""
+
+    home_database = ASSOCIATIONS
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
+    device_id = models.CharField(max_length=32)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, to_field="person_id", related_name="recall_invitations"
+    )
+    invited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["campaign", "device_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "device_id"], name="one_invitation_per_device"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.device_id}"

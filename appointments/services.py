@@ -1,0 +1,328 @@
+"""Writes for appointments: slots, bookings, the desk's check-in, recall invitations.
+
+All of it lives in `associations`; a recall also reads device firmware and
+batch from `assets` (plain Device IDs cross over, nothing else).
+"""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appointments.models import Booking, Campaign, Location, RecallInvitation, Slot
+from assets.models import Device, DeviceState
+from core.errors import DomainError
+from proximeter.databases import ASSOCIATIONS
+from registration.models import Association, Person
+
+
+def _local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _days(first: date, last: date):
+    for offset in range((last - first).days + 1):
+        yield first + timedelta(days=offset)
+
+
+def campaign_generate_slots(*, campaign: Campaign) -> int:
+    """Slots of `slot_minutes` through each opening period of each location, every day.
+
+    Times are wall-clock times of the organisation's time zone, so a slot at
+    09:00 stays at 09:00 across a daylight-saving change. Running it again
+    adds only what is missing (e.g. after adding a location). Returns how
+    many slots were created.
+    """
+    zone = _local_zone()
+    step = timedelta(minutes=campaign.slot_minutes)
+    wanted = []
+    for location in campaign.locations.prefetch_related("opening_hours"):
+        periods = list(location.opening_hours.all())
+        for day in _days(campaign.starts_on, campaign.ends_on):
+            for period in (p for p in periods if p.weekday == day.weekday()):
+                start = datetime.combine(day, period.opens, tzinfo=zone)
+                closes = datetime.combine(day, period.closes, tzinfo=zone)
+                while start + step <= closes:
+                    wanted.append(
+                        Slot(
+                            campaign=campaign,
+                            location=location,
+                            starts_at=start,
+                            ends_at=start + step,
+                            capacity=campaign.capacity_per_slot,
+                        )
+                    )
+                    start += step
+    with transaction.atomic(using=ASSOCIATIONS):
+        before = campaign.slots.count()
+        Slot.objects.bulk_create(wanted, batch_size=1000, ignore_conflicts=True)
+        return campaign.slots.count() - before
+
+
+def _locked_slot(slot_id: int) -> Slot:
+    slot = (
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("campaign", "location")
+        .filter(pk=slot_id)
+        .first()
+    )
+    if slot is None:
+        raise DomainError(
+            "That time does not exist (any more).", code="unknown_slot", status_code=404
+        )
+    return slot
+
+
+def _check_bookable(slot: Slot, person: Person) -> None:
+    if not slot.campaign.active or not slot.location.active:
+        raise DomainError(
+            "Booking for this campaign or location is closed.", code="closed", status_code=409
+        )
+    if slot.starts_at <= timezone.now():
+        raise DomainError(
+            "That time has passed; choose a later one.", code="slot_past", status_code=409
+        )
+    if (
+        slot.campaign.kind == Campaign.Kind.RECALL
+        and not slot.campaign.invitations.filter(person=person).exists()
+    ):
+        raise DomainError(
+            "This recall is for people whose device is recalled; yours is not.",
+            code="not_invited",
+            status_code=403,
+        )
+    taken = slot.bookings.filter(status__in=Booking.ACTIVE).count()
+    if taken >= slot.capacity:
+        raise DomainError(
+            "That time is fully booked; choose another.", code="slot_full", status_code=409
+        )
+
+
+def _send_email_on_commit(booking: Booking, kind: str) -> None:
+    from appointments.tasks import booking_email_send
+
+    transaction.on_commit(lambda: booking_email_send.delay(booking.pk, kind), using=ASSOCIATIONS)
+
+
+def booking_create(*, person: Person, slot_id: int) -> Booking:
+    """Book a slot. The slot row is locked, so a full slot can never be overbooked."""
+    try:
+        with transaction.atomic(using=ASSOCIATIONS):
+            slot = _locked_slot(slot_id)
+            existing = (
+                Booking.objects.filter(
+                    person=person, campaign=slot.campaign, status__in=Booking.ACTIVE
+                )
+                .select_related("slot")
+                .first()
+            )
+            if existing is not None:
+                raise DomainError(
+                    f"You already have an appointment for {slot.campaign.name} on "
+                    f"{timezone.localtime(existing.slot.starts_at):%A %d %B at %H:%M}; "
+                    "move it instead.",
+                    code="already_booked",
+                    status_code=409,
+                )
+            _check_bookable(slot, person)
+            now = timezone.now()
+            booking = Booking.objects.create(
+                slot=slot, campaign=slot.campaign, person=person, booked_at=now, changed_at=now
+            )
+            _send_email_on_commit(booking, "confirmation")
+            return booking
+    except IntegrityError as exc:  # the same person booking twice at the same moment
+        raise DomainError(
+            "You already have an appointment for this campaign.",
+            code="already_booked",
+            status_code=409,
+        ) from exc
+
+
+def booking_reschedule(*, booking: Booking, slot_id: int) -> Booking:
+    """Move a booking to another time of the same campaign; the old time is freed."""
+    with transaction.atomic(using=ASSOCIATIONS):
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status != Booking.Status.BOOKED:
+            raise DomainError(
+                f"This appointment is {booking.get_status_display()} and cannot be moved.",
+                code="not_movable",
+                status_code=409,
+            )
+        if booking.slot_id == slot_id:
+            return booking
+        # Lock both slots in one order so two opposite moves cannot deadlock.
+        for pk in sorted({booking.slot_id, slot_id}):
+            _locked_slot(pk)
+        slot = _locked_slot(slot_id)
+        if slot.campaign_id != booking.campaign_id:
+            raise DomainError("Choose a time of the same campaign.", code="other_campaign")
+        _check_bookable(slot, booking.person)
+        booking.slot, booking.changed_at, booking.reminded_at = slot, timezone.now(), None
+        booking.save(update_fields=["slot", "changed_at", "reminded_at"])
+        _send_email_on_commit(booking, "confirmation")
+        return booking
+
+
+def booking_cancel(*, booking: Booking) -> Booking:
+    with transaction.atomic(using=ASSOCIATIONS):
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status != Booking.Status.BOOKED:
+            raise DomainError(
+                f"This appointment is {booking.get_status_display()}; there is nothing to cancel.",
+                code="not_cancellable",
+                status_code=409,
+            )
+        booking.status, booking.changed_at = Booking.Status.CANCELLED, timezone.now()
+        booking.save(update_fields=["status", "changed_at"])
+        _send_email_on_commit(booking, "cancellation")
+        return booking
+
+
+def _desk_mark(*, booking: Booking, status: str, acting_user) -> Booking:
+    with transaction.atomic(using=ASSOCIATIONS):
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status not in (
+            Booking.Status.BOOKED,
+            Booking.Status.NO_SHOW,
+            Booking.Status.CHECKED_IN,
+        ):
+            raise DomainError(
+                f"This appointment was {booking.get_status_display()}.",
+                code="cancelled",
+                status_code=409,
+            )
+        booking.status, booking.changed_at = status, timezone.now()
+        booking.checked_in_by = (
+            acting_user.get_username() if status == Booking.Status.CHECKED_IN else ""
+        )
+        booking.save(update_fields=["status", "changed_at", "checked_in_by"])
+        return booking
+
+
+def booking_check_in(*, booking: Booking, acting_user) -> Booking:
+    """The person came to the desk (a no-show mark made by mistake is undone too)."""
+    return _desk_mark(booking=booking, status=Booking.Status.CHECKED_IN, acting_user=acting_user)
+
+
+def booking_mark_no_show(*, booking: Booking, acting_user) -> Booking:
+    return _desk_mark(booking=booking, status=Booking.Status.NO_SHOW, acting_user=acting_user)
+
+
+def reminders_send(*, now: datetime | None = None) -> int:
+    """Queue a reminder for every booking of tomorrow (local date) not reminded yet."""
+    now = now or timezone.now()
+    tomorrow = timezone.localtime(now).date() + timedelta(days=1)
+    zone = _local_zone()
+    start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone)
+    due = Booking.objects.filter(
+        status=Booking.Status.BOOKED,
+        reminded_at__isnull=True,
+        slot__starts_at__gte=start,
+        slot__starts_at__lt=start + timedelta(days=1),
+    )
+    count = 0
+    with transaction.atomic(using=ASSOCIATIONS):
+        for booking in due.select_for_update(of=("self",)):
+            booking.reminded_at = now
+            booking.save(update_fields=["reminded_at"])
+            _send_email_on_commit(booking, "reminder")
+            count += 1
+    return count
+
+
+def recall_invite(*, campaign: Campaign, firmware: list[str], batches: list[str]) -> int:
+    """Invite the current holders of the devices with these firmware versions or batches.
+
+    Returns how many new invitations were made (holders already invited are skipped).
+    """
+    if campaign.kind != Campaign.Kind.RECALL:
+        raise DomainError("Only a recall campaign invites holders.", code="not_recall")
+    if not firmware and not batches:
+        raise DomainError("Choose at least one firmware version or batch.", code="no_criteria")
+    devices = Device.objects.filter(state=DeviceState.ASSIGNED)
+    chosen = set(devices.filter(firmware__in=firmware).values_list("device_id", flat=True))
+    chosen |= set(devices.filter(batch__in=batches).values_list("device_id", flat=True))
+    holdings = Association.objects.filter(ended_at__isnull=True, device_id__in=chosen)
+    already = set(campaign.invitations.values_list("device_id", flat=True))
+    now = timezone.now()
+    invitations = [
+        RecallInvitation(
+            campaign=campaign, device_id=h.device_id, person_id=h.person_id, invited_at=now
+        )
+        for h in holdings
+        if h.device_id not in already
+    ]
+    with transaction.atomic(using=ASSOCIATIONS):
+        RecallInvitation.objects.bulk_create(invitations, batch_size=1000)
+        for invitation in invitations:
+            transaction.on_commit(
+                lambda pk=invitation.person_id, c=campaign.pk: _recall_email(c, pk),
+                using=ASSOCIATIONS,
+            )
+    return len(invitations)
+
+
+def _recall_email(campaign_id: int, person_id: str) -> None:
+    from appointments.tasks import recall_invitation_email_send
+
+    recall_invitation_email_send.delay(campaign_id, person_id)
+
+
+def location_create(*, name: str, address: str, opening_hours: list[dict]) -> Location:
+    with transaction.atomic(using=ASSOCIATIONS):
+        if Location.objects.filter(name=name).exists():
+            raise DomainError(
+                f"There is already a location called {name}.",
+                code="duplicate_location",
+                status_code=409,
+            )
+        location = Location.objects.create(name=name, address=address)
+        for period in opening_hours:
+            if period["closes"] <= period["opens"]:
+                raise DomainError(
+                    "Each opening period must close after it opens.", code="bad_hours"
+                )
+            location.opening_hours.create(**period)
+        return location
+
+
+def campaign_create(
+    *,
+    name: str,
+    kind: str,
+    starts_on: date,
+    ends_on: date,
+    slot_minutes: int,
+    capacity_per_slot: int,
+    location_ids: list[int],
+    acting_user,
+) -> Campaign:
+    if ends_on < starts_on:
+        raise DomainError("The campaign must end on or after its first day.", code="bad_dates")
+    locations = list(Location.objects.filter(pk__in=location_ids, active=True))
+    if len(locations) != len(set(location_ids)):
+        raise DomainError(
+            "One of the locations does not exist or is closed.", code="unknown_location"
+        )
+    with transaction.atomic(using=ASSOCIATIONS):
+        if Campaign.objects.filter(name=name).exists():
+            raise DomainError(
+                f"There is already a campaign called {name}.",
+                code="duplicate_campaign",
+                status_code=409,
+            )
+        campaign = Campaign.objects.create(
+            name=name,
+            kind=kind,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            slot_minutes=slot_minutes,
+            capacity_per_slot=capacity_per_slot,
+            created_by=acting_user.get_username(),
+        )
+        campaign.locations.set(locations)
+        campaign_generate_slots(campaign=campaign)
+        return campaign

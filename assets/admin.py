@@ -1,0 +1,133 @@
+"""The asset team's admin: devices and their history, and importing the factory's lists.
+
+A device's state is not edited here: it changes only through the desk's
+operations or `manage.py reconcile`, each of which records why in the
+device's history. Devices are never deleted, for the same reason.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import Role
+from assets.imports import import_devices, normalise_dev_eui
+from assets.models import Device, DeviceEvent, DeviceState
+from core.admin import ImportAdminMixin, ReadOnlyRoleAdminMixin, RoleAdminMixin
+from core.errors import DomainError
+from proximeter.databases import ASSETS
+from registration.services import device_mark_broken, device_restock, device_retire
+
+STATE_HELP = (
+    "Read-only here: a device's state changes only through the registration desk's "
+    "operations (assign, take back, lost, found, broken, retire) or manage.py reconcile, "
+    "which record each change in the history below."
+)
+
+
+class DeviceAdminForm(forms.ModelForm):
+    # Room for a DevEUI as printed on a label (8 pairs and 7 separators) before it is compacted.
+    dev_eui = forms.CharField(
+        label="DevEUI",
+        required=False,
+        max_length=23,
+        help_text="16 hexadecimal digits; 70-b3-d5-… or 70:B3:D5:… is accepted and stored "
+        "upper-case without separators.",
+    )
+
+    class Meta:
+        model = Device
+        fields = ("device_id", "tag_id", "dev_eui", "firmware", "batch")
+        help_texts = {"state": STATE_HELP}
+
+    def clean_dev_eui(self):
+        """Accept a DevEUI as printed (lower case, `-` or `:`); store it as the import does."""
+        value = self.cleaned_data.get("dev_eui")
+        return (normalise_dev_eui(value) or value) if value else None
+
+
+class DeviceEventInline(ReadOnlyRoleAdminMixin, admin.TabularInline):
+    role = Role.ASSETS
+    model = DeviceEvent
+    fields = ("at", "actor", "from_state", "to_state", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "history"
+
+
+@admin.register(Device)
+class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
+    role = Role.ASSETS
+    form = DeviceAdminForm
+    list_display = ("device_id", "tag_id", "dev_eui", "state", "firmware", "batch")
+    search_fields = ("device_id", "tag_id", "dev_eui")
+    list_filter = ("state", "firmware", "batch")
+    inlines = (DeviceEventInline,)
+    change_list_template = "admin/assets/device/change_list.html"
+    import_template = "admin/assets/device/import.html"
+    import_label = "Import devices from CSV"
+    actions = ["mark_broken", "restock_repaired", "retire"]
+
+    def _apply(self, request, queryset, operation, done: str) -> None:
+        """Run a desk operation on each chosen device; refusals are listed, the rest applied."""
+        changed = 0
+        for device in queryset:
+            try:
+                operation(device_id=device.device_id, acting_user=request.user, note="admin")
+                changed += 1
+            except DomainError as refusal:
+                self.message_user(request, refusal.message, messages.WARNING)
+        if changed:
+            self.message_user(request, f"{changed} device(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Mark broken (ends a holding)")
+    def mark_broken(self, request, queryset):
+        self._apply(request, queryset, device_mark_broken, "marked broken")
+
+    @admin.action(description="Put back in stock (repaired or found)")
+    def restock_repaired(self, request, queryset):
+        self._apply(request, queryset, device_restock, "put back in stock")
+
+    @admin.action(description="Retire (out of service for good)")
+    def retire(self, request, queryset):
+        self._apply(request, queryset, device_retire, "retired")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("state",)
+        # Encounters name the tag and holdings the Device ID: neither may change afterwards.
+        return ("device_id", "tag_id", "state")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its history must stay
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A device added by hand starts its history like an imported one.
+        with transaction.atomic(using=ASSETS):
+            obj.state = DeviceState.IN_STOCK
+            super().save_model(request, obj, form, change)
+            DeviceEvent.objects.create(
+                device=obj,
+                at=timezone.now(),
+                actor=request.user.get_username(),
+                from_state="",
+                to_state=DeviceState.IN_STOCK,
+                note="added in the admin",
+            )
+
+    def run_import(self, *, request, rows, form):
+        return import_devices(rows=rows, actor=request.user.get_username())
+
+
+@admin.register(DeviceEvent)
+class DeviceEventAdmin(ReadOnlyRoleAdminMixin, admin.ModelAdmin):
+    role = Role.ASSETS
+    list_display = ("at", "device", "actor", "from_state", "to_state", "note")
+    list_select_related = ("device",)
+    search_fields = ("device__device_id", "actor", "note")
+    list_filter = ("to_state",)
+    date_hierarchy = "at"

@@ -1,0 +1,258 @@
+"""Importing devices from the factory's lists: Device ID, Tag ID, DevEUI, firmware, batch.
+
+A delivery comes with a spreadsheet; importing it twice, or a corrected copy,
+must be safe: existing devices are matched by Device ID and only what changed
+is written. The Tag ID of an existing device never changes: it is burnt into
+the device, and every recorded encounter names it.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assets.models import UINT32_MAX, Device, DeviceEvent, DeviceState
+from core.errors import DomainError
+from core.imports import (
+    ImportReport,
+    Progress,
+    cell,
+    each_row,
+    require_columns,
+    unit_of,
+)
+from proximeter.databases import ASSETS
+
+COLUMNS = ("device_id", "tag_id", "dev_eui", "firmware", "batch")
+REQUIRED = ("device_id", "tag_id")
+BATCH_SIZE = 1000
+
+_DEVICE_ID = re.compile(r"[A-Za-z0-9-]+")
+_DIGITS = re.compile(r"[0-9]+")
+_DEV_EUI = re.compile(r"[0-9A-F]{16}")
+_DEV_EUI_SEPARATORS = re.compile(r"[-:\s]")
+
+# The model's limits, so that a long value is a row error and not a database error.
+_MAX_LENGTH = {
+    name: Device._meta.get_field(name).max_length for name in ("device_id", "firmware", "batch")
+}
+
+
+@dataclass
+class _DeviceRow:
+    line: int
+    device_id: str
+    tag_id: int
+    dev_eui: str | None  # None: not given in the file
+    firmware: str | None
+    batch: str | None
+
+
+def normalise_dev_eui(value: str) -> str | None:
+    """`70-b3-d5:7e...` -> `70B3D57E...`; None if it is not 16 hexadecimal digits."""
+    compact = _DEV_EUI_SEPARATORS.sub("", value).upper()
+    return compact if _DEV_EUI.fullmatch(compact) else None
+
+
+def _parse(line: int, row: Mapping) -> tuple[_DeviceRow | None, list[str]]:
+    """One row's fields, checked on their own; the problems name the field."""
+    problems = []
+    device_id = cell(row, "device_id")
+    if not device_id:
+        problems.append("device_id is required")
+    elif len(device_id) > _MAX_LENGTH["device_id"]:
+        problems.append(f"device_id is longer than {_MAX_LENGTH['device_id']} characters")
+    elif not _DEVICE_ID.fullmatch(device_id):
+        problems.append(f"device_id {device_id!r} may contain only letters, digits and dashes")
+
+    raw_tag = cell(row, "tag_id")
+    tag_id = None
+    if not raw_tag:
+        problems.append("tag_id is required")
+    elif not _DIGITS.fullmatch(raw_tag):
+        problems.append(f"tag_id {raw_tag!r} is not a whole number")
+    else:
+        tag_id = int(raw_tag)
+        if tag_id > UINT32_MAX:
+            problems.append(f"tag_id {raw_tag} is out of range (0 to {UINT32_MAX})")
+
+    raw_eui = cell(row, "dev_eui")
+    dev_eui = None
+    if raw_eui:
+        dev_eui = normalise_dev_eui(raw_eui)
+        if dev_eui is None:
+            problems.append(f"dev_eui {raw_eui!r} is not 16 hexadecimal digits")
+
+    optional = {}
+    for name in ("firmware", "batch"):
+        value = cell(row, name)
+        if len(value) > _MAX_LENGTH[name]:
+            problems.append(f"{name} is longer than {_MAX_LENGTH[name]} characters")
+        optional[name] = value or None
+
+    if problems:
+        return None, problems
+    return _DeviceRow(line, device_id, tag_id, dev_eui, **optional), []
+
+
+def import_devices(
+    *, rows: Iterable, actor: str = "import", progress: Progress | None = None
+) -> ImportReport:
+    """Create new devices (in stock, with a first history event) and update changed ones.
+
+    Rows are `(line_number, dict)` pairs, as `core.imports.read_rows` gives
+    them. An empty cell leaves a stored value as it is: a file says what it
+    knows, it does not erase a DevEUI, firmware or batch. A bad row becomes an
+    error naming its line and field; every other row is still applied, in
+    one transaction of the `assets` database.
+    """
+    require_columns(rows, REQUIRED, what="devices")
+    report = ImportReport(unit=unit_of(rows))
+    unit = report.unit
+    with transaction.atomic(using=ASSETS):
+        existing = {d.device_id: d for d in Device.objects.all()}
+        by_tag = {d.tag_id: d.device_id for d in existing.values()}
+        by_eui = {d.dev_eui: d.device_id for d in existing.values() if d.dev_eui}
+        # Values taken by an earlier accepted row of this file: value -> its line.
+        seen_ids: dict[str, int] = {}
+        seen_tags: dict[int, int] = {}
+        seen_euis: dict[str, int] = {}
+        to_create: list[Device] = []
+        to_update: list[Device] = []
+
+        for line, row in each_row(rows, report, progress):
+            parsed, problems = _parse(line, row)
+            if parsed is None:
+                report.error(line, "; ".join(problems))
+                continue
+            problems = _conflicts(parsed, existing, by_tag, by_eui)
+            problems += _repeats(parsed, unit, seen_ids, seen_tags, seen_euis)
+            if problems:
+                report.error(line, "; ".join(problems))
+                continue
+            seen_ids[parsed.device_id] = line
+            seen_tags[parsed.tag_id] = line
+            if parsed.dev_eui:
+                seen_euis[parsed.dev_eui] = line
+
+            device = existing.get(parsed.device_id)
+            if device is None:
+                to_create.append(
+                    Device(
+                        device_id=parsed.device_id,
+                        tag_id=parsed.tag_id,
+                        dev_eui=parsed.dev_eui,
+                        firmware=parsed.firmware or "",
+                        batch=parsed.batch or "",
+                        state=DeviceState.IN_STOCK,
+                    )
+                )
+            elif _apply(device, parsed):
+                to_update.append(device)
+            else:
+                report.unchanged += 1
+
+        try:
+            _write(to_create, to_update, actor)
+        except IntegrityError as exc:
+            raise DomainError(
+                "Another change to the devices happened during the import; nothing was "
+                "imported. Run the import again.",
+                code="concurrent_change",
+                status_code=409,
+            ) from exc
+    report.created = len(to_create)
+    report.updated = len(to_update)
+    return report
+
+
+def _conflicts(
+    parsed: _DeviceRow,
+    existing: dict[str, Device],
+    by_tag: dict[int, str],
+    by_eui: dict[str, str],
+) -> list[str]:
+    """What the row contradicts in the database."""
+    problems = []
+    device = existing.get(parsed.device_id)
+    if device is not None and device.tag_id != parsed.tag_id:
+        problems.append(
+            f"device {parsed.device_id} has tag_id {device.tag_id}; it cannot become "
+            f"{parsed.tag_id} (the tag is burnt into the device)"
+        )
+    owner = by_tag.get(parsed.tag_id)
+    if owner is not None and owner != parsed.device_id:
+        problems.append(f"tag_id {parsed.tag_id} already belongs to device {owner}")
+    owner = by_eui.get(parsed.dev_eui) if parsed.dev_eui else None
+    if owner is not None and owner != parsed.device_id:
+        problems.append(f"dev_eui {parsed.dev_eui} already belongs to device {owner}")
+    return problems
+
+
+def _repeats(
+    parsed: _DeviceRow,
+    unit: str,
+    seen_ids: dict[str, int],
+    seen_tags: dict[int, int],
+    seen_euis: dict[str, int],
+) -> list[str]:
+    """What an earlier row of the same file already claimed."""
+    problems = []
+    if parsed.device_id in seen_ids:
+        problems.append(
+            f"device_id {parsed.device_id} already used on {unit} {seen_ids[parsed.device_id]}"
+        )
+    if parsed.tag_id in seen_tags:
+        problems.append(f"tag_id {parsed.tag_id} already used on {unit} {seen_tags[parsed.tag_id]}")
+    if parsed.dev_eui and parsed.dev_eui in seen_euis:
+        problems.append(
+            f"dev_eui {parsed.dev_eui} already used on {unit} {seen_euis[parsed.dev_eui]}"
+        )
+    return problems
+
+
+def _apply(device: Device, parsed: _DeviceRow) -> bool:
+    """Copy the file's known values onto an existing device; True if anything changed."""
+    changed = False
+    for name in ("dev_eui", "firmware", "batch"):
+        value = getattr(parsed, name)
+        if value is not None and getattr(device, name) != value:
+            setattr(device, name, value)
+            changed = True
+    return changed
+
+
+def _write(to_create: list[Device], to_update: list[Device], actor: str) -> None:
+    if to_update:
+        Device.objects.bulk_update(
+            to_update, ["dev_eui", "firmware", "batch"], batch_size=BATCH_SIZE
+        )
+    if not to_create:
+        return
+    created = Device.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    if any(d.pk is None for d in created):
+        # A database without RETURNING: look the new primary keys up.
+        pks = dict(
+            Device.objects.filter(pk__isnull=False)
+            .values_list("device_id", "pk")
+            .iterator(chunk_size=5000)
+        )
+        for device in created:
+            device.pk = pks[device.device_id]
+    now = timezone.now()
+    DeviceEvent.objects.bulk_create(
+        (
+            DeviceEvent(
+                device_id=device.pk,  # the raw key: no descriptor work, 50,000 times
+                at=now,
+                actor=actor,
+                from_state="",
+                to_state=DeviceState.IN_STOCK,
+                note=f"imported from batch {device.batch}" if device.batch else "imported",
+            )
+            for device in created
+        ),
+        batch_size=BATCH_SIZE,
+    )

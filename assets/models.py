@@ -1,0 +1,77 @@
+"""Devices as assets (the `assets` database): Device ID ↔ Tag ID ↔ DevEUI, state, history.
+
+Nothing here names a person: who holds a device lives in `associations`.
+"""
+
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+
+from proximeter.databases import ASSETS
+
+UINT32_MAX = 2**32 - 1
+
+
+class DeviceState(models.TextChoices):
+    IN_STOCK = "in_stock", "in stock"
+    ASSIGNED = "assigned", "assigned"
+    LOST = "lost", "lost"
+    FOUND = "found", "found"
+    BROKEN = "broken", "broken"
+    RETIRED = "retired", "retired"
+
+
+class Device(models.Model):
+    """A proximeter: the number printed on it, the UWB tag it reports, its LoRaWAN identity."""
+
+    home_database = ASSETS
+
+    device_id = models.CharField(
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", "Letters, digits and dashes only.")],
+        help_text="The number printed on the device.",
+    )
+    tag_id = models.PositiveBigIntegerField(
+        unique=True,
+        validators=[MaxValueValidator(UINT32_MAX)],
+        help_text="The internal UWB tag number the device reports in encounters.",
+    )
+    dev_eui = models.CharField(
+        "DevEUI",
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9A-F]{16}$", "16 hexadecimal digits.")],
+        help_text="LoRaWAN device EUI, upper-case hex.",
+    )
+    batch = models.CharField(max_length=64, blank=True, help_text="Factory batch.")
+    firmware = models.CharField(max_length=32, blank=True, help_text="Firmware version.")
+    state = models.CharField(
+        max_length=16, choices=DeviceState.choices, default=DeviceState.IN_STOCK, db_index=True
+    )
+
+    class Meta:
+        ordering = ["device_id"]
+
+    def __str__(self) -> str:
+        return f"device {self.device_id}"
+
+
+class DeviceEvent(models.Model):
+    """One change of a device's state: who, when, from, to, why."""
+
+    home_database = ASSETS
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150, help_text="Portal account (user name) that acted.")
+    from_state = models.CharField(max_length=16, choices=DeviceState.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=DeviceState.choices)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.device.device_id}: {self.from_state or '-'} → {self.to_state}"

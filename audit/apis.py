@@ -1,0 +1,59 @@
+"""The audit trail for the data-protection office: who traced whom, when and why."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsPrivacy
+from audit.models import AuditEntry
+
+
+class AuditEntryListApi(APIView):
+    """Audit entries, newest first, filtered by actor, person, case, action and dates."""
+
+    permission_classes = [IsPrivacy]
+
+    class InputSerializer(serializers.Serializer):
+        actor = serializers.CharField(max_length=150, required=False)
+        person_id = serializers.CharField(max_length=32, required=False)
+        case_reference = serializers.CharField(max_length=100, required=False)
+        action = serializers.ChoiceField(choices=AuditEntry.Action.choices, required=False)
+        since = serializers.DateField(required=False)
+        until = serializers.DateField(required=False)
+        limit = serializers.IntegerField(min_value=1, max_value=1000, default=200)
+
+    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        given = params.validated_data
+        entries = AuditEntry.objects.all()
+        for field, lookup in (
+            ("actor", "actor"),
+            ("person_id", "target_person_id"),
+            ("case_reference", "case_reference__icontains"),
+            ("action", "action"),
+            ("since", "at__date__gte"),
+            ("until", "at__date__lte"),
+        ):
+            if field in given:
+                entries = entries.filter(**{lookup: given[field]})
+        return Response(
+            [
+                {
+                    "id": e.pk,
+                    "at": timezone.localtime(e.at).isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "action_label": e.get_action_display(),
+                    "person_id": e.target_person_id,
+                    "case_reference": e.case_reference,
+                    "reason": e.reason,
+                    "details": e.details,
+                }
+                for e in entries[: given["limit"]]
+            ]
+        )

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from audit import apis
+
+urlpatterns = [path("entries", apis.AuditEntryListApi.as_view(), name="audit-entries")]

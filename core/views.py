@@ -1,0 +1,74 @@
+"""Operations endpoints: health for load balancers, metrics for Prometheus."""
+
+import hmac
+import ipaddress
+import time
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connections
+from django.http import HttpResponseForbidden, JsonResponse
+from django.views.decorators.cache import never_cache
+from django_prometheus.exports import ExportToDjangoView
+
+from proximeter.databases import ALIASES
+
+
+def _timed(check) -> dict:
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:  # any failure of a dependency is what we report
+        return {"status": "error", "error": type(exc).__name__}
+    return {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _database_check(alias: str):
+    def check() -> None:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    return check
+
+
+def _redis_check() -> None:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+@login_not_required  # public: load balancers and orchestrators ask it
+@never_cache
+def healthz(request):
+    """Each database alias and Redis (when configured): 200 when all answer, else 503."""
+    checks = {f"database:{alias}": _timed(_database_check(alias)) for alias in ALIASES}
+    checks["redis"] = _timed(_redis_check) if settings.REDIS_URL else {"status": "not configured"}
+    healthy = all(result["status"] != "error" for result in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def _metrics_allowed(request) -> bool:
+    if settings.METRICS_TOKEN:
+        presented = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if presented and hmac.compare_digest(presented, settings.METRICS_TOKEN):
+            return True
+    try:
+        client = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(
+        client in ipaddress.ip_network(network, strict=False)
+        for network in settings.METRICS_ALLOWED_NETWORKS
+    )
+
+
+@login_not_required  # Prometheus has no session: allowed networks or the metrics token
+def metrics(request):
+    if not _metrics_allowed(request):
+        return HttpResponseForbidden("Metrics are for the monitoring system only.")
+    return ExportToDjangoView(request)

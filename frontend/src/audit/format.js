@@ -1,0 +1,61 @@
+// The audit trail in words.
+import { derivedFromWords, formatShortMoment, plural } from '../tracing/format.js'
+
+/** The actions a filter can choose (keep in step with audit.models.AuditEntry.Action). */
+export const AUDIT_ACTIONS = [
+  { value: 'trace', label: 'Traced close contacts' },
+  { value: 'trace_reopened', label: 'Reopened a trace' },
+  { value: 'trace_exported', label: 'Exported a trace (CSV)' },
+]
+
+/** An entry's action in words: the server's label, else ours, else the code. */
+export function actionWords(entry) {
+  if (!entry) return ''
+  if (entry.action_label) return entry.action_label
+  const known = AUDIT_ACTIONS.find((a) => a.value === entry.action)
+  return known ? known.label.toLowerCase() : String(entry.action ?? '').replace(/_/g, ' ')
+}
+
+const POLICY_WORDS = {
+  encounter: 'one long encounter (CERN)',
+  daily: 'minutes cumulated in one day (Swiss/ECDC)',
+}
+
+/**
+ * An entry's details as short lines, e.g.
+ * ["Period: 11 Nov, 10:00 to 18 Nov, 10:00 (from 7 days before the positive test)",
+ *  "Close contact: one long encounter (CERN)", "3 contacts, 1 close contact"].
+ */
+export function detailLines(details) {
+  if (!details || typeof details !== 'object') return []
+  const lines = []
+  const rest = { ...details }
+  const w = rest.window
+  if (w && typeof w === 'object') {
+    delete rest.window
+    let text = `Period: ${formatShortMoment(w.from)} to ${formatShortMoment(w.to)}`
+    if (w.derived_from && w.derived_from !== 'explicit') text += ` (from ${derivedFromWords(w.derived_from)})`
+    if (w.clamped_to_retention) text += ', start limited by the retention'
+    lines.push(text)
+  }
+  if (rest.policy) {
+    lines.push(`Close contact: ${POLICY_WORDS[rest.policy] ?? rest.policy}`)
+    delete rest.policy
+  }
+  if (typeof rest.contacts === 'number') {
+    let text = plural(rest.contacts, 'contact')
+    if (typeof rest.close_contacts === 'number') text += `, ${plural(rest.close_contacts, 'close contact')}`
+    lines.push(text)
+    delete rest.contacts
+    delete rest.close_contacts
+  }
+  if (rest.trace !== undefined && rest.trace !== null) {
+    lines.push(`Trace no. ${rest.trace}`)
+    delete rest.trace
+  }
+  for (const [key, value] of Object.entries(rest)) {
+    const text = value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)
+    lines.push(`${key.replace(/_/g, ' ')}: ${text}`)
+  }
+  return lines
+}

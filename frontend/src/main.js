@@ -1,0 +1,17 @@
+// Entry point loaded by Django through django-vite: {% vite_asset 'src/main.js' %}.
+// Mounts on <div id="app"> in the Django template.
+import './assets/main.css'
+import { createApp } from 'vue'
+import App from './App.vue'
+import { createPortalRouter } from './router.js'
+
+export function mountPortal(selector = '#app') {
+  const el = document.querySelector(selector)
+  if (!el) return null
+  const app = createApp(App)
+  app.use(createPortalRouter())
+  app.mount(el)
+  return app
+}
+
+mountPortal()

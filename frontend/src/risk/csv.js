@@ -1,0 +1,65 @@
+// RSSI samples from a CSV file: a header `contact,time,rssi` (any order of
+// the three columns), then one sample a line: the other phone's temporary
+// ID, the time in seconds and the RSSI in dBm. Blank lines are skipped.
+
+export const CSV_COLUMNS = ['contact', 'time', 'rssi']
+export const RSSI_MIN_DBM = -150
+export const RSSI_MAX_DBM = 20
+export const MAX_SAMPLES = 200_000
+
+/**
+ * Parse the text of a CSV file.
+ * @returns {{samples: {contact: string, time: number, rssi: number}[], errors: {line: number, message: string}[]}}
+ * Line numbers count from 1, the header being line 1.
+ */
+export function parseRssiCsv(text) {
+  const samples = []
+  const errors = []
+  const lines = String(text ?? '')
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\n|\r/)
+  let header = null
+  lines.forEach((raw, index) => {
+    const line = index + 1
+    if (!raw.trim()) return
+    const cells = raw.split(',').map((c) => c.trim())
+    if (!header) {
+      const names = cells.map((c) => c.toLowerCase().replace(/^"|"$/g, ''))
+      const missing = CSV_COLUMNS.filter((c) => !names.includes(c))
+      if (missing.length) {
+        errors.push({
+          line,
+          message: `The first line must be the header “contact,time,rssi”; ${missing.join(', ')} is missing.`,
+        })
+        header = false
+      } else {
+        header = Object.fromEntries(CSV_COLUMNS.map((c) => [c, names.indexOf(c)]))
+        header.width = names.length
+      }
+      return
+    }
+    if (header === false) return
+    if (cells.length !== header.width) {
+      errors.push({ line, message: `Expected ${header.width} values separated by commas, found ${cells.length}.` })
+      return
+    }
+    const contact = cells[header.contact].replace(/^"|"$/g, '')
+    const time = Number(cells[header.time])
+    const rssi = Number(cells[header.rssi])
+    if (!contact) errors.push({ line, message: 'The contact is empty.' })
+    else if (contact.length > 64) errors.push({ line, message: 'The contact is longer than 64 characters.' })
+    else if (cells[header.time] === '' || !Number.isFinite(time))
+      errors.push({ line, message: `The time “${cells[header.time]}” is not a number of seconds.` })
+    else if (cells[header.rssi] === '' || !Number.isFinite(rssi))
+      errors.push({ line, message: `The RSSI “${cells[header.rssi]}” is not a number.` })
+    else if (rssi < RSSI_MIN_DBM || rssi > RSSI_MAX_DBM)
+      errors.push({ line, message: `The RSSI ${rssi} dBm is outside ${RSSI_MIN_DBM} to ${RSSI_MAX_DBM} dBm.` })
+    else samples.push({ contact, time, rssi })
+  })
+  if (header === null) errors.push({ line: 1, message: 'The file is empty.' })
+  else if (header && !samples.length && !errors.length)
+    errors.push({ line: lines.length, message: 'There is no sample after the header.' })
+  if (samples.length > MAX_SAMPLES)
+    errors.push({ line: lines.length, message: `At most ${MAX_SAMPLES.toLocaleString('en')} samples at a time.` })
+  return { samples, errors }
+}

@@ -1,0 +1,37 @@
+// Statistics, transparency numbers and the purge log (/api/stats/).
+//
+// Counts that could point at someone are not numbers: a count from 1 to
+// min_count - 1 comes as the string "< 5" (the small-count rule), and
+// running totals are rounded down to a multiple of min_count.
+import { apiFetch } from '../api.js'
+
+const BASE = '/api/stats'
+
+/**
+ * Per day over the retention (medical, privacy, registration):
+ * {min_count, days: [{date, active_proximeters, encounters,
+ * close_contact_length_encounters, devices_handed_out,
+ * devices_handed_out_total}], traces_per_week: [{week, traces}]}.
+ */
+export function getDailyStats({ signal } = {}) {
+  return apiFetch(`${BASE}/daily`, { signal })
+}
+
+/** The same days as a CSV download: a plain link. */
+export const STATS_CSV_URL = `${BASE}/daily.csv`
+
+/**
+ * For everyone: {traces_per_month: [{month, traces}], purges_last_30_days,
+ * rows_removed_last_30_days, last_purge, devices_in_service, retention_days}.
+ */
+export function getTransparency({ signal } = {}) {
+  return apiFetch(`${BASE}/transparency`, { signal })
+}
+
+/**
+ * The data-protection office's purge log: {overdue, overdue_after_hours,
+ * records: [{at, removed: {table: rows}, oldest_remaining}]}, newest first.
+ */
+export function getPurgeLog({ signal } = {}) {
+  return apiFetch(`${BASE}/purges`, { signal })
+}

@@ -1,0 +1,195 @@
+// Numbers, days, weeks and months of the statistics and transparency pages.
+//
+// A count is a number, or the string "< 5" when it is too small to show
+// (the small-count rule). Such a string is shown as it is, in tables and
+// tooltips; a chart draws it as a hatched bar (see TimeSeriesChart).
+import { addDays, formatDay, formatShortDate, wallClock } from '../appointments/format.js'
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
+const pad = (n) => String(n).padStart(2, '0')
+const list = (value) => (Array.isArray(value) ? value : [])
+
+const SMALL = /^\s*<\s*(\d+)\s*$/
+
+/** True for a count the server does not show exactly ("< 5"). */
+export function isSmallCount(value) {
+  return typeof value === 'string' && SMALL.test(value)
+}
+
+/** A count as the server sent it: a number, "< 5", or 0 when missing. */
+export function count(value) {
+  if (isSmallCount(value)) return `< ${SMALL.exec(value)[1]}`
+  const n = typeof value === 'number' ? value : Number(value)
+  return value !== null && value !== '' && Number.isFinite(n) ? n : 0
+}
+
+/** "1,234" for a number, "< 5" as it is. */
+export function formatCount(value) {
+  const c = count(value)
+  return typeof c === 'number' ? c.toLocaleString('en') : c
+}
+
+/** The threshold of the small-count rule: `min_count`, or the N of the first "< N" seen. */
+export function smallCountLimit(minCount, ...values) {
+  const n = Number(minCount)
+  if (Number.isInteger(n) && n > 1) return n
+  for (const value of values.flat(Infinity)) {
+    const m = typeof value === 'string' ? SMALL.exec(value) : null
+    if (m) return Number(m[1])
+  }
+  return null
+}
+
+/** "counts from 1 to 4 are shown as “< 5”; totals are rounded down to a multiple of 5" */
+export function smallCountRule(limit) {
+  if (!limit) return 'small counts are not shown exactly; totals are rounded down'
+  const lowest = limit - 1 === 1 ? 'a count of 1 is' : `counts from 1 to ${limit - 1} are`
+  return `${lowest} shown as “< ${limit}”; totals are rounded down to a multiple of ${limit}`
+}
+
+/** The /api/stats/daily answer with every list present, oldest day first. */
+export function normaliseDaily(data) {
+  const d = data && typeof data === 'object' && !Array.isArray(data) ? data : {}
+  const days = list(d.days)
+    .filter((day) => day && typeof day.date === 'string')
+    .map((day) => ({
+      date: day.date,
+      active_proximeters: count(day.active_proximeters),
+      encounters: count(day.encounters),
+      close_contact_length_encounters: count(day.close_contact_length_encounters),
+      devices_handed_out: count(day.devices_handed_out),
+      devices_handed_out_total: count(day.devices_handed_out_total),
+    }))
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
+  const weeks = list(d.traces_per_week)
+    .filter((w) => w && typeof w.week === 'string')
+    .map((w) => ({ week: w.week.slice(0, 10), traces: count(w.traces) }))
+  const limit = smallCountLimit(
+    d.min_count,
+    days.map((day) => Object.values(day)),
+    weeks.map((w) => w.traces),
+  )
+  return { min_count: limit, days, traces_per_week: weeks }
+}
+
+/** The Monday of the week of a "YYYY-MM-DD" day. */
+export function mondayOf(key) {
+  const w = wallClock(key)
+  if (!w) return key
+  const weekday = new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() // 0 = Sunday
+  return addDays(key, -((weekday + 6) % 7))
+}
+
+/**
+ * Traces per week, a row for every week (0 where the server lists none)
+ * from the week of `first` to the week of `last` (and any week the server
+ * lists outside them): [{week: "YYYY-MM-DD" (a Monday), traces}].
+ */
+export function everyWeek(weeks, first, last) {
+  const byWeek = new Map(weeks.map((w) => [mondayOf(w.week), w.traces]))
+  const keys = [...byWeek.keys()]
+  let from = first ? mondayOf(first) : keys[0]
+  let to = last ? mondayOf(last) : keys[keys.length - 1]
+  for (const key of keys) {
+    if (!from || key < from) from = key
+    if (!to || key > to) to = key
+  }
+  const out = []
+  for (let key = from; key && key <= to && out.length < 60; key = addDays(key, 7)) {
+    out.push({ week: key, traces: byWeek.get(key) ?? 0 })
+  }
+  return out
+}
+
+/** "2025-11" of a "YYYY-MM(-DD)" value; '' if not one. */
+export function monthKey(value) {
+  const m = /^(\d{4})-(\d{2})/.exec(String(value ?? ''))
+  return m && Number(m[2]) >= 1 && Number(m[2]) <= 12 ? `${m[1]}-${m[2]}` : ''
+}
+
+function nextMonth(key) {
+  const [y, m] = key.split('-').map(Number)
+  return m === 12 ? `${y + 1}-01` : `${y}-${pad(m + 1)}`
+}
+
+/**
+ * Traces per month, a row for every month of the last `span` months up to
+ * `now`'s month (0 where the server lists none): [{month: "YYYY-MM", traces}].
+ */
+export function everyMonth(months, now = new Date(), span = 12) {
+  const byMonth = new Map()
+  for (const m of list(months)) {
+    const key = monthKey(m?.month)
+    if (key) byMonth.set(key, count(m.traces))
+  }
+  let to = `${now.getFullYear()}-${pad(now.getMonth() + 1)}`
+  let from = to
+  for (let i = 1; i < span; i++) {
+    const [y, m] = from.split('-').map(Number)
+    from = m === 1 ? `${y - 1}-12` : `${y}-${pad(m - 1)}`
+  }
+  for (const key of byMonth.keys()) {
+    if (key < from) from = key
+    if (key > to) to = key
+  }
+  const out = []
+  for (let key = from; key <= to && out.length < 120; key = nextMonth(key)) {
+    out.push({ month: key, traces: byMonth.get(key) ?? 0 })
+  }
+  return out
+}
+
+/** "Nov 2025" (a chart's axis). */
+export function shortMonth(key) {
+  const [y, m] = String(key).split('-').map(Number)
+  return m ? `${MONTHS[m - 1].slice(0, 3)} ${y}` : String(key)
+}
+
+/** "November 2025" */
+export function longMonth(key) {
+  const [y, m] = String(key).split('-').map(Number)
+  return m ? `${MONTHS[m - 1]} ${y}` : String(key)
+}
+
+/** "24 Nov" */
+export const shortDay = (key) => formatShortDate(key)
+
+/** "Monday 24 November" (with the year when it is not this year) */
+export const longDay = (key) => formatDay(key)
+
+/** "24 Nov" for the week's Monday (the axis), "Week of Monday 24 November" (the table). */
+export const shortWeek = (key) => formatShortDate(key)
+export const longWeek = (key) => `Week of ${formatDay(key)}`
+
+/** "encounters", "trace results", "dead letters" for a table's name in the purge log. */
+export function tableWords(name) {
+  return String(name).replace(/[_-]+/g, ' ').trim()
+}
+
+/**
+ * What one purge removed: {total, parts: ["120 encounters", "3 inbox"]}
+ * (the tables it removed nothing from are left out, largest first).
+ */
+export function removedSummary(removed) {
+  const entries = Object.entries(removed && typeof removed === 'object' ? removed : {})
+    .map(([name, n]) => [name, Number(n) || 0])
+  const total = entries.reduce((sum, [, n]) => sum + n, 0)
+  const parts = entries
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([name, n]) => `${tableWords(name)}: ${n.toLocaleString('en')}`)
+  return { total, parts }
+}

@@ -1,0 +1,30 @@
+// TRACKING's API (/api/tracing/), one function per call. Only the medical
+// service may call it. Every function returns the parsed JSON or throws
+// ApiError (see ../api.js). Running, reopening and exporting a trace are
+// recorded in the audit trail by the server.
+import { apiFetch } from '../api.js'
+
+const BASE = '/api/tracing'
+const enc = encodeURIComponent
+
+/** Type-ahead: people whose name, person ID or department match `q`. */
+export function searchTracePeople(q, { signal } = {}) {
+  return apiFetch(`${BASE}/people?q=${enc(q)}`, { signal })
+}
+
+/**
+ * Run a trace (audited). `body`: person_id, policy, case_reference, reason and
+ * exactly one of symptom_onset, positive_test or from (with an optional to).
+ */
+export function runTrace(body) {
+  return apiFetch(`${BASE}/traces`, { method: 'POST', body })
+}
+
+/** My own past traces, newest first: [{id, created_at, person_id, case_reference, contacts, close_contacts}]. */
+export const getMyTraces = () => apiFetch(`${BASE}/traces`)
+
+/** Reopen one of my traces (audited): the same result as when it was run. */
+export const reopenTrace = (traceId) => apiFetch(`${BASE}/traces/${enc(traceId)}`)
+
+/** The CSV of one of my traces: a row per encounter (downloading it is audited). */
+export const traceExportUrl = (traceId) => `${BASE}/traces/${enc(traceId)}/export.csv`

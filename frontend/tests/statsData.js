@@ -1,0 +1,121 @@
+// Answers of /api/stats/ used by the STATISTICS, TRANSPARENCY and AUDIT tests.
+// The tests run with the clock at Thursday 20 November 2025, 10:00.
+import { makeMe } from './helpers.js'
+import { auditPage } from './tracingData.js'
+
+export const NOW = new Date('2025-11-20T10:00:00')
+
+export const statsPage = {
+  slug: 'stats',
+  title: 'Statistics',
+  path: '/stats/',
+  help: 'Active proximeters, encounters and hand-outs per day; traces per week. No small counts.',
+  help_url: '/help/stats/',
+  built: true,
+}
+
+export const transparencyPage = {
+  slug: 'transparency',
+  title: 'Transparency',
+  path: '/transparency/',
+  help: 'What the service did, in numbers only: traces per month, data purged, devices in service.',
+  help_url: '/help/transparency/',
+  built: true,
+}
+
+const LINKS = { logout: '/accounts/logout/', admin: null, privacy: '/privacy/', help: '/help/' }
+
+export const statsMe = () =>
+  makeMe({
+    username: 'medic',
+    display_name: 'Maya Medic',
+    roles: ['medical'],
+    pages: [statsPage, transparencyPage],
+    links: LINKS,
+  })
+
+export const personMe = () =>
+  makeMe({ username: 'charlie', display_name: 'Charlie', roles: [], pages: [transparencyPage], links: LINKS })
+
+export const privacyMe = () =>
+  makeMe({
+    username: 'dpo',
+    display_name: 'Dora Privacy',
+    roles: ['privacy'],
+    pages: [{ ...auditPage, help_url: '/help/audit/' }, statsPage, transparencyPage],
+    links: LINKS,
+  })
+
+const pad = (n) => String(n).padStart(2, '0')
+
+/** The 14 days up to 20 November 2025: a busy 18 November, a quiet 19 November, nothing on the others. */
+export function dailyStats() {
+  const days = []
+  for (let d = 7; d <= 20; d++) {
+    const date = `2025-11-${pad(d)}`
+    days.push({
+      date,
+      active_proximeters: 0,
+      encounters: 0,
+      close_contact_length_encounters: 0,
+      devices_handed_out: 0,
+      devices_handed_out_total: 25,
+    })
+  }
+  Object.assign(days.find((x) => x.date === '2025-11-18'), {
+    active_proximeters: 6,
+    encounters: 12,
+    close_contact_length_encounters: '< 5',
+    devices_handed_out: 7,
+    devices_handed_out_total: 30,
+  })
+  Object.assign(days.find((x) => x.date === '2025-11-19'), {
+    active_proximeters: '< 5',
+    encounters: '< 5',
+    close_contact_length_encounters: 0,
+    devices_handed_out: '< 5',
+    devices_handed_out_total: 30,
+  })
+  days[days.length - 1].devices_handed_out_total = 30
+  return {
+    min_count: 5,
+    days,
+    traces_per_week: [
+      { week: '2025-10-13', traces: 6 },
+      { week: '2025-11-17', traces: '< 5' },
+    ],
+  }
+}
+
+export function transparency() {
+  return {
+    traces_per_month: [
+      { month: '2025-09', traces: 7 },
+      { month: '2025-11', traces: '< 5' },
+    ],
+    purges_last_30_days: 30,
+    rows_removed_last_30_days: 12345,
+    last_purge: '2025-11-20T03:00:00+01:00',
+    devices_in_service: 42,
+    retention_days: 14,
+  }
+}
+
+export function purgeLog({ overdue = false, records } = {}) {
+  return {
+    overdue,
+    overdue_after_hours: 36,
+    records: records ?? [
+      {
+        at: '2025-11-20T03:00:00+01:00',
+        removed: { encounters: 120, inbox: 3, dead_letters: 0, trace_results: 1 },
+        oldest_remaining: '2025-11-06T03:05:00+01:00',
+      },
+      {
+        at: '2025-11-19T03:00:00+01:00',
+        removed: { encounters: 0, inbox: 0, dead_letters: 0, trace_results: 0 },
+        oldest_remaining: null,
+      },
+    ],
+  }
+}

@@ -1,0 +1,147 @@
+// Answers of /api/tracing/ and /api/audit/ used by the TRACKING and AUDIT tests.
+// The tests run with the clock at Friday 20 November 2025, 10:00.
+import { makeMe } from './helpers.js'
+
+export const NOW = new Date('2025-11-20T10:00:00')
+
+export const trackingPage = {
+  slug: 'tracking',
+  title: 'Tracking',
+  path: '/tracking/',
+  help: 'Find the close contacts of a person in their infectious period. Every trace is audited.',
+  built: true,
+}
+
+export const auditPage = {
+  slug: 'audit',
+  title: 'Audit',
+  path: '/audit/',
+  help: 'Who traced whom, when and why: every trace, reopening and export of the medical service.',
+  built: true,
+}
+
+export const medicMe = () =>
+  makeMe({ username: 'medic', display_name: 'Maya Medic', roles: ['medical'], pages: [trackingPage] })
+
+export const privacyMe = () =>
+  makeMe({ username: 'dpo', display_name: 'Dora Privacy', roles: ['privacy'], pages: [auditPage] })
+
+export const tinaSearch = [
+  { person_id: '820001', name: 'Tina Tracey', department: 'Laboratory', active: true },
+  { person_id: '820009', name: 'Tim Tracey', department: 'Finance', active: false },
+]
+
+const sam = {
+  kind: 'person',
+  person_id: '820003',
+  name: 'Sam Short',
+  department: 'Finance',
+  email: 'sam.short@example.org',
+  device_id: null,
+  close_contact: false,
+  total_seconds: 300,
+  longest_seconds: 300,
+  seconds_per_day: { '2025-11-19': 300 },
+  encounters: [{ start: '2025-11-19T11:00:00+01:00', seconds: 300 }],
+  probability: 0.0344,
+}
+
+const carl = {
+  kind: 'person',
+  person_id: '820002',
+  name: 'Carl Close',
+  department: 'Physics',
+  email: 'carl.close@example.org',
+  device_id: null,
+  close_contact: true,
+  total_seconds: 1500,
+  longest_seconds: 1200,
+  seconds_per_day: { '2025-11-17': 300, '2025-11-18': 1200 },
+  encounters: [
+    { start: '2025-11-17T09:00:00+01:00', seconds: 300 },
+    { start: '2025-11-18T14:05:00+01:00', seconds: 1200 },
+  ],
+  probability: 0.1606,
+}
+
+const nobody = {
+  kind: 'no_holder',
+  person_id: null,
+  name: 'Nobody held device P-0007 then (now in stock)',
+  department: null,
+  email: null,
+  device_id: 'P-0007',
+  close_contact: false,
+  total_seconds: 90,
+  longest_seconds: 90,
+  seconds_per_day: { '2025-11-19': 90 },
+  encounters: [{ start: '2025-11-19T16:00:00+01:00', seconds: 90 }],
+  probability: 0.0105,
+}
+
+/** A trace's answer; the contacts deliberately not in the server's order. */
+export function traceResult(overrides = {}) {
+  return {
+    window: {
+      from: '2025-11-13T10:00:00+01:00',
+      to: '2025-11-20T10:00:00+01:00',
+      derived_from: 'positive_test',
+      clamped_to_retention: false,
+    },
+    policy: 'encounter',
+    threshold_minutes: 15,
+    devices: [{ device_id: 'P-0101', from: '2025-11-13T10:00:00+01:00', to: '2025-11-20T10:00:00+01:00' }],
+    contacts: [sam, nobody, carl],
+    person: { person_id: '820001', name: 'Tina Tracey', department: 'Laboratory' },
+    case_reference: 'C-2025-017',
+    reason: 'Positive PCR test',
+    id: 42,
+    ...overrides,
+  }
+}
+
+export const myTraces = [
+  {
+    id: 41,
+    created_at: '2025-11-19T16:20:00+01:00',
+    person_id: '820005',
+    case_reference: 'C-2025-011',
+    contacts: 2,
+    close_contacts: 0,
+  },
+]
+
+export const auditEntries = [
+  {
+    id: 3,
+    at: '2025-11-20T09:40:00+01:00',
+    actor: 'medic',
+    action: 'trace_exported',
+    action_label: 'exported a trace',
+    person_id: '820001',
+    case_reference: 'C-2025-017',
+    reason: '',
+    details: { trace: 42 },
+  },
+  {
+    id: 2,
+    at: '2025-11-20T09:31:00+01:00',
+    actor: 'medic',
+    action: 'trace',
+    action_label: 'traced close contacts',
+    person_id: '820001',
+    case_reference: 'C-2025-017',
+    reason: 'Positive PCR test',
+    details: {
+      window: {
+        from: '2025-11-13T09:31:00+01:00',
+        to: '2025-11-20T09:31:00+01:00',
+        derived_from: 'positive_test',
+        clamped_to_retention: false,
+      },
+      policy: 'encounter',
+      contacts: 3,
+      close_contacts: 1,
+    },
+  },
+]

@@ -1,0 +1,51 @@
+"""The Vue app's shell, served at every page URL after the server checks who may see it."""
+
+import re
+
+import markdown
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from frontend.pages import PAGES_BY_SLUG
+
+
+@ensure_csrf_cookie
+def app_shell(request, slug: str | None = None):
+    """Any signed-in person sees the home page; a page needs one of its roles.
+
+    Sign-in itself is enforced by LoginRequiredMiddleware (anonymous -> login).
+    """
+    if slug is not None and not PAGES_BY_SLUG[slug].allows(request.user):
+        raise PermissionDenied(f"The page {PAGES_BY_SLUG[slug].title} is not open to your roles.")
+    return render(request, "frontend/app.html")
+
+
+@login_not_required
+def privacy_notice(request):
+    """How the service handles personal data: public, linked from every page footer."""
+    context = {
+        "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
+        "dpo_email": settings.DATA_PROTECTION_CONTACT,
+    }
+    return render(request, "frontend/privacy.html", context)
+
+
+GUIDE = settings.BASE_DIR / "docs" / "user-guide"
+
+
+def help_page(request, section: str = "README"):
+    """A section of the user guide (docs/user-guide), for any signed-in person."""
+    path = GUIDE / f"{section}.md"
+    if not section.replace("-", "").isalnum() or not path.is_file():
+        raise Http404("There is no such section of the user guide.")
+    text = path.read_text()
+    # The guide's own links and pictures, as the portal serves them.
+    text = re.sub(r"\]\(([a-z0-9-]+)\.md\)", r"](/help/\1/)", text)
+    text = text.replace("](img/", f"]({settings.STATIC_URL}guide/")
+    html = markdown.markdown(text, extensions=["tables"])
+    return render(request, "frontend/help.html", {"content": mark_safe(html)})

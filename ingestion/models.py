@@ -1,0 +1,99 @@
+"""The ingestion path's tables: webhook tokens (default), the inbox and dead letters (encounters).
+
+The inbox keeps only what is needed to process an uplink later: which
+network server, its delivery ID, the FPort, the payload, the DevEUI (to
+check it against the device's tag) and the network server's receive time.
+Once processed, a row keeps nothing but its delivery ID (to recognise a
+repeated delivery) until the purge: no gateway, signal, position, nor a
+per-device arrival time is ever stored.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from proximeter.databases import ENCOUNTERS
+
+
+class Integration(models.TextChoices):
+    TTS = "tts", "The Things Stack v3"
+    CHIRPSTACK = "chirpstack", "ChirpStack"
+
+
+class IngestToken(models.Model):
+    """A bearer token a network server's webhook presents. Only its SHA-256 is kept."""
+
+    name = models.CharField(max_length=100, unique=True, help_text="Which network server uses it.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboxUplink(models.Model):
+    """An accepted uplink waiting to be decoded, or processed (then stripped to its delivery ID)."""
+
+    home_database = ENCOUNTERS
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "waiting"
+        PROCESSED = "processed", "processed"
+
+    integration = models.CharField(max_length=16, choices=Integration.choices)
+    delivery_key = models.CharField(
+        max_length=100, help_text="The network server's own ID of this uplink (deduplication)."
+    )
+    fport = models.PositiveSmallIntegerField(null=True)
+    payload = models.BinaryField(null=True)
+    dev_eui = models.CharField(max_length=16, null=True)  # noqa: DJ001  (ABP: none)
+    received_at = models.DateTimeField(null=True, help_text="When the network server received it.")
+    accepted_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "delivery_key"], name="inbox_one_row_per_delivery"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["accepted_at"], condition=Q(status="pending"), name="inbox_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration}:{self.delivery_key} ({self.status})"
+
+
+class DeadLetter(models.Model):
+    """An uplink (or some of its records) that could not be stored, with the reason.
+
+    Kept with its payload so that it can be processed again once the cause
+    is fixed (e.g. a device registered with the wrong tag); purged with the
+    encounters.
+    """
+
+    home_database = ENCOUNTERS
+
+    integration = models.CharField(max_length=16, choices=Integration.choices)
+    delivery_key = models.CharField(max_length=100)
+    fport = models.PositiveSmallIntegerField(null=True)
+    payload = models.BinaryField()
+    dev_eui = models.CharField(max_length=16, null=True)  # noqa: DJ001  (ABP: none)
+    received_at = models.DateTimeField(null=True)
+    reason = models.CharField(max_length=40, db_index=True)
+    detail = models.CharField(max_length=500)
+    created_at = models.DateTimeField(db_index=True)
+    reprocessed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail[:60]}"

@@ -1,0 +1,351 @@
+"""The ingestion path: accept a delivery into the inbox fast, process it later, purge what expired.
+
+    webhook ──> uplink_accept: one INSERT into the inbox, task queued on commit ──> 2xx
+    worker  ──> inbox_process: decode → validate → quarantine check → upsert encounters
+    beat    ──> inbox_redrive (rows left waiting), purge_expired (retention)
+
+Tasks are acknowledged late and Redis redelivers the task of a killed
+worker, so processing is idempotent: a row is locked, processed once, and
+the encounters upsert changes nothing when repeated.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from assets.models import Device
+from ingestion import metrics
+from ingestion.models import DeadLetter, InboxUplink, IngestToken
+from ingestion.parsers import Delivery
+from proximeter.databases import ENCOUNTERS
+from stats.services import purge_record_create
+from tracing import payload as codec
+from tracing.models import Encounter
+from tracing.services import encounters_upsert, traces_purge
+from zones.services import coordinates_purge
+
+logger = logging.getLogger(__name__)
+
+TOKEN_CACHE_SECONDS = 10
+
+# --- Tokens ---------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ingest_token_create(*, name: str) -> str:
+    """Create a token for a network server; returns the token itself (shown once, never stored)."""
+    token = "pxi_" + secrets.token_urlsafe(32)
+    IngestToken.objects.create(name=name, token_hash=_hash(token))
+    active_token_hashes.forget()  # usable at once in this process (others: within seconds)
+    return token
+
+
+class _ActiveTokenHashes:
+    """Active tokens' hashes, re-read every few seconds (so a revocation applies within them)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hashes: list[str] = []
+        self._read_at = float("-inf")
+
+    def get(self) -> list[str]:
+        with self._lock:
+            if time.monotonic() - self._read_at > TOKEN_CACHE_SECONDS:
+                self._hashes = list(
+                    IngestToken.objects.filter(revoked_at__isnull=True).values_list(
+                        "token_hash", flat=True
+                    )
+                )
+                self._read_at = time.monotonic()
+            return self._hashes
+
+    def forget(self) -> None:
+        with self._lock:
+            self._read_at = float("-inf")
+
+
+active_token_hashes = _ActiveTokenHashes()
+
+
+def ingest_token_is_valid(presented: str) -> bool:
+    """Compare with every active token in constant time (no early exit on a match)."""
+    if not presented:
+        return False
+    digest = _hash(presented)
+    matched = False
+    for known in active_token_hashes.get():
+        matched |= hmac.compare_digest(digest, known)
+    return matched
+
+
+def ingest_token_revoke(*, token: IngestToken) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    active_token_hashes.forget()
+
+
+# --- Accepting a delivery -------------------------------------------------------
+
+
+def uplink_accept(*, integration: str, delivery: Delivery) -> bool:
+    """Put an encounter uplink in the inbox; False if this delivery was seen before."""
+    with transaction.atomic(using=ENCOUNTERS):
+        row, created = InboxUplink.objects.get_or_create(
+            integration=integration,
+            delivery_key=delivery.delivery_key,
+            defaults={
+                "fport": delivery.fport,
+                "payload": delivery.payload,
+                "dev_eui": delivery.dev_eui,
+                "received_at": delivery.received_at,
+                "accepted_at": timezone.now(),
+            },
+        )
+        if created:
+            _queue(row.pk)
+    return created
+
+
+def _queue(inbox_id: int) -> None:
+    # delay_on_commit() would follow the default database only.
+    transaction.on_commit(lambda: _send_to_workers([inbox_id]), using=ENCOUNTERS)
+
+
+def _send_to_workers(inbox_ids: list[int]) -> bool:
+    """Queue processing; if the broker is down, the row waits for the re-drive instead.
+
+    The uplink is already committed to the inbox, so the network server gets
+    its 2xx either way and nothing is lost.
+    """
+    from ingestion.tasks import inbox_process
+
+    try:
+        inbox_process.apply_async(args=[inbox_ids], retry=False)
+    except Exception as exc:  # broker unreachable: any kombu/redis error
+        logger.warning(
+            "queue unavailable, the re-drive will process the inbox",
+            extra={"error": type(exc).__name__},
+        )
+        return False
+    return True
+
+
+# --- Processing -----------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    stored: int = 0
+    unchanged: int = 0
+    expired: int = 0
+    invalid: dict[str, int] = field(default_factory=dict)
+    dead_letter: str | None = None
+
+
+def _registered_tag(dev_eui: str | None) -> int | None:
+    if not dev_eui:
+        return None
+    return Device.objects.filter(dev_eui=dev_eui).values_list("tag_id", flat=True).first()
+
+
+def _dead_letter(source, *, integration: str, delivery_key: str, reason: str, detail: str) -> None:
+    DeadLetter.objects.create(
+        integration=integration,
+        delivery_key=delivery_key,
+        fport=source.fport,
+        payload=bytes(source.payload or b""),
+        dev_eui=source.dev_eui,
+        received_at=source.received_at,
+        reason=reason,
+        detail=detail[:500],
+        created_at=timezone.now(),
+    )
+    metrics.DEAD_LETTERS.labels(reason=reason).inc()
+
+
+def uplink_process(
+    source, *, integration: str, delivery_key: str, now: datetime | None = None
+) -> Outcome:
+    """Decode an uplink and store its valid records; dead-letter what cannot be stored.
+
+    `source` has fport, payload, dev_eui and received_at (an inbox row or a
+    dead letter). Must run inside `transaction.atomic(using=ENCOUNTERS)`.
+    """
+    now = now or timezone.now()
+    outcome = Outcome()
+    try:
+        decoded = codec.decode(bytes(source.payload or b""))
+    except codec.PayloadError as error:
+        outcome.dead_letter = error.reason
+        _dead_letter(
+            source,
+            integration=integration,
+            delivery_key=delivery_key,
+            reason=error.reason,
+            detail=str(error),
+        )
+        return outcome
+    registered = _registered_tag(source.dev_eui)
+    if registered is not None and registered != decoded.my_tag:
+        outcome.dead_letter = "quarantined"
+        _dead_letter(
+            source,
+            integration=integration,
+            delivery_key=delivery_key,
+            reason="quarantined",
+            detail=f"DevEUI registered for tag {registered}; the payload says {decoded.my_tag}.",
+        )
+        return outcome
+    valid = []
+    received_at = source.received_at or now
+    for record in decoded.records:
+        verdict = codec.classify(
+            record,
+            my_tag=decoded.my_tag,
+            received_at=received_at,
+            now=now,
+            retention=timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
+        )
+        if verdict is None:
+            valid.append((decoded.my_tag, record.ref_tag, record.started_at, record.slots))
+        elif verdict == codec.EXPIRED:
+            outcome.expired += 1
+        else:
+            outcome.invalid[verdict] = outcome.invalid.get(verdict, 0) + 1
+    if outcome.invalid:
+        outcome.dead_letter = "invalid_records"
+        detail = ", ".join(
+            f"{count} x {reason}" for reason, count in sorted(outcome.invalid.items())
+        )
+        _dead_letter(
+            source,
+            integration=integration,
+            delivery_key=delivery_key,
+            reason="invalid_records",
+            detail=f"Records not stored: {detail}; the valid ones were.",
+        )
+    outcome.stored = encounters_upsert(valid)
+    outcome.unchanged = len(valid) - outcome.stored
+    return outcome
+
+
+def _count(outcome: Outcome) -> None:
+    metrics.RECORDS.labels(outcome="stored").inc(outcome.stored)
+    metrics.RECORDS.labels(outcome="unchanged").inc(outcome.unchanged)
+    metrics.RECORDS.labels(outcome="expired").inc(outcome.expired)
+    for reason, count in outcome.invalid.items():
+        metrics.RECORDS.labels(outcome=f"invalid_{reason}").inc(count)
+
+
+def inbox_process(*, inbox_ids: list[int]) -> int:
+    """Process waiting inbox rows (each once, whoever asks twice); returns how many."""
+    done = 0
+    for inbox_id in inbox_ids:
+        with transaction.atomic(using=ENCOUNTERS):
+            row = (
+                InboxUplink.objects.select_for_update(skip_locked=True)
+                .filter(pk=inbox_id, status=InboxUplink.Status.PENDING)
+                .first()
+            )
+            if row is None:
+                continue  # processed already, or another worker has it now
+            outcome = uplink_process(
+                row, integration=row.integration, delivery_key=row.delivery_key
+            )
+            if row.received_at is not None:
+                metrics.LAG.observe(max(0.0, (timezone.now() - row.received_at).total_seconds()))
+            # Keep only the delivery ID (to recognise a repeat) until the purge.
+            row.status, row.payload, row.dev_eui, row.received_at, row.fport = (
+                InboxUplink.Status.PROCESSED,
+                None,
+                None,
+                None,
+                None,
+            )
+            row.attempts += 1
+            row.save(
+                update_fields=["status", "payload", "dev_eui", "received_at", "fport", "attempts"]
+            )
+        _count(outcome)
+        done += 1
+    return done
+
+
+def inbox_redrive(*, older_than: timedelta = timedelta(minutes=2), batch: int = 500) -> int:
+    """Queue again the rows still waiting (Redis or the workers were down); returns how many."""
+    waiting = list(
+        InboxUplink.objects.filter(
+            status=InboxUplink.Status.PENDING, accepted_at__lt=timezone.now() - older_than
+        )
+        .order_by("accepted_at")
+        .values_list("pk", flat=True)[: batch * 20]
+    )
+    for start in range(0, len(waiting), batch):
+        if not _send_to_workers(waiting[start : start + batch]):
+            break
+    return len(waiting)
+
+
+def dead_letter_reprocess(*, dead_letter: DeadLetter) -> Outcome:
+    """Try a dead letter again (e.g. after the device's tag was corrected)."""
+    with transaction.atomic(using=ENCOUNTERS):
+        letter = DeadLetter.objects.select_for_update().get(pk=dead_letter.pk)
+        if letter.reprocessed_at is not None:
+            return Outcome()
+        letter.reprocessed_at = timezone.now()
+        letter.save(update_fields=["reprocessed_at"])
+        outcome = uplink_process(
+            letter, integration=letter.integration, delivery_key=letter.delivery_key
+        )
+    _count(outcome)
+    return outcome
+
+
+# --- Purge ----------------------------------------------------------------------
+
+
+def purge_expired(*, now: datetime | None = None, batch: int = 10_000) -> dict[str, int]:
+    """Delete what is older than the retention; returns rows removed per table."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.ENCOUNTER_RETENTION_DAYS)
+    processed_cutoff = now - timedelta(hours=settings.INBOX_KEEP_PROCESSED_HOURS)
+    plan = {
+        "encounters": Encounter.objects.filter(started_at__lt=cutoff),
+        "inbox": InboxUplink.objects.filter(accepted_at__lt=cutoff),
+        "inbox_processed": InboxUplink.objects.filter(
+            status=InboxUplink.Status.PROCESSED, accepted_at__lt=processed_cutoff
+        ),
+        "dead_letters": DeadLetter.objects.filter(created_at__lt=cutoff),
+    }
+    removed = {}
+    for name, queryset in plan.items():
+        removed[name] = 0
+        while True:
+            ids = list(queryset.values_list("pk", flat=True)[:batch])
+            if not ids:
+                break
+            with transaction.atomic(using=ENCOUNTERS):
+                deleted, _ = queryset.model.objects.filter(pk__in=ids).delete()
+            removed[name] += deleted
+    removed["inbox"] += removed.pop("inbox_processed")
+    removed["trace_results"] = traces_purge(now=now)
+    removed.update(coordinates_purge(now=now))
+    oldest = Encounter.objects.aggregate(oldest=Min("started_at"))["oldest"]
+    purge_record_create(at=now, removed=removed, oldest_remaining=oldest)
+    metrics.PURGED.inc(sum(removed.values()))
+    metrics.LAST_PURGE.set(now.timestamp())
+    logger.info("purge finished", extra={"removed": removed, "cutoff": cutoff.isoformat()})
+    return removed

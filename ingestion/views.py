@@ -1,0 +1,88 @@
+"""Webhooks of the network servers. Who may call them: holders of an ingest token (bearer).
+
+Plain Django views, not DRF: they sit on the hot path, answer within
+milliseconds, and need none of the session machinery.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ingestion import metrics, services
+from ingestion.models import Integration
+from ingestion.parsers import BodyError, load_json_object, parse_chirpstack, parse_tts
+from tracing.payload import ENCOUNTER_FPORT
+
+
+def _answer(integration: str, outcome: str, status: int, **extra) -> JsonResponse:
+    metrics.DELIVERIES.labels(integration=integration, outcome=outcome).inc()
+    return JsonResponse({"status": outcome.split("_", 1)[0], **extra}, status=status)
+
+
+def _webhook(request, integration: str, parse):
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not services.ingest_token_is_valid(token.strip()):
+        return _answer(
+            integration, "rejected_token", 401, detail="A valid ingest token is required."
+        )
+    content_type = request.content_type or ""
+    if content_type not in ("application/json", ""):
+        return _answer(
+            integration,
+            "rejected_content_type",
+            415,
+            detail="Send the JSON marshaler's body as application/json.",
+        )
+    if len(request.body) > settings.INGEST_MAX_BODY_BYTES:
+        return _answer(
+            integration, "rejected_size", 413, detail="The body is too large for one uplink."
+        )
+    try:
+        delivery = parse(load_json_object(request.body))
+    except BodyError as error:
+        return _answer(integration, "rejected_body", 400, detail=str(error))
+    if not delivery.is_uplink:
+        return _answer(
+            integration,
+            f"ignored_{delivery.event}",
+            200,
+            detail=f"{delivery.event} events are not stored.",
+        )
+    if delivery.simulated:
+        return _answer(
+            integration, "ignored_simulated", 200, detail="Simulated uplinks are not stored."
+        )
+    if not delivery.fport:
+        return _answer(
+            integration, "ignored_no_fport", 200, detail="A MAC-only frame carries no encounters."
+        )
+    if delivery.fport != ENCOUNTER_FPORT:
+        return _answer(
+            integration,
+            "ignored_other_fport",
+            200,
+            detail=f"FPort {delivery.fport} does not carry encounters.",
+        )
+    if services.uplink_accept(integration=integration, delivery=delivery):
+        return _answer(integration, "accepted", 202)
+    return _answer(integration, "duplicate", 200, detail="This delivery was accepted before.")
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def tts_webhook(request):
+    """The Things Stack v3 webhook (every message type)."""
+    return _webhook(request, Integration.TTS, parse_tts)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def chirpstack_webhook(request):
+    """ChirpStack v4 (and v3) HTTP integration: `POST ...?event=<type>`."""
+    event = request.GET.get("event")
+    return _webhook(request, Integration.CHIRPSTACK, lambda data: parse_chirpstack(data, event))

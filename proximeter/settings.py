@@ -1,0 +1,476 @@
+"""Settings of the Proximeter Portal.
+
+Everything an operator sets comes from the environment (see README,
+"Configuration"). With nothing set, the portal runs on the embedded default:
+four SQLite files in `data/` and Celery on a filesystem broker, so that it
+starts on a machine with no services installed.
+"""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
+
+from proximeter import databases
+from proximeter.env import env_bool, env_int, env_list, env_mapping, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("PORTAL_DATA_DIR") or BASE_DIR / "data")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+# Demo mode: local username/password accounts (one per role) may sign in.
+# Never in production, where everyone signs in through the identity provider.
+DEMO_MODE = env_bool("PORTAL_DEMO", False)
+
+
+def _secret_key() -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    # Embedded default: a random key kept in the data folder, so sessions
+    # survive a restart without anyone having to invent a secret.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_prometheus",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_vite",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "core",
+    "accounts",
+    "assets",
+    "registration",
+    "appointments",
+    "ingestion",
+    "tracing",
+    "audit",
+    "stats",
+    "selfservice",
+    "zones",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",  # django-csp; see "Security" below
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.security.SessionSecurityMiddleware",  # idle timeout, recent sign-in for TRACKING
+    "core.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "proximeter.urls"
+WSGI_APPLICATION = "proximeter.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Databases ---------------------------------------------------------------
+# One alias per database of the brief (§2). A URL in the environment selects
+# PostgreSQL; none selects an SQLite file in the data folder. The metrics
+# backends of django-prometheus label every query with its alias.
+_PROMETHEUS_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASE_URL_VARIABLES = {
+    databases.DEFAULT: "DATABASE_URL",
+    databases.ASSETS: "ASSETS_DATABASE_URL",
+    databases.ASSOCIATIONS: "ASSOCIATIONS_DATABASE_URL",
+    databases.ENCOUNTERS: "ENCOUNTERS_DATABASE_URL",
+}
+
+
+def _database(alias: str) -> dict:
+    url = env_str(DATABASE_URL_VARIABLES[alias])
+    if not url:
+        return {
+            "ENGINE": _PROMETHEUS_ENGINES["django.db.backends.sqlite3"],
+            "NAME": DATA_DIR / f"{alias}.sqlite3",
+            # Web and worker processes write at once: WAL, and wait for the
+            # lock instead of failing ("database is locked").
+            "OPTIONS": {
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 10,
+            },
+        }
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    engine = _PROMETHEUS_ENGINES.get(config["ENGINE"])
+    if engine is None:
+        raise ImproperlyConfigured(
+            f"{DATABASE_URL_VARIABLES[alias]}: only postgres:// and sqlite:// URLs are supported"
+        )
+    config["ENGINE"] = engine
+    return config
+
+
+DATABASES = {alias: _database(alias) for alias in databases.ALIASES}
+DATABASE_ROUTERS = ["proximeter.databases.HomeDatabaseRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- The service -------------------------------------------------------------
+ENCOUNTER_RETENTION_DAYS = env_int("ENCOUNTER_RETENTION_DAYS", 14)
+# A processed inbox row keeps its delivery ID this long, to recognise repeats
+# (The Things Stack retries for up to an hour).
+INBOX_KEEP_PROCESSED_HOURS = env_int("INBOX_KEEP_PROCESSED_HOURS", 24)
+INGEST_MAX_BODY_BYTES = 256 * 1024
+DATA_PROTECTION_CONTACT = env_str("DATA_PROTECTION_CONTACT", "data-protection@example.org")
+PRIVACY_NOTICE_URL = "/privacy/"
+# Tracing: close-contact rules (brief §5) and the stored results.
+TRACING_CLOSE_CONTACT_MINUTES = env_int("TRACING_CLOSE_CONTACT_MINUTES", 15)
+TRACING_DEFAULT_POLICY = env_str("TRACING_DEFAULT_POLICY", "encounter")
+# Risk models (tracing/scoring, docs/risk-models.md): RISK_<MODEL>_<NAME> overrides a
+# paper's value, e.g. RISK_INRIA_R0_PER_MIN (0.007/min) or RISK_DP3T_LOOKBACK_DAYS (10).
+TRACE_RESULT_KEY = env_str("TRACE_RESULT_KEY")  # a Fernet key; derived from SECRET_KEY if unset
+TRACE_RESULT_RETENTION_DAYS = env_int("TRACE_RESULT_RETENTION_DAYS", 14)
+# MY DATA also lists the dates on which the medical service traced the person
+# (never by whom or why).
+MYDATA_SHOW_CONSULTATIONS = env_bool("MYDATA_SHOW_CONSULTATIONS", True)
+# Statistics: counts below this are shown as "< N"; the purge is overdue after this long.
+STATS_MIN_COUNT = env_int("STATS_MIN_COUNT", 5)
+PURGE_OVERDUE_HOURS = 36
+# Days of simulated encounters `demo_data` delivers (0: none).
+DEMO_ENCOUNTER_DAYS = env_int("DEMO_ENCOUNTER_DAYS", 7)
+# Links in emails point here.
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Location exposure (zones; docs/location-exposure.md) ----------------------
+ZONES_RETENTION_DAYS = env_int("ZONES_RETENTION_DAYS", 14)
+# The seed keeps archived coordinates forever; we keep them no longer than the rest.
+ZONES_ARCHIVE_RETENTION_DAYS = env_int("ZONES_ARCHIVE_RETENTION_DAYS", ZONES_RETENTION_DAYS)
+ZONES_DONATION_CODE_HOURS = env_int("ZONES_DONATION_CODE_HOURS", 48)
+ZONES_MAX_COORDINATES = 20_000  # per upload: two weeks every minute or so
+ZONES_MAX_AREAS = 200  # per exposure request
+ZONES_MIN_PERIOD_MINUTES = 5
+ZONES_AREA_UNIT_M2 = 10  # stage 1: A in units of 10 m², t in hours
+ZONES_CLOCK_TOLERANCE_SECONDS = 300
+
+# --- Email --------------------------------------------------------------------
+# Console in demo and development; an SMTP server in production.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
+APPOINTMENTS_FROM_EMAIL = env_str(
+    "APPOINTMENTS_FROM_EMAIL", "Registration service <registration@example.org>"
+)
+APPOINTMENTS_CALENDAR_DOMAIN = env_str("APPOINTMENTS_CALENDAR_DOMAIN", "proximeter.example.org")
+
+# --- Redis, cache, Celery ----------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    # A killed worker's unacknowledged task comes back after this long; keep
+    # it above the longest task and any countdown (ECOSYSTEM-NOTES, Celery).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # A web request that queues a task must not hang while Redis is down:
+        # one quick reconnection attempt, then the inbox re-drive takes over.
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.2,
+    }
+else:
+    # Embedded default: the filesystem broker needs no server. It loses the
+    # in-flight task of a killed worker, which the inbox re-drive covers;
+    # production uses Redis.
+    _CELERY_DIR = DATA_DIR / "celery"
+    for _folder in ("queue", "processed", "results", "control"):
+        (_CELERY_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_CELERY_DIR / "queue"),
+        "data_folder_out": str(_CELERY_DIR / "queue"),
+        "processed_folder": str(_CELERY_DIR / "processed"),
+        "control_folder": str(_CELERY_DIR / "control"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = f"file://{_CELERY_DIR / 'results'}"
+
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TIMEZONE = env_str("TIME_ZONE", "Europe/Zurich")
+CELERY_BEAT_SCHEDULE = {
+    "ingest-inbox-redrive": {"task": "ingestion.inbox_redrive", "schedule": 60.0},
+    "purge-expired": {"task": "ingestion.purge_expired", "schedule": crontab(hour=3, minute=15)},
+    "zones-link-coordinates": {"task": "zones.link_coordinates", "schedule": 300.0},
+    "appointment-reminders": {
+        "task": "appointments.reminders_send",
+        "schedule": crontab(hour=16, minute=0),  # the afternoon before
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# --- Sign-in -----------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+
+# allauth's backend (a ModelBackend) checks passwords only where allauth shows
+# the password form: in demo mode (SOCIALACCOUNT_ONLY below).
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+# Outside demo mode, the identity provider is the only way in.
+SOCIALACCOUNT_ONLY = not DEMO_MODE
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+# The identity provider (Keycloak in production; any OpenID Connect provider).
+OIDC_SERVER_URL = env_str("OIDC_SERVER_URL").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_PROVIDER_ID = "sso"
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "Single sign-on")
+OIDC_SCOPES = env_list("OIDC_SCOPES", "openid,profile,email")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_PERSON_ID_CLAIM = env_str("OIDC_PERSON_ID_CLAIM", "person_id")
+# Provider group -> portal role; Keycloak's full group paths look like "/medical".
+OIDC_ROLE_MAP = env_mapping(
+    "OIDC_ROLE_MAP",
+    "registration=registration,medical=medical,assets=assets,privacy=privacy",
+)
+# Bearer tokens must name one of these in `aud` or `azp`.
+OIDC_API_AUDIENCES = env_list("OIDC_API_AUDIENCE") or [OIDC_CLIENT_ID]
+OIDC_ALLOWED_ALGORITHMS = env_list("OIDC_ALLOWED_ALGORITHMS", "RS256,ES256,PS256")
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 5)
+OIDC_LEEWAY_SECONDS = 30
+
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": OIDC_PROVIDER_ID,
+                    "name": OIDC_PROVIDER_NAME,
+                    "client_id": OIDC_CLIENT_ID,
+                    "secret": OIDC_CLIENT_SECRET,
+                    "settings": {
+                        "server_url": OIDC_SERVER_URL,
+                        "scope": OIDC_SCOPES,
+                    },
+                }
+            ]
+            if OIDC_SERVER_URL
+            else []
+        ),
+    }
+}
+
+# mozilla-django-oidc supplies the DRF authentication class; the backend
+# behind it verifies JWTs locally (accounts/oidc.py).
+OIDC_DRF_AUTH_BACKEND = "accounts.oidc.BearerTokenBackend"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.oidc.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Default deny: every API view names who may use it.
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.DenyAll"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
+        "rest_framework.renderers.BrowsableAPIRenderer"
+    )
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Proximeter Portal API",
+    "DESCRIPTION": "Contact tracing with wearable proximity devices.",
+    "VERSION": "1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The browsable docs' assets come from the sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Static files and the Vue frontend ---------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
+# The user guide's screenshots are served beside it (/help/).
+STATICFILES_DIRS = [FRONTEND_DIST, ("guide", BASE_DIR / "docs" / "user-guide" / "img")]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Not a manifest storage: Vite's files are hashed already, re-hashing
+    # them would load every module twice (ECOSYSTEM-NOTES, django-vite).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9A-Za-z_-]{8}\.[a-z0-9]+$"
+VITE_DEV_MODE = env_bool("VITE_DEV_MODE", False)
+DJANGO_VITE = {
+    "default": {
+        "dev_mode": VITE_DEV_MODE,
+        "dev_server_host": "127.0.0.1",
+        "dev_server_port": 5173,
+        "manifest_path": FRONTEND_DIST / "manifest.json",
+    }
+}
+
+# --- Operations --------------------------------------------------------------
+# /metrics is for the monitoring system: from these networks, or with this token.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Request lines carry URLs; the portal's own logs say what matters.
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+# --- Security ----------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not DEMO_MODE)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HTTPS (docs/security.md, "Deploy settings"). Each is off unless set: behind a TLS
+# proxy, SECURE_PROXY_SSL_HEADER must come first, or the redirect loops.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]  # probes and Prometheus inside the network
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER")  # the proxy's header, e.g. X-Forwarded-Proto
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)  # e.g. 31536000 once HTTPS works
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# allauth's sign-in rate limits count per client address: behind N proxies, the
+# address N from the right of X-Forwarded-For (0: REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Sessions (core/security.py): a working day at most; the medical and privacy
+# roles are signed out after a short time without activity; running a trace (and
+# opening TRACKING) needs a sign-in within the last TRACING_REAUTH_MINUTES.
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_HOURS", 12) * 3600
+SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES = env_int("SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES", 15)
+TRACING_REAUTH_MINUTES = env_int("TRACING_REAUTH_MINUTES", 60)
+
+# Content-Security-Policy (django-csp 4). core.security adds the identity
+# provider's origin to form-action, and hashes of the inline elements of the
+# Django admin and the Swagger page; the Vue app needs nothing inline.
+_VITE_DEV = (
+    f"{DJANGO_VITE['default']['dev_server_host']}:{DJANGO_VITE['default']['dev_server_port']}"
+)
+_DEV_SERVER = [f"http://{_VITE_DEV}"] if VITE_DEV_MODE else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, *_DEV_SERVER],
+        # Vite's dev server injects CSS as <style> elements; the built app uses files only.
+        "style-src": [SELF, *([*_DEV_SERVER, UNSAFE_INLINE] if VITE_DEV_MODE else [])],
+        "img-src": [SELF, "data:", *_DEV_SERVER],
+        "connect-src": [SELF, *([*_DEV_SERVER, f"ws://{_VITE_DEV}"] if VITE_DEV_MODE else [])],
+        "font-src": [SELF, *_DEV_SERVER],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Zurich")
+USE_I18N = True
+USE_TZ = True

@@ -1,0 +1,38 @@
+"""Every URL of the portal. Each view states who may use it (see docs/architecture.md, "Access")."""
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+# The admin signs in through allauth like every other page (identity provider, or demo accounts).
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Proximeter Portal administration"
+admin.site.site_title = "Proximeter Portal"
+admin.site.index_title = "Records you manage"
+
+api_patterns = [
+    path("", include("accounts.urls")),
+    path("registration/", include("registration.urls")),
+    path("appointments/", include("appointments.urls")),
+    path("tracing/", include("tracing.urls")),
+    path("risk/", include("tracing.risk_urls")),
+    path("audit/", include("audit.urls")),
+    path("selfservice/", include("selfservice.urls")),
+    path("zones/", include("zones.urls")),
+    path("stats/", include("stats.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/ingest/", include("ingestion.urls")),
+    path("api/", include(api_patterns)),
+    path("", include("frontend.urls")),
+]

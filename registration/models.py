@@ -1,0 +1,135 @@
+"""People and who held which device when (the `associations` database).
+
+Devices are referred to by their printed Device ID only, a plain value: the
+devices themselves live in `assets`, and nothing here names a tag or an
+encounter.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from proximeter.databases import ASSOCIATIONS
+
+
+class Person(models.Model):
+    """A member of the organisation, from the HR directory."""
+
+    home_database = ASSOCIATIONS
+
+    person_id = models.CharField(
+        max_length=32, unique=True, help_text="The organisation's person number."
+    )
+    given_name = models.CharField(max_length=150)
+    family_name = models.CharField(max_length=150, db_index=True)
+    email = models.EmailField(blank=True)
+    department = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True, help_text="Still in the organisation's directory.")
+
+    class Meta:
+        ordering = ["family_name", "given_name", "person_id"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.person_id})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class EndReason(models.TextChoices):
+    RELINQUISHED = "relinquished", "given back"
+    LOST = "lost", "lost"
+    SWAPPED = "swapped", "swapped for another device"
+    BROKEN = "broken", "broken"
+    PERSON_LEFT = "person_left", "person left the organisation"
+
+
+class Association(models.Model):
+    """A person held a device from `started_at` until `ended_at` (open while held).
+
+    A device is held by at most one person, and a person holds at most one
+    device, at any instant. The open-holding rules below hold on every
+    database; on PostgreSQL, exclusion constraints (migration 0002) also forbid
+    any two overlapping periods.
+    """
+
+    home_database = ASSOCIATIONS
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, to_field="person_id", related_name="holdings"
+    )
+    device_id = models.CharField(max_length=32, db_index=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
+    started_by = models.CharField(max_length=150)
+    ended_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device_id"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_holding_per_device",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_holding_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="holding_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="")
+                | Q(ended_at__isnull=False) & ~Q(end_reason=""),
+                name="holding_end_has_a_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["device_id", "started_at"], name="holding_device_time")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} holds {self.device_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class LostReport(models.Model):
+    """A device reported lost, and whether and how it came back."""
+
+    home_database = ASSOCIATIONS
+
+    class Outcome(models.TextChoices):
+        RETURNED = "returned", "returned to its holder"
+        RESTOCKED = "restocked", "put back in stock"
+
+    device_id = models.CharField(max_length=32, db_index=True)
+    holder = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        to_field="person_id",
+        null=True,
+        blank=True,
+        related_name="lost_reports",
+        help_text="Who held it when it was lost (none if it was in stock).",
+    )
+    lost_at = models.DateTimeField()
+    reported_at = models.DateTimeField()
+    reported_by = models.CharField(max_length=150)
+    found_at = models.DateTimeField(null=True, blank=True)
+    found_by = models.CharField(max_length=150, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device_id"],
+                condition=Q(found_at__isnull=True),
+                name="one_open_lost_report_per_device",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} lost {self.lost_at:%Y-%m-%d}"

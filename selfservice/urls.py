@@ -1,0 +1,9 @@
+from django.urls import path
+
+from selfservice import apis
+
+urlpatterns = [
+    path("encounters", apis.MyEncountersApi.as_view(), name="my-encounters"),
+    path("data", apis.MyDataApi.as_view(), name="my-data"),
+    path("export", apis.MyDataExportApi.as_view(), name="my-data-export"),
+]

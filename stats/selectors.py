@@ -1,0 +1,141 @@
+"""Statistics that identify no one: counts per day or week, small counts shown as "< N".
+
+Each count comes from one database alone (active proximeters from
+`encounters`, hand-outs from `associations`, traces from the audit trail);
+nothing is joined. A count between 1 and STATS_MIN_COUNT - 1 is shown as
+"< STATS_MIN_COUNT", and running totals are rounded down to a multiple of it,
+so that a small daily count cannot be recovered from two totals either.
+"""
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from assets.models import Device, DeviceState
+from audit.models import AuditEntry
+from registration.models import Association
+from stats.models import PurgeRecord
+from tracing.models import Encounter
+
+
+def shown(count: int) -> int | str:
+    """The small-count rule."""
+    minimum = settings.STATS_MIN_COUNT
+    return f"< {minimum}" if 0 < count < minimum else count
+
+
+def rounded_total(total: int) -> int:
+    return total - total % settings.STATS_MIN_COUNT
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _days(today: date) -> list[date]:
+    return [today - timedelta(days=n) for n in range(settings.ENCOUNTER_RETENTION_DAYS - 1, -1, -1)]
+
+
+def daily_stats(*, today: date | None = None) -> dict:
+    zone = _zone()
+    today = today or timezone.localdate()
+    days = _days(today)
+    start = datetime.combine(days[0], datetime.min.time(), tzinfo=zone)
+    close_slots = settings.TRACING_CLOSE_CONTACT_MINUTES * 2  # 30-second slots
+    per_day = {
+        row["day"]: row
+        for row in Encounter.objects.filter(started_at__gte=start)
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
+        .values("day")
+        .annotate(
+            active=Count("my_tag", distinct=True),
+            encounters=Count("id"),
+            close=Count("id", filter=Q(slots__gt=close_slots)),
+        )
+    }
+    handed = Counter(
+        timezone.localtime(started, zone).date()
+        for started in Association.objects.filter(started_at__gte=start).values_list(
+            "started_at", flat=True
+        )
+    )
+    total = Association.objects.filter(started_at__lt=start).count()
+    rows = []
+    for day in days:
+        encounter_row = per_day.get(day, {})
+        total += handed.get(day, 0)
+        rows.append(
+            {
+                "date": day.isoformat(),
+                "active_proximeters": shown(encounter_row.get("active", 0)),
+                "encounters": shown(encounter_row.get("encounters", 0)),
+                "close_contact_length_encounters": shown(encounter_row.get("close", 0)),
+                "devices_handed_out": shown(handed.get(day, 0)),
+                "devices_handed_out_total": rounded_total(total),
+            }
+        )
+    weeks = (
+        AuditEntry.objects.filter(
+            action=AuditEntry.Action.TRACE, at__gte=start - timedelta(days=7 * 6)
+        )
+        .annotate(week=TruncWeek("at", tzinfo=zone))
+        .values("week")
+        .annotate(traces=Count("id"))
+        .order_by("week")
+    )
+    return {
+        "min_count": settings.STATS_MIN_COUNT,
+        "days": rows,
+        "traces_per_week": [
+            {"week": w["week"].date().isoformat(), "traces": shown(w["traces"])} for w in weeks
+        ],
+    }
+
+
+def transparency(*, now: datetime | None = None) -> dict:
+    """For everyone: traces per month, purges and what they removed, devices in service."""
+    now = now or timezone.now()
+    zone = _zone()
+    months = (
+        AuditEntry.objects.filter(action=AuditEntry.Action.TRACE, at__gte=now - timedelta(days=366))
+        .annotate(month=TruncMonth("at", tzinfo=zone))
+        .values("month")
+        .annotate(traces=Count("id"))
+        .order_by("month")
+    )
+    purges = list(PurgeRecord.objects.filter(at__gte=now - timedelta(days=30)))
+    return {
+        "traces_per_month": [
+            {"month": m["month"].strftime("%Y-%m"), "traces": shown(m["traces"])} for m in months
+        ],
+        "purges_last_30_days": len(purges),
+        "rows_removed_last_30_days": sum(sum(p.removed.values()) for p in purges),
+        "last_purge": timezone.localtime(purges[0].at).isoformat() if purges else None,
+        "devices_in_service": shown(Device.objects.filter(state=DeviceState.ASSIGNED).count()),
+        "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
+    }
+
+
+def purge_log(*, now: datetime | None = None, limit: int = 60) -> dict:
+    now = now or timezone.now()
+    records = list(PurgeRecord.objects.all()[:limit])
+    overdue_after = timedelta(hours=settings.PURGE_OVERDUE_HOURS)
+    return {
+        "overdue": not records or now - records[0].at > overdue_after,
+        "overdue_after_hours": settings.PURGE_OVERDUE_HOURS,
+        "records": [
+            {
+                "at": timezone.localtime(r.at).isoformat(),
+                "removed": r.removed,
+                "oldest_remaining": timezone.localtime(r.oldest_remaining).isoformat()
+                if r.oldest_remaining
+                else None,
+            }
+            for r in records
+        ],
+    }

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from stats import apis
+
+urlpatterns = [
+    path("daily", apis.StatsApi.as_view(), name="stats-daily"),
+    path("daily.csv", apis.StatsCsvApi.as_view(), name="stats-daily-csv"),
+    path("transparency", apis.TransparencyApi.as_view(), name="transparency"),
+    path("purges", apis.PurgeLogApi.as_view(), name="purge-log"),
+]

@@ -1,0 +1,174 @@
+"""The production process layout on loopback, for end-to-end and fault tests.
+
+A private Redis server (so a test may stop it), the web app under gunicorn
+and a Celery worker, all on the test's PostgreSQL databases. The test
+process posts webhooks over HTTP and reads the databases.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.conftest import ROOT, database_env_for_workers
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(check, *, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Stack:
+    def __init__(self, folder: Path, *, web_workers: int = 2):
+        self.folder = folder
+        self.redis_port = free_port()
+        self.web_port = free_port()
+        self.web_workers = web_workers
+        self.env = {
+            **database_env_for_workers(),
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            # A killed worker's task comes back quickly in a test.
+            "CELERY_VISIBILITY_TIMEOUT": "10",
+            "LOG_FORMAT": "json",
+            "PROMETHEUS_MULTIPROC_DIR": str(folder / "prometheus"),
+        }
+        (folder / "prometheus").mkdir(exist_ok=True)
+        self.redis = self.web = self.worker = None
+        self.url = f"http://127.0.0.1:{self.web_port}"
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115  (closed with the process)
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def log(self, name: str) -> str:
+        path = self.folder / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    # --- Redis
+    def start_redis(self) -> None:
+        self.redis = self._spawn(
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+        )
+        wait_for(self._redis_answers, timeout=10, what="redis")
+
+    def _redis_answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop_redis(self) -> None:
+        self.redis.terminate()
+        self.redis.wait(timeout=10)
+
+    # --- web
+    def start_web(self) -> None:
+        self.web = self._spawn(
+            "web",
+            [
+                str(BIN / "gunicorn"),
+                "proximeter.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.web_port}",
+                "--workers",
+                str(self.web_workers),
+                "--access-logfile",
+                "-",
+            ],
+        )
+        wait_for(self._web_answers, timeout=30, what="gunicorn")
+
+    def _web_answers(self) -> bool:
+        if self.web.poll() is not None:
+            raise AssertionError("gunicorn exited:\n" + self.log("web"))
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=2).status_code in (200, 503)
+        except requests.RequestException:
+            return False
+
+    # --- worker
+    def start_worker(self) -> None:
+        queue = self.env.get("TEST_CELERY_QUEUE") or os.environ["TEST_CELERY_QUEUE"]
+        self.worker = self._spawn(
+            "worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "proximeter",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                queue,
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"{queue}@%h",
+            ],
+        )
+
+    def kill_worker(self) -> None:
+        """SIGKILL: no goodbye, no acknowledgement of the task in hand."""
+        self.worker.send_signal(signal.SIGKILL)
+        self.worker.wait(timeout=10)
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return done.stdout
+
+    def start(self) -> "Stack":
+        self.start_redis()
+        self.start_web()
+        self.start_worker()
+        return self
+
+    def stop(self) -> None:
+        for process in (self.worker, self.web, self.redis):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -1,0 +1,412 @@
+"""Who may use which URL: one row for every URL of the portal (docs/security.md, "Access").
+
+The URL resolver is walked, so a new URL without a row fails the suite. Each
+kind of caller below requests every URL once (GET, or POST `{}` for POST-only
+endpoints, parameters filled with sample objects) and the answer is judged:
+
+- allowed: not 401/403, not a redirect to a sign-in page, not 5xx
+  (400, 404, 405 are fine: the rule let the request through);
+- denied: 401, 403, or a redirect to a sign-in page.
+
+Requests come from 203.0.113.9, outside METRICS_ALLOWED_NETWORKS.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.utils import timezone
+
+from accounts.roles import Role
+from tests.conftest import ROLE_CLIENTS
+from tests.security.routes import every_url
+
+# --- Who -----------------------------------------------------------------------
+ANON = "anonymous"
+PERSON = "person"  # signed in in the browser, no role
+REG = "registration"
+ASSETS = "assets"
+MED = "medical"
+PRIV = "privacy"
+SUPER = "superuser"  # staff and superuser, no role
+T_PERSON = "token:person"  # an API bearer JWT of the identity provider, no role
+T_REG = "token:registration"
+T_ASSETS = "token:assets"
+T_MED = "token:medical"
+T_PRIV = "token:privacy"
+INGEST = "ingest-token"  # a network server's webhook token
+DONOR = "donation-token"  # a trusted source's token for coordinate donations (zones)
+
+KINDS = [ANON, PERSON, REG, ASSETS, MED, PRIV, SUPER]
+KINDS += [T_PERSON, T_REG, T_ASSETS, T_MED, T_PRIV, INGEST, DONOR]
+
+NOBODY = frozenset()
+EVERYONE = frozenset(KINDS)
+BROWSER = frozenset({PERSON, REG, ASSETS, MED, PRIV, SUPER})  # pages: a session, never a token
+API_USERS = BROWSER | {T_PERSON, T_REG, T_ASSETS, T_MED, T_PRIV}
+STAFF = frozenset({REG, ASSETS, PRIV, SUPER})  # is_staff follows the roles that manage records
+
+
+def role(*names: str) -> frozenset:
+    """The role in the browser and as a bearer token."""
+    return frozenset({*names, *(f"token:{name}" for name in names)})
+
+
+# Not a set of kinds: the sign-in machinery (allauth, the admin's login). Anyone
+# reaches it (anonymous visitors are never refused), nobody gets a 5xx.
+SIGN_IN = "sign-in machinery"
+
+# --- The matrix: URL name -> who may use it ----------------------------------------
+MATRIX = {
+    # Operations
+    "healthz": EVERYONE,
+    "metrics": NOBODY,  # by network or METRICS_TOKEN only: tests/test_health.py
+    # Pages: frontend/pages.py
+    "home": BROWSER,
+    "privacy": EVERYONE,
+    "help": BROWSER,
+    "help-section": BROWSER,
+    "page-registration": {REG},
+    "page-status": {REG},
+    "page-found": {REG},
+    "page-desk": {REG},
+    "page-appointments": BROWSER,
+    "page-tracking": {MED},
+    "page-risk-models": {MED},
+    "page-audit": {PRIV},
+    "page-stats": {MED, PRIV, REG},
+    "page-my-data": BROWSER,
+    "page-location-risk": BROWSER,
+    "page-transparency": BROWSER,
+    # Webhooks
+    "ingest-tts": {INGEST},
+    "ingest-chirpstack": {INGEST},
+    # API: accounts, self-service, appointments (a person's own)
+    "me": API_USERS,
+    "my-encounters": API_USERS,
+    "my-data": API_USERS,
+    "my-data-export": API_USERS,
+    "my-campaigns": API_USERS,
+    "free-slots": API_USERS,
+    "my-bookings": API_USERS,
+    "my-booking-reschedule": API_USERS,  # another person's booking: 404 (test_others_objects.py)
+    "my-booking-cancel": API_USERS,  # another person's booking: 404 (test_others_objects.py)
+    # API: the registration desk
+    "person-search": role(REG),
+    "person-status": role(REG),
+    "device-status": role(REG),
+    "device-assign": role(REG),
+    "device-relinquish": role(REG),
+    "device-swap": role(REG),
+    "device-report-lost": role(REG),
+    "device-mark-found": role(REG),
+    "device-return": role(REG),
+    "device-restock": role(REG),
+    "device-mark-broken": role(REG),
+    "device-retire": role(REG),
+    "locations": role(REG),
+    "campaigns": role(REG),
+    "campaign-create": role(REG),
+    "recall-invite": role(REG),
+    "desk-day": role(REG),
+    "desk-check-in": role(REG),
+    "desk-no-show": role(REG),
+    "handouts": role(REG),
+    # API: the medical service
+    "trace-people": role(MED),
+    "traces": role(MED),
+    "trace-detail": role(MED),  # another medical user's trace: 404 (test_others_objects.py)
+    "trace-export": role(MED),  # another medical user's trace: 404 (test_others_objects.py)
+    "risk-dp3t": role(MED),  # score calculators: nothing stored, no one named
+    "risk-rssi": role(MED),
+    "risk-aggregate": role(MED),
+    "zones-donation-codes": role(MED),
+    "zones-coordinates": {DONOR},
+    "zones-exposure": API_USERS,
+    # API: the data-protection office, statistics
+    "audit-entries": role(PRIV),
+    "purge-log": role(PRIV),
+    "stats-daily": role(MED, PRIV, REG),
+    "stats-daily-csv": role(MED, PRIV, REG),
+    "transparency": API_USERS,
+    # API documentation
+    "schema": API_USERS,
+    "api-docs": API_USERS,
+    # Sign-in and sign-out (the admin's login is allauth's)
+    "admin:login": SIGN_IN,
+    "admin:logout": SIGN_IN,  # POST only (405); a non-staff visitor is sent to the admin's index
+}
+
+# Third-party groups, by name prefix (or route prefix when nameless): first match wins.
+PREFIX_RULES = [
+    ("account_", SIGN_IN),
+    ("socialaccount_", SIGN_IN),
+    ("openid_connect_", SIGN_IN),
+    ("accounts/social/", SIGN_IN),  # allauth's old addresses: redirects to the new ones
+]
+
+# The Django admin: staff only; each model's records only to the role that manages them
+# (core/admin.py), superusers see everything. The admin's own pages:
+ADMIN_SITE = {
+    "index": STAFF,
+    "app_list": STAFF,  # an app with nothing of yours: 404
+    "password_change": STAFF,
+    "password_change_done": STAFF,
+    "jsi18n": STAFF,
+    "view_on_site": STAFF,
+    "autocomplete": NOBODY,  # no admin has autocomplete fields: refused to everyone
+    "auth_user_password_change": {SUPER},
+    None: STAFF,  # nameless: an object's old address (redirect to it), the catch-all (404)
+}
+# Model admins: app_model -> (roles that see it, what they may do besides looking).
+ADMIN_MODELS = {
+    "assets_device": ({ASSETS}, {"add", "change", "import"}),  # never deleted: history stays
+    "assets_deviceevent": ({ASSETS}, set()),
+    "registration_person": ({REG}, {"add", "change", "delete", "import"}),
+    "registration_association": ({REG}, set()),
+    "registration_lostreport": ({REG}, set()),
+    "appointments_location": ({REG}, {"add", "change", "delete"}),
+    "appointments_campaign": ({REG}, {"add", "change"}),  # closed, never deleted
+    "appointments_slot": ({REG}, set()),
+    "appointments_booking": ({REG}, set()),
+    "appointments_recallinvitation": ({REG}, set()),
+    "ingestion_deadletter": ({ASSETS}, set()),
+    "ingestion_ingesttoken": (set(), {"change"}),  # created by a command; revoked here
+    "audit_auditentry": ({PRIV}, set()),
+    "zones_geozonespecification": (set(), {"change"}),
+    "zones_trustedsource": (set(), {"change"}),  # created by a command; revoked here
+    # zones/admin.py names the medical role, but it is not staff (accounts.roles.ADMIN_ROLES).
+    "zones_donationcode": (set(), set()),
+    "accounts_user": (set(), {"add", "change", "delete"}),
+    "auth_group": (set(), {"add", "change", "delete"}),
+    "account_emailaddress": (set(), {"add", "change", "delete"}),
+    "socialaccount_socialapp": (set(), {"add", "change", "delete"}),
+    "socialaccount_socialaccount": (set(), {"add", "change", "delete"}),
+    "socialaccount_socialtoken": (set(), {"add", "change", "delete"}),
+}
+LOOKING = {"changelist", "change", "history"}  # the change page is read-only without "change"
+
+SIGN_IN_PATHS = ("/accounts/login/", "/admin/login/")
+CLIENT_ADDRESS = "203.0.113.9"
+
+
+def admin_rule(name: str | None):
+    short = None if name is None else name.removeprefix("admin:")
+    if short in ADMIN_SITE:
+        return ADMIN_SITE[short]
+    for app_model, (roles, may) in ADMIN_MODELS.items():
+        action = short.removeprefix(app_model + "_")
+        if action != short and action in {*LOOKING, "add", "delete", "import"}:
+            if action in LOOKING:
+                return frozenset({SUPER, *roles})
+            return frozenset({SUPER, *roles}) if action in may else NOBODY
+    return None
+
+
+def rule_for(url) -> frozenset | str | None:
+    if url.name in MATRIX:
+        return MATRIX[url.name]
+    if (url.name or "").startswith("admin:") or url.route.startswith("admin/"):
+        return admin_rule(url.name)
+    for prefix, rule in PREFIX_RULES:
+        if (url.name or url.route).startswith(prefix):
+            return rule
+    return None
+
+
+# --- The callers ---------------------------------------------------------------------
+
+
+def make_person(person_id: str):
+    from tests.registration.factories import make_person as factory
+
+    return factory(person_id, "Sam", f"Sample{person_id}", email=f"{person_id}@example.org")
+
+
+@pytest.fixture(scope="module")
+def tokens(oidc_provider):
+    """One bearer JWT per role (client credentials), fetched once for the module."""
+    return {
+        f"token:{name}": oidc_provider.client_credentials_token(
+            client["client_id"], client["client_secret"]
+        )
+        for name, client in ROLE_CLIENTS.items()
+    }
+
+
+@pytest.fixture
+def samples(oidc, make_user):
+    """The callers' accounts (each linked to a person) and one object of each kind."""
+    from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+
+    from appointments.models import RecallInvitation
+    from appointments.services import booking_create
+    from assets.models import DeviceEvent
+    from audit.services import audit_record
+    from ingestion.models import DeadLetter
+    from ingestion.services import ingest_token_create
+    from registration.models import Association, LostReport
+    from tests.appointments.factories import make_campaign, make_location
+    from tests.registration.factories import make_device
+    from tracing import contacts, services
+    from zones.models import GeoZoneSpecification
+    from zones.services import donation_code_issue, trusted_source_create
+
+    users = {}
+    personas = [(PERSON, []), (REG, [Role.REGISTRATION]), (ASSETS, [Role.ASSETS])]
+    personas += [(MED, [Role.MEDICAL]), (PRIV, [Role.PRIVACY])]
+    for number, (kind, roles) in enumerate(personas, start=1):
+        make_person(f"7000{number}")
+        users[kind] = make_user(f"user-{kind}", *roles, person_id=f"7000{number}")
+    make_person("70009")
+    users[SUPER] = make_user("user-superuser", person_id="70009", is_staff=True, is_superuser=True)
+    User = get_user_model()
+    for number, client in enumerate(ROLE_CLIENTS.values(), start=1):
+        # The account a token's subject gets on first use, made beforehand with a person.
+        make_person(f"7100{number}")
+        account = User.objects.create_user(
+            f"service-account-{client['client_id']}", person_id=f"7100{number}"
+        )
+        SocialAccount.objects.create(
+            user=account, provider="sso", uid=client["client_id"], extra_data={}
+        )
+
+    other = make_person("79999")
+    device = make_device("D-0001")
+    now = timezone.now()
+    DeviceEvent.objects.create(device=device, at=now, actor="t", to_state=device.state)
+    Association.objects.create(person=other, device_id="D-0001", started_at=now, started_by="t")
+    LostReport.objects.create(device_id="D-0001", lost_at=now, reported_at=now, reported_by="t")
+    location = make_location("Main hall")
+    campaign = make_campaign([location])
+    slot = campaign.slots.order_by("starts_at").first()
+    booking = booking_create(person=other, slot_id=slot.pk)
+    RecallInvitation.objects.create(
+        campaign=campaign, device_id="D-0001", person=other, invited_at=now
+    )
+    ingest_token = ingest_token_create(name="matrix")
+    DeadLetter.objects.create(
+        integration="tts", delivery_key="k", payload=b"{}", reason="r", detail="d", created_at=now
+    )
+    colleague = make_user("user-colleague", Role.MEDICAL)
+    trace = services.trace_run(
+        person_id="79999",
+        window=contacts.trace_window(now=now, retention=timedelta(days=14), positive_test=now),
+        policy="encounter",
+        case_reference="C-1",
+        reason="matrix",
+        acting_user=colleague,
+    )
+    audit_record(acting_user=colleague, action="trace", target_person_id="79999")
+    EmailAddress.objects.create(user=users[PERSON], email="person@example.org")
+    app = SocialApp.objects.create(
+        provider="openid_connect", provider_id="sample-idp", name="Sample", client_id="x"
+    )
+    SocialToken.objects.create(account=SocialAccount.objects.first(), app=app, token="t")
+    donor_token = trusted_source_create(name="matrix")
+    donation_code_issue(issued_by="user-colleague", positive_test=now)
+    GeoZoneSpecification.objects.get_or_create(  # seeded by a migration; one is enough here
+        name="Sample square", defaults={"shape": "square", "size_degrees": 1}
+    )
+
+    pks = {}
+    for model in apps.get_models():
+        meta = model._meta
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            pks[(meta.app_label, meta.model_name)] = first.pk
+    return {
+        "users": users,
+        "ingest_token": ingest_token,
+        "donor_token": donor_token,
+        "pks": pks,
+        "params": {
+            "person_id": "79999",
+            "device_id": "D-0001",
+            "campaign_id": campaign.pk,
+            "booking_id": booking.pk,
+            "trace_id": trace.pk,
+            "provider_id": "sso",
+            "app_label": "assets",
+            "url": "no-such-page/",
+            "section": "README",
+            "content_type_id": ContentType.objects.get_for_model(User).pk,
+            "object_id": users[PERSON].pk,
+        },
+    }
+
+
+def caller(kind: str, samples: dict, tokens: dict):
+    """A test client that asks as `kind`: a session, a bearer header, or nothing."""
+    client = Client(REMOTE_ADDR=CLIENT_ADDRESS)
+    if kind in samples["users"]:
+        client.force_login(samples["users"][kind])
+    elif kind in tokens:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {tokens[kind]}"
+    elif kind == INGEST:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {samples['ingest_token']}"
+    elif kind == DONOR:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {samples['donor_token']}"
+    return client
+
+
+def verdict(response) -> str:
+    if response.status_code >= 500:
+        return f"error {response.status_code}"
+    if response.status_code in (401, 403):
+        return "denied"
+    redirect = 300 <= response.status_code < 400
+    if redirect and response["Location"].split("?")[0].endswith(SIGN_IN_PATHS):
+        return "denied"
+    return "allowed"
+
+
+def judge(rule, kind: str, response) -> str | None:
+    """None if the answer is what the rule says, else what went wrong."""
+    seen = verdict(response)
+    if seen.startswith("error"):
+        return seen
+    if rule == SIGN_IN:
+        return "anonymous refused" if kind == ANON and response.status_code in (401, 403) else None
+    expected = "allowed" if kind in rule else "denied"
+    return None if seen == expected else f"{seen} ({response.status_code}), expected {expected}"
+
+
+# --- The tests -----------------------------------------------------------------------
+
+
+def test_every_url_has_a_row():
+    missing = [f"{url.route} ({url.name})" for url in every_url() if rule_for(url) is None]
+    assert not missing, "URLs without a row in the access matrix:\n" + "\n".join(missing)
+
+
+def test_every_row_names_a_url():
+    names = {url.name for url in every_url()}
+    stale = sorted(set(MATRIX) - names)
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+    for app_model in ADMIN_MODELS:
+        assert f"admin:{app_model}_changelist" in names, f"{app_model} is not in the admin"
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_matrix(samples, tokens):
+    """Every URL as every kind of caller: one request per cell, every wrong cell listed."""
+    wrong = []
+    urls = [(url, rule_for(url), url.path(samples)) for url in every_url()]
+    for kind in KINDS:
+        client = caller(kind, samples, tokens)
+        for url, rule, path in urls:
+            if rule is None:
+                continue  # test_every_url_has_a_row names it
+            if url.method == "POST":
+                response = client.post(path, {}, content_type="application/json")
+            else:
+                response = client.get(path)
+            problem = judge(rule, kind, response)
+            if problem:
+                wrong.append(f"{kind:>18}  {url.method} {path} [{url.name}]: {problem}")
+    assert not wrong, f"{len(wrong)} wrong answers:\n" + "\n".join(wrong)

@@ -1,0 +1,176 @@
+"""Statistics that identify no one, transparency numbers, the purge log, clean metric labels."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+
+from accounts.roles import Role
+from ingestion.services import purge_expired
+from registration.models import Association
+from stats.models import PurgeRecord
+from tests.registration.factories import make_device, make_person
+from tracing.models import Encounter
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def encounters_on(day_offset: int, tags: list[int], *, slots: int = 2):
+    start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(
+        days=day_offset
+    )
+    for n, tag in enumerate(tags):
+        Encounter.objects.create(
+            my_tag=tag, ref_tag=9_999, started_at=start + timedelta(minutes=n), slots=slots
+        )
+
+
+def test_small_counts_are_shown_as_below_the_threshold(client, make_user):
+    encounters_on(1, [1, 2, 3])  # 3 active proximeters: could point at people
+    encounters_on(2, [1, 2, 3, 4, 5, 6], slots=40)  # 6: fine, and all of close-contact length
+    client.force_login(make_user("mira", Role.MEDICAL))
+    days = {d["date"]: d for d in client.get(reverse("stats-daily")).json()["days"]}
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    before = (timezone.localdate() - timedelta(days=2)).isoformat()
+    assert days[yesterday]["active_proximeters"] == "< 5" and days[yesterday]["encounters"] == "< 5"
+    assert (
+        days[before]["active_proximeters"] == 6
+        and days[before]["close_contact_length_encounters"] == 6
+    )
+    assert days[timezone.localdate().isoformat()]["encounters"] == 0
+    assert len(days) == 14
+
+
+def test_running_totals_cannot_reveal_a_small_daily_count(client, desk):
+    make_person("1"), make_device("P-1")
+    for n in range(7):
+        make_person(f"p{n}")
+        Association.objects.create(
+            person_id=f"p{n}",
+            device_id=f"X-{n}",
+            started_at=timezone.now() - timedelta(days=20),
+            started_by="t",
+        )
+    Association.objects.create(
+        person_id="1",
+        device_id="P-1",
+        started_at=timezone.now() - timedelta(hours=1),
+        started_by="t",
+    )
+    client.force_login(desk)
+    today = client.get(reverse("stats-daily")).json()["days"][-1]
+    assert today["devices_handed_out"] == "< 5"
+    assert today["devices_handed_out_total"] == 5  # 8 rounded down: the one of today stays hidden
+
+
+def test_the_statistics_download_as_csv(client, make_user):
+    encounters_on(1, [1, 2, 3, 4, 5, 6])
+    client.force_login(make_user("pia", Role.PRIVACY))
+    response = client.get(reverse("stats-daily-csv"))
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("date,active_proximeters,encounters")
+    assert len(lines) == 15
+
+
+@pytest.mark.parametrize("role", [None, Role.ASSETS])
+def test_statistics_are_for_the_medical_privacy_and_registration_roles(client, make_user, role):
+    client.force_login(make_user("x", *([role] if role else [])))
+    assert client.get(reverse("stats-daily")).status_code == 403
+    assert client.get(reverse("purge-log")).status_code == 403
+    assert client.get(reverse("transparency")).status_code == 200  # everyone's
+
+
+def test_each_purge_is_recorded_and_an_overdue_purge_is_flagged(client, make_user):
+    pia = make_user("pia", Role.PRIVACY)
+    client.force_login(pia)
+    assert client.get(reverse("purge-log")).json()["overdue"] is True  # never ran
+    Encounter.objects.create(
+        my_tag=1, ref_tag=2, started_at=timezone.now() - timedelta(days=20), slots=1
+    )
+    Encounter.objects.create(
+        my_tag=1, ref_tag=2, started_at=timezone.now() - timedelta(days=2), slots=1
+    )
+    purge_expired()
+    log = client.get(reverse("purge-log")).json()
+    assert log["overdue"] is False
+    assert log["records"][0]["removed"]["encounters"] == 1
+    assert log["records"][0]["oldest_remaining"] is not None
+    PurgeRecord.objects.update(at=timezone.now() - timedelta(hours=37))
+    assert client.get(reverse("purge-log")).json()["overdue"] is True
+    transparency = client.get(reverse("transparency")).json()
+    assert (
+        transparency["purges_last_30_days"] == 1 and transparency["rows_removed_last_30_days"] >= 1
+    )
+
+
+def test_no_metric_label_carries_a_person_device_tag_or_dev_eui(client, medic):
+    """Scrape /metrics after uplinks, dead letters and a trace, and look at every label value."""
+    from ingestion import bodies
+    from ingestion.models import InboxUplink
+    from ingestion.services import active_token_hashes, inbox_process, ingest_token_create
+    from tracing.payload import EncounterRecord, encode
+
+    (
+        make_person("810001", "Alice", "Adams"),
+        make_device("P-77", tag_id=4_000_000_123, dev_eui="70B3D57E000ABCDE"),
+    )
+    Association.objects.create(
+        person_id="810001",
+        device_id="P-77",
+        started_at=timezone.now() - timedelta(days=3),
+        started_by="t",
+    )
+    token = ingest_token_create(name="metrics")
+    active_token_hashes.forget()
+    start = int((timezone.now() - timedelta(hours=1)).timestamp())
+    for payload in (
+        encode(4_000_000_123, [EncounterRecord(4_000_000_999, start, 40)]),
+        b"\x01\x02",
+    ):
+        body = bodies.tts_uplink(
+            dev_eui="70B3D57E000ABCDE",
+            device_id="prox-77",
+            payload=payload,
+            f_cnt=1,
+            received_at=timezone.now(),
+        )
+        client.post(
+            "/api/ingest/tts",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+    inbox_process(inbox_ids=list(InboxUplink.objects.values_list("pk", flat=True)))
+    client.force_login(medic)
+    client.post(
+        reverse("traces"),
+        {
+            "person_id": "810001",
+            "positive_test": timezone.now().isoformat(),
+            "case_reference": "C-1",
+            "reason": "r",
+        },
+        content_type="application/json",
+    )
+    text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    labels = {
+        value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        for value in sample.labels.values()
+    }
+    assert any(name.startswith("proximeter_ingest") for name in text.split())
+    forbidden = {
+        "810001",
+        "Alice",
+        "P-77",
+        "4000000123",
+        "4000000999",
+        "70B3D57E000ABCDE",
+        "prox-77",
+        "C-1",
+    }
+    assert not labels & forbidden
+    assert not any(f in value for value in labels for f in forbidden)

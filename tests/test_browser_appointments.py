@@ -1,0 +1,257 @@
+"""End to end in Chromium: a person books an appointment, the desk checks them in.
+
+Bob books a time to pick up his device on APPOINTMENTS and sees the
+confirmation; Alice (registration desk) opens DESK DAY for the location and
+the day, checks Bob in, lands on REGISTRATION with Bob chosen and hands out a
+device by scanning it. The screenshots in test-artifacts/ feed the user guide.
+
+The confirmation email is queued with Celery when the booking commits; no
+worker runs here, and nothing waits for it.
+"""
+
+import re
+from contextlib import contextmanager
+from datetime import time, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from appointments import services
+from appointments.models import Booking, Campaign, Location, OpeningHours, Slot
+from assets.models import Device
+from registration.models import Association, Person
+from registration.services import device_assign
+from tests.browser import sign_in, wait_until_no_sideways_scroll
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
+
+SHOTS = ROOT / "test-artifacts"
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def screenshot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+@contextmanager
+def phone_sized(page):
+    """The page on a phone-sized screen (the layout must not need sideways scrolling).
+
+    A chart follows the new width on the browser's next resize observation, so wait for it.
+    """
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        wait_until_no_sideways_scroll(page, 390)
+        yield
+    finally:
+        page.set_viewport_size(size)
+
+
+def scan(page, text: str) -> None:
+    """A barcode scanner types into the focused field, then presses Enter."""
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def open_page(page, title: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.locator("#kc-logout").click()  # the provider asks whether to end its session too
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def day_label(moment) -> str:
+    """How the pages name a day: "Tuesday 24 November" (with the year when not this year)."""
+    local = timezone.localtime(moment)
+    label = f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}"
+    return label if local.year == timezone.localdate().year else f"{label} {local.year}"
+
+
+@pytest.fixture
+def appointment_data():
+    """Main desk open all day every day; a hand-out campaign today and tomorrow; a recall."""
+    setup = get_user_model().objects.create_user("setup")
+    today = timezone.localdate()
+    Person.objects.create(
+        person_id="810002",
+        given_name="Bob",
+        family_name="Brown",
+        department="Finance",
+        email="bob@example.org",
+    )
+    Device.objects.create(device_id="P-3001", tag_id=3001)
+
+    location = Location.objects.create(name="Main desk", address="Building A, ground floor")
+    OpeningHours.objects.bulk_create(
+        OpeningHours(location=location, weekday=day, opens=time(0, 0), closes=time(23, 59))
+        for day in range(7)
+    )
+    hand_out = services.campaign_create(
+        name="Autumn hand-out",
+        kind=Campaign.Kind.DISTRIBUTION,
+        starts_on=today,
+        ends_on=today + timedelta(days=1),
+        slot_minutes=30,
+        capacity_per_slot=2,
+        location_ids=[location.pk],
+        acting_user=setup,
+    )
+
+    # Devices handed out over the last weeks (for the chart), two of them recalled.
+    people = [
+        ("810005", "Carla", "Clark", "Laboratory"),
+        ("810006", "Dave", "Dunn", "Workshop"),
+        ("810007", "Erin", "Evans", "HSE"),
+        ("810008", "Frank", "Fischer", "Finance"),
+        ("810009", "Gina", "Gruber", "Laboratory"),
+    ]
+    now = timezone.now()
+    for number, (person_id, given, family, department) in enumerate(people):
+        Person.objects.create(
+            person_id=person_id,
+            given_name=given,
+            family_name=family,
+            department=department,
+            email=f"{given.lower()}@example.org",
+        )
+        device_id = f"P-20{number + 1:02d}"
+        Device.objects.create(
+            device_id=device_id, tag_id=2001 + number, firmware="1.0.3" if number < 2 else "1.1.0"
+        )
+        device_assign(
+            device_id=device_id,
+            person_id=person_id,
+            acting_user=setup,
+            at=now - timedelta(days=3 + 4 * number),
+        )
+
+    recall = services.campaign_create(
+        name="Battery recall",
+        kind=Campaign.Kind.RECALL,
+        starts_on=today,
+        ends_on=today + timedelta(days=1),
+        slot_minutes=30,
+        capacity_per_slot=2,
+        location_ids=[location.pk],
+        acting_user=setup,
+    )
+    services.recall_invite(campaign=recall, firmware=["1.0.3"], batches=[])
+
+    # Bob will book the first time that is at least a few minutes away.
+    bob_slot = (
+        Slot.objects.filter(campaign=hand_out, starts_at__gte=now + timedelta(minutes=5))
+        .order_by("starts_at")
+        .first()
+    )
+    # Carla booked the recall's swap at the same time.
+    carla_slot = Slot.objects.get(campaign=recall, starts_at=bob_slot.starts_at)
+    services.booking_create(person=Person.objects.get(person_id="810005"), slot_id=carla_slot.pk)
+    return {"location": location, "campaign": hand_out, "slot": bob_slot}
+
+
+def test_a_person_books_and_the_desk_checks_them_in(page, live_server, oidc, appointment_data):
+    url = live_server.url
+    slot = appointment_data["slot"]
+    starts = timezone.localtime(slot.starts_at)
+    day, at = day_label(slot.starts_at), f"{starts:%H:%M}"
+
+    # Bob: APPOINTMENTS, the one location is chosen, the free times are grouped by day.
+    sign_in(page, url, "bob", "bob-pw")
+    open_page(page, "Appointments")
+    expect(page.get_by_text("Book, move or cancel a time").first).to_be_visible()
+    campaign = page.get_by_role("region", name="Autumn hand-out")
+    expect(campaign).to_contain_text("At Main desk, Building A, ground floor.")
+    expect(page.get_by_role("region", name="Battery recall")).to_have_count(0)  # not invited
+    times = campaign.get_by_role("region", name=day)
+    expect(times.get_by_role("button").first).to_be_visible()
+    times.get_by_role("button", name=f"{at}, 2 places left").click()
+    expect(campaign.locator(".slot-confirm")).to_contain_text(f"{day}, {at}")
+    screenshot(page, "appointments-choose")
+    with phone_sized(page):
+        screenshot(page, "appointments-phone")
+    campaign.get_by_role("button", name="Book this time").click()
+
+    expect(campaign.get_by_role("status")).to_contain_text(
+        f"Booked: {day}, {at} at Main desk. "
+        "A confirmation with a calendar entry was emailed to you."
+    )
+    card = campaign.locator(".booking-card")
+    expect(card).to_contain_text(f"{day}, {at}")
+    expect(card.get_by_role("button")).to_have_text(["Move", "Cancel"])
+    history = page.get_by_role("table", name="My appointments")
+    expect(history).to_contain_text("Main desk")
+    expect(history).to_contain_text("booked")
+    screenshot(page, "appointments")
+    booking = Booking.objects.get(person_id="810002")
+    assert booking.slot_id == slot.pk and booking.status == Booking.Status.BOOKED
+
+    sign_out(page)
+
+    # Alice: DESK DAY for the location and the day of Bob's appointment.
+    sign_in(page, url, "alice", "alice-pw")
+    open_page(page, "Desk day")
+    location_id = appointment_data["location"].pk
+    expect(page.get_by_label("Location", exact=True)).to_have_value(str(location_id))
+    page.get_by_label("Day", exact=True).fill(f"{starts:%Y-%m-%d}")
+    expect(page).to_have_url(
+        re.compile(rf"/desk/\?(?=.*location={location_id})(?=.*date={starts:%Y-%m-%d})")
+    )
+    bookings = page.get_by_role("table", name=re.compile(r"at Main desk"))
+    bob_row = bookings.get_by_role("row").filter(has_text="Bob Brown")
+    expect(bob_row).to_contain_text("810002")
+    expect(bob_row).to_contain_text("Finance")
+    expect(bob_row).to_contain_text("Autumn hand-out")
+    expect(bob_row).to_contain_text("booked")
+    carla_row = bookings.get_by_role("row").filter(has_text="Carla Clark")
+    expect(carla_row).to_contain_text("Recall: swap")
+    campaigns = page.get_by_role("region", name="Campaigns")
+    expect(campaigns).to_contain_text("0 of 2 invited devices swapped")
+    expect(page.get_by_role("img", name="Devices handed out")).to_be_visible()
+
+    bob_row.get_by_role("button", name="Check in").click()
+    expect(page).to_have_url(re.compile(r"/registration/\?person=810002$"))
+    expect(page.get_by_role("heading", level=2, name="Bob Brown")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Device ID")).to_be_focused()
+    scan(page, "P-3001")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Device P-3001 is now held by Bob Brown (810002)."
+    )
+    assert Association.objects.get(device_id="P-3001", ended_at__isnull=True).person_id == "810002"
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CHECKED_IN
+
+    # Back at the desk: Bob is checked in, and his device counts for Main desk.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/desk/\?"))
+    bob_row = page.get_by_role("row").filter(has_text="Bob Brown")
+    expect(bob_row).to_contain_text("checked in")
+    expect(bob_row.get_by_role("link", name="Registration for Bob Brown")).to_be_visible()
+    chart = page.get_by_role("region", name="Devices handed out")
+    chart.get_by_role("button", name="Show as table").click()
+    expect(chart.get_by_role("table")).to_contain_text("Main desk: in total")
+    chart.get_by_role("button", name="Show as chart").click()
+    screenshot(page, "desk-day")
+    with phone_sized(page):
+        screenshot(page, "desk-day-phone")

@@ -1,0 +1,127 @@
+"""End to end in Chromium: LOCATION RISK, the risk computed in the browser.
+
+A person who tested positive donated an hour of points in one spot of
+Zürich (through the services, as a trusted source would, then linked by the
+job's own function). Bob (no role) opens Location risk, loads a GPX file
+whose track passes there in the same hour, and sees a risk above 0. Every
+request the page sends is captured: none carries a coordinate or a time of
+the GPX file, which proves the history itself never leaves the browser.
+The screenshot in test-artifacts/ feeds the user guide.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.browser import sign_in
+from tests.conftest import ROOT
+from zones import services
+from zones.selectors import Credential
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
+
+SHOTS = ROOT / "test-artifacts"
+
+
+def _donate_an_hour_in_zurich(hour_start: int) -> None:
+    now = timezone.now()
+    credential = Credential(code_id=None, window_start=now - timedelta(days=13), window_end=now)
+    points = [
+        services.Point(lat=47.370121, long=8.540233, time=hour_start + 120 + 300 * k, accuracy=0.9)
+        for k in range(12)
+    ]
+    services.coordinates_donate(credential=credential, points=points)
+    assert services.coordinates_link() >= 12
+
+
+def _gpx(points: list[tuple[float, float, int]]) -> str:
+    rows = "\n".join(
+        f'      <trkpt lat="{lat}" lon="{long}"><time>'
+        f"{datetime.fromtimestamp(t, tz=UTC):%Y-%m-%dT%H:%M:%SZ}</time></trkpt>"
+        for lat, long, t in points
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="test">\n'
+        f"  <trk><name>Walk</name><trkseg>\n{rows}\n  </trkseg></trk>\n</gpx>\n"
+    )
+
+
+def test_bob_checks_his_location_risk_without_sending_his_history(
+    page, live_server, oidc, tmp_path
+):
+    now = int(timezone.now().timestamp())
+    hour_start = (now - 3 * 3600) // 3600 * 3600
+    _donate_an_hour_in_zurich(hour_start)
+
+    # Bob's walk: half an hour in the same 11 m square (other coordinates in it), then away.
+    walk = [(47.370137, 8.540261, hour_start + 437 + 300 * k) for k in range(6)]
+    walk += [
+        (47.372913 + 0.000311 * k, 8.543127 + 0.000217 * k, hour_start + 2437 + 60 * k)
+        for k in range(5)
+    ]
+    walk += [(47.391759, 8.511347, now - 2 * 86400 - 1111)]
+    track = tmp_path / "my-walk.gpx"
+    track.write_text(_gpx(walk))
+
+    sign_in(page, live_server.url, "bob", "bob-pw")
+    sent = []
+    page.on("request", lambda request: sent.append((request.url, request.post_data or "")))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Location risk").click()
+    expect(page.get_by_role("heading", level=1, name="Location risk")).to_be_visible()
+    expect(page.get_by_role("link", name="Help")).to_have_attribute("href", "/help/location-risk/")
+    expect(
+        page.get_by_text(
+            "Your points stay in this browser; only areas (mixed with decoys) are sent."
+        )
+    ).to_be_visible()
+
+    page.get_by_label("Location history file").set_input_files(str(track))
+    expect(page.locator(".location-summary")).to_contain_text("12 points read from my-walk.gpx")
+    page.get_by_role("button", name="Check my risk").click()
+    value = page.locator(".location-risk-value")
+    expect(value).to_have_text(re.compile(r"^\d+\.\d %$"))
+    risk = float(value.inner_text().split()[0])
+    assert risk > 0
+    expect(page.locator(".location-explain")).to_contain_text("6 of your 12 points")
+    expect(page.locator(".location-sent")).to_contain_text("decoys")
+    expect(
+        page.get_by_role("table", name="Zone-periods with your points").locator("tbody tr")
+    ).to_have_count(1)
+    expect(page.locator(".location-panel").first).to_be_visible()
+
+    # The proof: the exposure request was sent, and no request carries the history.
+    exposure = [body for url, body in sent if url.endswith("/api/zones/exposure")]
+    assert len(exposure) == 1
+    assert '"areaRequests"' in exposure[0]
+    secrets = set()
+    for lat, long, t in walk:
+        secrets |= {
+            str(lat),
+            str(long),
+            str(t),
+            f"{datetime.fromtimestamp(t, tz=UTC):%Y-%m-%dT%H:%M:%S}",
+        }
+    leaks = [
+        (url, secret) for url, body in sent for secret in secrets if secret in url or secret in body
+    ]
+    assert leaks == []
+
+    # A broken file names the entry and the line.
+    bad = tmp_path / "broken.gpx"
+    bad.write_text(
+        '<gpx>\n<trk><trkseg>\n<trkpt lat="99" lon="8.5">'
+        "<time>2025-01-01T00:00:00Z</time></trkpt>\n</trkseg></trk></gpx>"
+    )
+    page.get_by_label("Location history file").set_input_files(str(bad))
+    expect(page.locator("#location-errors")).to_contain_text("Line 3: the latitude must be")
+
+    # Back to the walk for the picture.
+    page.get_by_label("Location history file").set_input_files(str(track))
+    page.get_by_role("button", name="Check my risk").click()
+    expect(page.locator(".location-risk-value")).to_be_visible()
+    page.wait_for_timeout(1200)  # the chart's bars grow
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "location-risk.png"), full_page=True)

@@ -1,0 +1,246 @@
+"""End to end in Chromium: STATISTICS, TRANSPARENCY, the Help link and the overdue purge warning.
+
+Two days ago six proximeters met (a count that may be shown); yesterday only
+three did (shown as "< 5", the small-count rule). Alice (registration and
+medical) reads the statistics as charts and as a table, opens Transparency,
+and follows the Help link to the Statistics section of the user guide. The
+data-protection office sees that the purge has never run (nothing purges in
+the test database). The screenshots in test-artifacts/ feed the user guide.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from accounts.services import user_set_roles
+from assets.models import Device, DeviceState
+from ingestion.services import purge_expired
+from registration.models import Association, Person
+from tests.browser import sign_in, wait_until_no_sideways_scroll
+from tests.conftest import ROOT
+from tracing import contacts, services
+from tracing.models import Encounter
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
+
+SHOTS = ROOT / "test-artifacts"
+
+
+def screenshot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def open_page(page, title: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+
+
+def long_day(day) -> str:
+    """The table's label of a day: "Tuesday 18 November" (and the year when not this year)."""
+    label = f"{day:%A} {day.day} {day:%B}"
+    return label if day.year == timezone.localdate().year else f"{label} {day.year}"
+
+
+@pytest.fixture
+def activity():
+    """Six proximeters met two days ago (four of them for 20 minutes), three met yesterday.
+
+    Six people got a device five days ago, two four days ago; one of them
+    was traced yesterday.
+    """
+    now = timezone.localtime()
+    busy = (now - timedelta(days=2)).replace(hour=11, minute=0, second=0, microsecond=0)
+    quiet = (now - timedelta(days=1)).replace(hour=11, minute=0, second=0, microsecond=0)
+    for n, tag in enumerate(range(201, 207)):
+        Encounter.objects.create(
+            my_tag=tag,
+            ref_tag=tag + 100,
+            started_at=busy + timedelta(minutes=n),
+            slots=40 if n < 4 else 6,
+        )
+    for n, tag in enumerate(range(211, 214)):
+        Encounter.objects.create(
+            my_tag=tag, ref_tag=tag + 100, started_at=quiet + timedelta(minutes=n), slots=10
+        )
+
+    for n in range(8):
+        person_id = f"83000{n}"
+        Person.objects.create(
+            person_id=person_id,
+            given_name=f"Person{n}",
+            family_name="Stats",
+            department="Physics",
+            email=f"person{n}@example.org",
+        )
+        Device.objects.create(device_id=f"P-05{n}", tag_id=500 + n, state=DeviceState.ASSIGNED)
+        Association.objects.create(
+            person_id=person_id,
+            device_id=f"P-05{n}",
+            started_at=now - timedelta(days=5 if n < 6 else 4),
+            started_by="t",
+        )
+
+    medic = get_user_model().objects.create_user("medic")
+    window = contacts.trace_window(
+        now=timezone.now(),
+        retention=timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
+        positive_test=timezone.now() - timedelta(days=1),
+    )
+    services.trace_run(
+        person_id="830000",
+        window=window,
+        policy="encounter",
+        case_reference="C-2025-031",
+        reason="Positive test",
+        acting_user=medic,
+    )
+    return {"busy": busy.date(), "quiet": quiet.date()}
+
+
+def test_alice_reads_the_statistics_transparency_and_the_help(page, live_server, oidc, activity):
+    sign_in(page, live_server.url, "alice", "alice-pw")
+    open_page(page, "Statistics")
+    expect(
+        page.get_by_text("Active proximeters, encounters and hand-outs per day").first
+    ).to_be_visible()
+    rule = page.locator(".stats-rule")
+    expect(rule).to_contain_text("Counts from 1 to 4 are shown as “< 5”")
+    expect(rule).to_contain_text("totals are rounded down to a multiple of 5")
+    csv_link = page.get_by_role("link", name="Download CSV")
+    expect(csv_link).to_have_attribute("href", "/api/stats/daily.csv")
+
+    # Charts are drawn (a canvas each), with a note on the hatched small counts.
+    activity_section = page.locator(".stats-section").filter(
+        has=page.get_by_role("heading", name="Active proximeters and encounters per day")
+    )
+    expect(
+        activity_section.get_by_role("img", name="Active proximeters and encounters per day")
+    ).to_be_visible()
+    expect(activity_section.locator(".chart-note")).to_contain_text("shown as “< 5”")
+    page.wait_for_timeout(500)  # the bars grow in
+    screenshot(page, "stats")
+
+    # The table view: six active proximeters two days ago, "< 5" yesterday.
+    activity_section.get_by_role("button", name="Show as table").click()
+    table = activity_section.get_by_role("table", name="Active proximeters and encounters per day")
+    expect(table).to_be_visible()
+    busy_row = table.get_by_role("row").filter(has_text=long_day(activity["busy"]))
+    expect(busy_row.get_by_role("cell")).to_have_text(["6", "6"])
+    quiet_row = table.get_by_role("row").filter(has_text=long_day(activity["quiet"]))
+    expect(quiet_row.get_by_role("cell")).to_have_text(["< 5", "< 5"])
+    expect(activity_section.get_by_role("button", name="Show as chart")).to_be_focused()
+
+    close_section = page.locator(".stats-section").nth(1)
+    close_section.get_by_role("button", name="Show as table").click()
+    close_row = close_section.get_by_role("row").filter(has_text=long_day(activity["busy"]))
+    expect(close_row.get_by_role("cell")).to_have_text(["< 5"])  # four of close-contact length
+
+    handouts = page.locator(".stats-section").nth(2)
+    handouts.get_by_role("button", name="Show as table").click()
+    five_days_ago = timezone.localdate() - timedelta(days=5)
+    expect(
+        handouts.get_by_role("row").filter(has_text=long_day(five_days_ago)).get_by_role("cell")
+    ).to_have_text(["6", "5"])
+    screenshot(page, "stats-tables")
+
+    # The CSV has the same rule.
+    with page.expect_download() as download_info:
+        csv_link.click()
+    csv_text = download_info.value.path().read_text(encoding="utf-8")
+    assert csv_text.startswith("date,active_proximeters,encounters")
+    assert f"{activity['quiet'].isoformat()},< 5,< 5" in csv_text
+
+    # On a phone: no sideways scrolling.
+    page.set_viewport_size({"width": 390, "height": 844})
+    wait_until_no_sideways_scroll(page, 390)
+    screenshot(page, "stats-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # TRANSPARENCY: numbers only.
+    open_page(page, "Transparency")
+    facts = page.locator(".fact-cards")
+    expect(facts.locator(".fact-card").filter(has_text="Devices in service")).to_contain_text("8")
+    expect(facts.locator(".fact-card").filter(has_text="Encounters are kept for")).to_contain_text(
+        f"{settings.ENCOUNTER_RETENTION_DAYS} days"
+    )
+    expect(facts.locator(".fact-card").filter(has_text="Last purge")).to_contain_text(
+        "None in the last 30 days"
+    )
+    traces = page.get_by_role("table", name="Traces per month")
+    month = timezone.localdate()
+    expect(
+        traces.get_by_role("row").filter(has_text=f"{month:%B %Y}").get_by_role("cell")
+    ).to_have_text(["< 5"])
+    expect(page.get_by_role("link", name="How your data is handled").first).to_have_attribute(
+        "href", "/privacy/"
+    )
+    page.wait_for_timeout(500)
+    screenshot(page, "transparency")
+
+    # Help: each page's own section of the user guide.
+    expect(page.get_by_role("link", name="Help")).to_have_attribute("href", "/help/transparency/")
+    open_page(page, "Statistics")
+    help_link = page.get_by_role("link", name="Help")
+    expect(help_link).to_have_attribute("href", "/help/stats/")
+    help_link.click()
+    expect(page).to_have_url(f"{live_server.url}/help/stats/")
+    expect(page.get_by_role("heading", level=1, name="Statistics")).to_be_visible()
+    expect(page.get_by_text("A count from 1 to 4 is shown as")).to_be_visible()
+
+
+def signed_in_as_privacy_officer(page, live_server) -> None:
+    """The data-protection office's browser, signed in through a session of the test client."""
+    officer = get_user_model().objects.create_user(
+        "dpo", first_name="Dora", last_name="Privacy", password="pw"
+    )
+    user_set_roles(user=officer, roles={Role.PRIVACY})
+    client = Client()
+    client.force_login(officer)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+
+
+def test_the_privacy_office_is_warned_that_the_purge_is_overdue(page, live_server):
+    signed_in_as_privacy_officer(page, live_server)
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("link", name="Help")).to_have_attribute("href", "/help/")
+    open_page(page, "Audit")
+    warning = page.get_by_role("alert").filter(has_text="The purge has not run")
+    expect(warning).to_have_text(
+        re.compile(
+            r"The purge has not run for more than 36 hours: expired encounters may still be "
+            r"stored\. Tell the operators\..*No purge has been recorded yet\."
+        )
+    )
+    expect(page.get_by_role("heading", level=2, name="Purge log")).to_be_visible()
+    expect(page.locator(".purge-log")).to_contain_text("No purge has run yet.")
+    expect(page.get_by_role("link", name="Help")).to_have_attribute("href", "/help/audit/")
+    screenshot(page, "audit-purge-overdue")
+
+    # Once the purge has run: no warning, and the purge log says what it deleted.
+    Encounter.objects.create(
+        my_tag=301, ref_tag=302, started_at=timezone.now() - timedelta(days=20), slots=4
+    )
+    Encounter.objects.create(
+        my_tag=301, ref_tag=302, started_at=timezone.now() - timedelta(days=2), slots=4
+    )
+    purge_expired()
+    page.reload()
+    expect(page.locator(".purge-table tbody tr")).to_have_count(1)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    row = page.locator(".purge-table tbody tr").first
+    expect(row.locator("td").nth(2)).to_contain_text("encounters: 1")
+    expect(row.locator("td").nth(3).locator("time")).to_have_count(1)  # the encounter of 2 days ago
+    # Statistics are open to the office too.
+    open_page(page, "Statistics")
+    expect(page.get_by_role("link", name="Download CSV")).to_be_visible()

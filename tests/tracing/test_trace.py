@@ -1,0 +1,274 @@
+"""The trace: the chain across three databases, both directions merged, policies, windows, audit."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from audit.services import audit_verify
+from core.errors import DomainError
+from registration.models import Association
+from tests.registration.factories import make_device, make_person
+from tracing import contacts, services
+from tracing.contacts import Policy, trace_window
+from tracing.models import Encounter, Trace
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+ZURICH = ZoneInfo("Europe/Zurich")
+NOW = timezone.now().replace(microsecond=0)
+DAY = timedelta(days=1)
+
+
+def holds(
+    person_id: str,
+    device_id: str,
+    start: datetime,
+    end: datetime | None = None,
+    reason: str = "relinquished",
+):
+    Association.objects.create(
+        person_id=person_id,
+        device_id=device_id,
+        started_at=start,
+        ended_at=end,
+        end_reason=reason if end else "",
+        started_by="t",
+        ended_by="t" if end else "",
+    )
+
+
+def met(my_tag: int, ref_tag: int, start: datetime, *, minutes: float):
+    Encounter.objects.create(
+        my_tag=my_tag, ref_tag=ref_tag, started_at=start, slots=round(minutes * 2)
+    )
+
+
+def trace(person_id="1", *, policy=Policy.ENCOUNTER, start=None, end=None, user=None) -> dict:
+    window = trace_window(
+        now=timezone.now(), retention=timedelta(days=14), start=start or NOW - 10 * DAY, end=end
+    )
+    return services.trace_run(
+        person_id=person_id,
+        window=window,
+        policy=policy,
+        case_reference="CASE-1",
+        reason="positive test",
+        acting_user=user,
+    ).plain_result
+
+
+@pytest.fixture
+def world():
+    """Alice (1) holds tag 100; Bob (2) tag 200; Carla (3) tag 300 — for ten days."""
+    for person_id, name, tag in (("1", "Alice", 100), ("2", "Bob", 200), ("3", "Carla", 300)):
+        make_person(person_id, name, "Tester", department="HSE")
+        make_device(f"D-{tag}", tag_id=tag)
+        holds(person_id, f"D-{tag}", NOW - 12 * DAY)
+
+
+def by_name(result) -> dict:
+    return {c["name"]: c for c in result["contacts"]}
+
+
+def test_both_directions_of_one_meeting_count_once(world, medic):
+    start = NOW - 2 * DAY
+    met(100, 200, start, minutes=20)  # Alice's device recorded Bob
+    met(200, 100, start + timedelta(seconds=30), minutes=20)  # Bob's recorded Alice, a little later
+    met(300, 100, NOW - 3 * DAY, minutes=5)  # only Carla's device recorded this one
+    result = trace(user=medic)
+    bob = by_name(result)["Bob Tester"]
+    assert bob["total_seconds"] == 20 * 60 + 30  # merged, not 40 minutes
+    assert len(bob["encounters"]) == 1 and bob["close_contact"] is True
+    carla = by_name(result)["Carla Tester"]
+    assert carla["total_seconds"] == 300 and carla["close_contact"] is False
+    assert [c["name"] for c in result["contacts"]] == ["Bob Tester", "Carla Tester"]  # close first
+
+
+def test_a_close_contact_lists_every_encounter_even_the_short_ones(world, medic):
+    met(100, 200, NOW - 2 * DAY, minutes=0.5)
+    met(100, 200, NOW - 1 * DAY, minutes=15.5)
+    bob = by_name(trace(user=medic))["Bob Tester"]
+    assert [e["seconds"] for e in bob["encounters"]] == [30, 930]
+    assert bob["longest_seconds"] == 930 and bob["close_contact"]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "policy", "close"),
+    [
+        (15, Policy.ENCOUNTER, False),  # "more than 15 minutes"
+        (15.5, Policy.ENCOUNTER, True),
+        (15, Policy.DAILY, True),  # "at least 15 minutes in a day"
+        (14.5, Policy.DAILY, False),
+    ],
+)
+def test_fifteen_minutes_exactly_and_fifteen_and_a_half_under_both_policies(
+    world, medic, minutes, policy, close
+):
+    met(100, 200, NOW - 2 * DAY, minutes=minutes)
+    assert by_name(trace(policy=policy, user=medic))["Bob Tester"]["close_contact"] is close
+
+
+def test_the_daily_policy_adds_up_short_encounters_of_one_day(world, medic):
+    day = (NOW - 2 * DAY).astimezone(ZURICH).replace(hour=9, minute=0, second=0)
+    for hour in range(3):
+        met(100, 200, day + timedelta(hours=hour), minutes=5)
+    met(100, 300, day, minutes=10)
+    met(100, 300, day + DAY, minutes=10)  # 20 minutes, but over two days
+    result = trace(policy=Policy.DAILY, user=medic)
+    assert by_name(result)["Bob Tester"]["close_contact"] is True
+    assert by_name(result)["Carla Tester"]["close_contact"] is False
+    assert (
+        by_name(trace(policy=Policy.ENCOUNTER, user=medic))["Bob Tester"]["close_contact"] is False
+    )
+
+
+def test_a_peer_device_reassigned_mid_window_is_attributed_to_whoever_held_it_then(world, medic):
+    make_person("4", "Dan", "Later")
+    switch = NOW - 5 * DAY
+    bob_holding = Association.objects.get(person_id="2")
+    bob_holding.ended_at, bob_holding.end_reason, bob_holding.ended_by = switch, "relinquished", "t"
+    bob_holding.save()
+    holds("4", "D-200", switch)
+    met(100, 200, switch - DAY, minutes=20)
+    met(100, 200, switch + DAY, minutes=20)
+    result = by_name(trace(user=medic))
+    assert len(result["Bob Tester"]["encounters"]) == 1
+    assert len(result["Dan Later"]["encounters"]) == 1
+
+
+def test_the_traced_persons_own_device_counts_only_while_they_held_it(world, medic):
+    make_person("4", "Dan", "Later")
+    switch = NOW - 5 * DAY
+    alice_holding = Association.objects.get(person_id="1")
+    alice_holding.ended_at, alice_holding.end_reason, alice_holding.ended_by = switch, "lost", "t"
+    alice_holding.save()
+    met(100, 200, switch - DAY, minutes=20)  # Alice had it
+    met(100, 300, switch + DAY, minutes=20)  # after her loss: not hers
+    result = trace(user=medic)
+    assert [c["name"] for c in result["contacts"]] == ["Bob Tester"]
+    assert result["devices"] == [
+        {
+            "device_id": "D-100",
+            "from": result["window"]["from"],
+            "to": timezone.localtime(switch).isoformat(),
+        }
+    ]
+
+
+def test_a_peer_device_nobody_held_is_reported_never_dropped_nor_given_to_its_later_holder(
+    world, medic
+):
+    make_device("D-900", tag_id=900, state="in_stock")
+    make_person("9", "Eve", "Future")
+    holds("9", "D-900", NOW - 1 * DAY)  # handed out after the encounter
+    met(100, 900, NOW - 3 * DAY, minutes=30)
+    met(100, 4242, NOW - 3 * DAY, minutes=2)  # a tag no device has
+    result = trace(user=medic)
+    nobody = next(c for c in result["contacts"] if c["kind"] == "no_holder")
+    assert nobody["device_id"] == "D-900" and nobody["person_id"] is None
+    assert nobody["close_contact"] is True
+    assert "Eve" not in str(result)
+    unknown = next(c for c in result["contacts"] if c["kind"] == "unknown_tag")
+    assert "4242" in unknown["name"]
+
+
+def test_window_edges_start_inclusive_end_exclusive(world, medic):
+    start, end = NOW - 4 * DAY, NOW - 2 * DAY
+    met(100, 200, start, minutes=1)
+    met(100, 300, end, minutes=1)
+    result = trace(start=start, end=end, user=medic)
+    assert [c["name"] for c in result["contacts"]] == ["Bob Tester"]
+
+
+def test_derived_windows_and_the_retention_limit():
+    now = datetime(2026, 11, 21, 12, tzinfo=ZURICH)
+    retention = timedelta(days=14)
+    onset = trace_window(now=now, retention=retention, symptom_onset=now - 2 * DAY)
+    assert (
+        onset.start == now - 5 * DAY and onset.end == now and onset.derived_from == "symptom_onset"
+    )
+    test = trace_window(now=now, retention=retention, positive_test=now - DAY)
+    assert test.start == now - 8 * DAY
+    old = trace_window(now=now, retention=retention, positive_test=now - 10 * DAY)
+    assert old.start == now - 14 * DAY and old.clamped
+    with pytest.raises(DomainError, match="exactly one"):
+        trace_window(now=now, retention=retention)
+    with pytest.raises(DomainError, match="empty"):
+        trace_window(now=now, retention=retention, start=now - DAY, end=now - 2 * DAY)
+
+
+def test_a_day_with_the_autumn_clock_change_has_twenty_five_hours():
+    # 25 October 2026: Europe/Zurich goes from UTC+2 back to UTC+1 at 03:00.
+    evening = datetime(2026, 10, 24, 23, 0, tzinfo=ZURICH)
+    whole_long_day = [(evening, (evening.astimezone(UTC) + timedelta(hours=27)).astimezone(ZURICH))]
+    per_day = contacts.seconds_per_day(whole_long_day, ZURICH)
+    assert {d.isoformat(): s for d, s in per_day.items()} == {
+        "2026-10-24": 3600,
+        "2026-10-25": 25 * 3600,
+        "2026-10-26": 3600,
+    }
+    # 14 minutes before midnight and 2 after: 16 minutes, but no day reaches 15.
+    across = [
+        (datetime(2026, 10, 24, 23, 46, tzinfo=ZURICH), datetime(2026, 10, 25, 0, 2, tzinfo=ZURICH))
+    ]
+    assert not contacts.is_close_contact(
+        across, policy=Policy.DAILY, threshold=timedelta(minutes=15), zone=ZURICH
+    )
+    assert contacts.is_close_contact(
+        across, policy=Policy.ENCOUNTER, threshold=timedelta(minutes=15), zone=ZURICH
+    )
+
+
+def test_the_infection_probability_follows_the_papers_formula(world, medic):
+    met(100, 200, NOW - 2 * DAY, minutes=100)
+    bob = by_name(trace(user=medic))["Bob Tester"]
+    assert bob["probability"] == pytest.approx(1 - 2.718281828 ** (-0.7), abs=1e-4)
+
+
+def test_every_trace_is_audited_and_the_result_kept_encrypted_for_its_author(world, medic):
+    met(100, 200, NOW - 2 * DAY, minutes=20)
+    result = trace(user=medic)
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_person_id, entry.case_reference) == (
+        "medic",
+        "trace",
+        "1",
+        "CASE-1",
+    )
+    assert entry.details["contacts"] == 1 and entry.details["policy"] == "encounter"
+    stored = Trace.objects.get()
+    assert b"Bob" not in bytes(stored.result)  # encrypted at rest
+    reopened = services.trace_reopen(trace=stored, acting_user=medic)
+    assert reopened["contacts"] == result["contacts"]
+    assert AuditEntry.objects.filter(action="trace_reopened").count() == 1
+
+
+def test_the_audit_chain_detects_an_edited_or_removed_entry(world, medic, capsys):
+    for _ in range(3):
+        trace(user=medic)
+    call_command("verify_audit")
+    assert "intact: 3 entries" in capsys.readouterr().out
+    middle = AuditEntry.objects.order_by("pk")[1]
+    AuditEntry.objects.filter(pk=middle.pk).update(
+        reason="nothing to see"
+    )  # edited in the database
+    report = audit_verify()
+    assert report.first_broken.pk == middle.pk and "changed" in report.problem
+    with pytest.raises(SystemExit):
+        call_command("verify_audit")
+    Trace.objects.all().delete()  # tampering in the database itself, past the portal
+    AuditEntry.objects.filter(pk=middle.pk).delete()
+    assert "removed or inserted" in audit_verify().problem
+
+
+def test_nothing_about_a_trace_reaches_the_application_logs(world, medic, caplog):
+    met(100, 200, NOW - 2 * DAY, minutes=20)
+    with caplog.at_level("DEBUG"):
+        trace(user=medic)
+    logged = caplog.text
+    for secret in ("Bob", "Alice", "CASE-1", "positive test", " 2 "):
+        assert secret not in logged

@@ -1,0 +1,192 @@
+"""TRACKING's API: the medical service traces a person; traces, reopenings, exports are audited."""
+
+import csv
+import io
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsMedical
+from audit.models import AuditEntry
+from core.csv import safe_cell
+from core.security import RecentSignIn, RecentSignInToRead
+from registration.selectors import person_search
+from tracing import contacts, services
+from tracing.models import Trace
+
+
+class TracePeopleSearchApi(APIView):
+    """Find the person to trace by name or person ID."""
+
+    permission_classes = [IsMedical]
+
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(max_length=100)
+
+    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(
+            [
+                {
+                    "person_id": p.person_id,
+                    "name": p.full_name,
+                    "department": p.department,
+                    "active": p.active,
+                }
+                for p in person_search(query=params.validated_data["q"])
+            ]
+        )
+
+
+class TraceInput(serializers.Serializer):
+    person_id = serializers.CharField(max_length=32)
+    start = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Explicit window start (`from`)."
+    )
+    end = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Window end (`to`); now if left out."
+    )
+    symptom_onset = serializers.DateTimeField(required=False, allow_null=True)
+    positive_test = serializers.DateTimeField(required=False, allow_null=True)
+    policy = serializers.ChoiceField(choices=contacts.Policy.ALL, required=False)
+    case_reference = serializers.CharField(max_length=100)
+    reason = serializers.CharField(max_length=500)
+
+    def to_internal_value(self, data):
+        # The brief's names: `from`/`to` (Python keywords, hence start/end inside).
+        if hasattr(data, "copy"):
+            data = data.copy()
+            for outside, inside in (("from", "start"), ("to", "end")):
+                if outside in data and inside not in data:
+                    data[inside] = data.pop(outside)
+        return super().to_internal_value(data)
+
+
+class TraceListCreateApi(APIView):
+    """Run a trace (POST), or list my own past traces (GET)."""
+
+    # Running one needs a recent sign-in in the browser (TRACING_REAUTH_MINUTES).
+    permission_classes = [IsMedical, RecentSignIn]
+
+    def get_serializer(self, *args, **kwargs):
+        return TraceInput(*args, **kwargs)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="tracing_traces_mine")
+    def get(self, request):
+        return Response(
+            [
+                {
+                    "id": t.pk,
+                    "created_at": timezone.localtime(t.created_at).isoformat(),
+                    "person_id": t.person_id,
+                    "case_reference": t.case_reference,
+                    "contacts": t.contacts,
+                    "close_contacts": t.close_contacts,
+                }
+                for t in Trace.objects.filter(author=request.user.get_username())[:200]
+            ]
+        )
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        window = contacts.trace_window(
+            now=timezone.now(),
+            retention=timezone.timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
+            start=given.get("start"),
+            end=given.get("end"),
+            symptom_onset=given.get("symptom_onset"),
+            positive_test=given.get("positive_test"),
+        )
+        trace = services.trace_run(
+            person_id=given["person_id"],
+            window=window,
+            policy=given.get("policy") or settings.TRACING_DEFAULT_POLICY,
+            case_reference=given["case_reference"],
+            reason=given["reason"],
+            acting_user=request.user,
+        )
+        return Response(trace.plain_result, status=status.HTTP_201_CREATED)
+
+
+def _own_trace(request, trace_id: int) -> Trace:
+    """Another medical user's trace does not exist for you (404)."""
+    return get_object_or_404(Trace, pk=trace_id, author=request.user.get_username())
+
+
+class TraceDetailApi(APIView):
+    """Reopen one of my traces (audited)."""
+
+    permission_classes = [IsMedical, RecentSignInToRead]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, trace_id: int):
+        return Response(
+            services.trace_reopen(trace=_own_trace(request, trace_id), acting_user=request.user)
+        )
+
+
+CSV_COLUMNS = [
+    "case_reference",
+    "contact",
+    "person_id",
+    "department",
+    "email",
+    "device_id",
+    "close_contact",
+    "total_minutes",
+    "longest_minutes",
+    "encounter_start",
+    "encounter_minutes",
+    "probability",
+]
+
+
+class TraceExportApi(APIView):
+    """One of my traces as CSV: a row per encounter of each contact (audited)."""
+
+    permission_classes = [IsMedical, RecentSignInToRead]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, trace_id: int):
+        trace = _own_trace(request, trace_id)
+        result = services.trace_reopen(
+            trace=trace, acting_user=request.user, action=AuditEntry.Action.TRACE_EXPORTED
+        )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for contact in result["contacts"]:
+            for encounter in contact["encounters"]:
+                writer.writerow(
+                    safe_cell(value)
+                    for value in (
+                        result["case_reference"],
+                        contact["name"],
+                        contact["person_id"],
+                        contact["department"],
+                        contact["email"],
+                        contact["device_id"],
+                        "yes" if contact["close_contact"] else "no",
+                        round(contact["total_seconds"] / 60, 1),
+                        round(contact["longest_seconds"] / 60, 1),
+                        encounter["start"],
+                        round(encounter["seconds"] / 60, 1),
+                        contact["probability"],
+                    )
+                )
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        filename = "".join(c if c.isalnum() or c in "-_" else "_" for c in trace.case_reference)
+        response["Content-Disposition"] = f'attachment; filename="trace-{filename}.csv"'
+        return response

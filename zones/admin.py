@@ -1,0 +1,72 @@
+"""Location exposure in the admin: specifications and trusted sources (superusers), codes (medical).
+
+Coordinates and zones are not shown to anyone: nobody browses where
+infected people went.
+"""
+
+from django.contrib import admin, messages
+
+from accounts.roles import Role
+from core.admin import ReadOnlyRoleAdminMixin
+from zones.models import DonationCode, GeoZoneSpecification, TrustedSource
+from zones.services import coordinates_relink, trusted_source_revoke
+
+
+class SuperuserOnlyMixin:
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GeoZoneSpecification)
+class GeoZoneSpecificationAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    """The grids; only `active` changes here (seeded by migration 0002)."""
+
+    list_display = ("pk", "name", "shape", "size_degrees", "h3_resolution", "parent", "active")
+    readonly_fields = ("name", "shape", "size_degrees", "h3_resolution", "parent")
+    actions = ["relink"]
+
+    @admin.action(description="Link all kept points again (after activating a specification)")
+    def relink(self, request, queryset):
+        count = coordinates_relink()
+        self.message_user(
+            request,
+            f"{count} points will be linked by the next run (within 5 minutes).",
+            messages.INFO,
+        )
+
+
+@admin.register(TrustedSource)
+class TrustedSourceAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    """Created with `manage.py create_trusted_source NAME` (shown once); listed and revoked here."""
+
+    list_display = ("name", "created_at", "revoked_at")
+    readonly_fields = ("name", "created_at", "revoked_at")
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke (the next upload with its token is refused)")
+    def revoke(self, request, queryset):
+        for source in queryset.filter(revoked_at__isnull=True):
+            trusted_source_revoke(source=source)
+        self.message_user(request, "Revoked.", messages.SUCCESS)
+
+
+@admin.register(DonationCode)
+class DonationCodeAdmin(ReadOnlyRoleAdminMixin, admin.ModelAdmin):
+    """Codes issued and not yet purged: who issued them, when, and whether they were used."""
+
+    role = Role.MEDICAL
+    list_display = ("issued_at", "issued_by", "expires_at", "used_at")
+    list_filter = ("issued_by",)
+    fields = ("issued_by", "issued_at", "expires_at", "used_at", "window_start", "window_end")

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ZonesConfig(AppConfig):
+    """Location exposure (seeds/002, EINS): donated coordinates, geo-zones, area exposure ratings.
+
+    Opt-in and separate from the proximeter service: nothing here refers to a
+    person, a device or a tag (docs/location-exposure.md).
+    """
+
+    name = "zones"
+    verbose_name = "Location exposure"
