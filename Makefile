@@ -7,7 +7,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.
 # make run: the embedded default (SQLite in data/, no Redis) with demo accounts.
 DEMO_ENV := PORTAL_DEMO=1 LOG_FORMAT=text
 
-.PHONY: install install-test run dev test lint audit lock services chromium clean
+.PHONY: install install-test run dev test lint audit lock services chromium wrk bench soak clean
 
 install: $(VENV)/.installed frontend/dist/manifest.json
 	@$(PY) manage.py collectstatic --noinput -v0
@@ -62,6 +62,19 @@ audit: $(VENV)/.installed-test
 test: install-test services lint audit
 	$(NPM) test --prefix frontend
 	$(VENV)/bin/pytest
+
+# Benchmarks against PostgreSQL and Redis (docs/performance.md): `make bench SCALE=100`,
+# one of them alone with `make bench B=trace`.
+SCALE ?= 10
+bench: install $(VENV)/.installed-test services wrk
+	$(PY) bench/run.py --scale $(SCALE) $(if $(B),--only $(B))
+
+wrk:
+	@command -v wrk >/dev/null || scripts/install-wrk.sh
+
+# Sustained load with Redis, a worker and PostgreSQL failing under it (docs/reliability.md).
+soak: install $(VENV)/.installed-test services
+	$(PY) bench/soak.py
 
 # Re-pin Python dependencies after editing pyproject.toml.
 lock: $(PY)
