@@ -31,6 +31,7 @@ from proximeter.databases import ENCOUNTERS
 from stats.services import purge_record_create
 from tracing import payload as codec
 from tracing.models import Encounter
+from tracing.partitions import partitions_drop_expired
 from tracing.services import encounters_upsert, traces_purge
 from zones.services import coordinates_purge
 
@@ -317,29 +318,46 @@ def dead_letter_reprocess(*, dead_letter: DeadLetter) -> Outcome:
 # --- Purge ----------------------------------------------------------------------
 
 
+def _delete_in_batches(queryset, *, batch: int) -> int:
+    """Delete what `queryset` selects, `batch` rows per transaction; returns how many."""
+    deleted_total = 0
+    while True:
+        ids = list(queryset.values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted_total
+        with transaction.atomic(using=ENCOUNTERS):
+            # Keep the queryset's own filter: on a partitioned table it prunes the partitions.
+            deleted, _ = queryset.filter(pk__in=ids).delete()
+        deleted_total += deleted
+
+
+def _encounters_purge(*, cutoff: datetime, batch: int) -> int:
+    """Drop whole expired day partitions (PostgreSQL), then DELETE the expired rest.
+
+    The rest: the start of the cutoff's own day and the default partition
+    (or, on SQLite, the whole plain table).
+    """
+    dropped = partitions_drop_expired(cutoff=cutoff)
+    return dropped + _delete_in_batches(
+        Encounter.objects.filter(started_at__lt=cutoff), batch=batch
+    )
+
+
 def purge_expired(*, now: datetime | None = None, batch: int = 10_000) -> dict[str, int]:
     """Delete what is older than the retention; returns rows removed per table."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.ENCOUNTER_RETENTION_DAYS)
     processed_cutoff = now - timedelta(hours=settings.INBOX_KEEP_PROCESSED_HOURS)
     plan = {
-        "encounters": Encounter.objects.filter(started_at__lt=cutoff),
         "inbox": InboxUplink.objects.filter(accepted_at__lt=cutoff),
         "inbox_processed": InboxUplink.objects.filter(
             status=InboxUplink.Status.PROCESSED, accepted_at__lt=processed_cutoff
         ),
         "dead_letters": DeadLetter.objects.filter(created_at__lt=cutoff),
     }
-    removed = {}
+    removed = {"encounters": _encounters_purge(cutoff=cutoff, batch=batch)}
     for name, queryset in plan.items():
-        removed[name] = 0
-        while True:
-            ids = list(queryset.values_list("pk", flat=True)[:batch])
-            if not ids:
-                break
-            with transaction.atomic(using=ENCOUNTERS):
-                deleted, _ = queryset.model.objects.filter(pk__in=ids).delete()
-            removed[name] += deleted
+        removed[name] = _delete_in_batches(queryset, batch=batch)
     removed["inbox"] += removed.pop("inbox_processed")
     removed["trace_results"] = traces_purge(now=now)
     removed.update(coordinates_purge(now=now))

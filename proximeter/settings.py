@@ -255,6 +255,7 @@ CELERY_TIMEZONE = env_str("TIME_ZONE", "Europe/Zurich")
 CELERY_BEAT_SCHEDULE = {
     "ingest-inbox-redrive": {"task": "ingestion.inbox_redrive", "schedule": 60.0},
     "purge-expired": {"task": "ingestion.purge_expired", "schedule": crontab(hour=3, minute=15)},
+    "encounter-partitions-ahead": {"task": "tracing.partitions_ahead", "schedule": 3600.0},
     "zones-link-coordinates": {"task": "zones.link_coordinates", "schedule": 300.0},
     "appointment-reminders": {
         "task": "appointments.reminders_send",

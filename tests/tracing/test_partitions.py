@@ -1,0 +1,135 @@
+"""Daily partitions of the encounter table on PostgreSQL, and the purge that drops them.
+
+DDL is transactional in PostgreSQL, so each test's partitions roll back with
+its transaction. Days far from today are used so that the partitions the
+migration created ahead are never touched.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from ingestion.services import purge_expired
+from proximeter.databases import ENCOUNTERS
+from stats.models import PurgeRecord
+from tests.embedded import embedded_env, manage
+from tracing import partitions
+from tracing.models import Encounter
+from tracing.selectors import HeldTag, encounters_while_held
+from tracing.services import encounters_upsert
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def at(day: date, hour: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def table_of(my_tag: int) -> str:
+    """The partition holding `my_tag`'s rows."""
+    with connections[ENCOUNTERS].cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tableoid::regclass::text FROM tracing_encounter WHERE my_tag = %s",
+            [my_tag],
+        )
+        return ", ".join(sorted(row[0] for row in cursor.fetchall()))
+
+
+def test_the_encounter_table_is_partitioned_with_days_ahead_after_migrating():
+    assert partitions.is_partitioned()
+    today = timezone.now().astimezone(UTC).date()
+    days = partitions.day_partitions()
+    for ahead in range(partitions.AHEAD_DAYS + 1):
+        assert today + timedelta(days=ahead) in days
+    assert partitions.partitions_ahead() == 0  # nothing left to create
+
+
+def test_a_row_outside_every_day_partition_lands_in_the_default_one_and_is_traced():
+    now = timezone.now()
+    long_ago, far_ahead = now - timedelta(days=3000), now + timedelta(days=400)
+    encounters_upsert([(11, 12, long_ago, 4), (13, 14, far_ahead, 2)])
+    assert table_of(11) == table_of(13) == "tracing_encounter_default"
+    # Deduplicated there too: the unique constraint covers the default partition.
+    assert encounters_upsert([(11, 12, long_ago, 4)]) == 0
+    held = [HeldTag("d1", 12, long_ago - timedelta(hours=1), far_ahead + timedelta(hours=1))]
+    assert [(e.peer_tag, e.start) for e in encounters_while_held(held)] == [(11, long_ago)]
+
+
+def test_creating_a_day_partition_moves_the_rows_the_default_one_holds_for_that_day():
+    day = date(2019, 3, 5)
+    encounters_upsert([(21, 22, at(day, 10), 3), (23, 24, at(day + timedelta(days=1), 1), 1)])
+    row = Encounter.objects.get(my_tag=21)
+    assert table_of(21) == "tracing_encounter_default"
+    assert partitions.partitions_ensure(first_day=day, last_day=day) == 1
+    assert table_of(21) == "tracing_encounter_p20190305"
+    assert table_of(23) == "tracing_encounter_default"  # another day stays
+    assert Encounter.objects.get(my_tag=21) == row  # same id, same values
+    assert partitions.partitions_ensure(first_day=day, last_day=day) == 0
+
+
+def test_the_purge_drops_expired_days_deletes_the_partial_day_and_the_default_rows(settings):
+    settings.ENCOUNTER_RETENTION_DAYS = 14
+    first = date(2020, 1, 1)
+    partitions.partitions_ensure(first_day=first, last_day=first + timedelta(days=2))
+    rows = [
+        (1, 2, at(first, 1), 1),  # day 1: dropped with its partition
+        (1, 3, at(first, 23), 1),
+        (2, 3, at(first, 12), 1),
+        (1, 2, at(first + timedelta(days=1), 5), 1),  # day 2 before the cutoff: deleted
+        (1, 2, at(first + timedelta(days=1), 18), 1),  # day 2 after the cutoff: kept
+        (1, 2, at(first + timedelta(days=2), 9), 1),  # day 3: kept
+        (5, 6, at(date(2019, 6, 1), 9), 1),  # the default partition, expired: deleted
+        (5, 6, at(date(2020, 1, 10), 9), 1),  # the default partition, not expired: kept
+    ]
+    encounters_upsert(rows)
+    now = at(first + timedelta(days=15), 12)  # cutoff: day 2 at noon
+    removed = purge_expired(now=now)
+    assert removed["encounters"] == 5
+    assert first not in partitions.day_partitions()
+    assert first + timedelta(days=1) in partitions.day_partitions()
+    assert sorted(Encounter.objects.values_list("started_at", flat=True)) == [
+        at(first + timedelta(days=1), 18),
+        at(first + timedelta(days=2), 9),
+        at(date(2020, 1, 10), 9),
+    ]
+    record = PurgeRecord.objects.get(at=now)
+    assert record.removed["encounters"] == 5
+    assert record.oldest_remaining == at(first + timedelta(days=1), 18)
+    # Run again: nothing more to remove, and the counts say so.
+    assert purge_expired(now=now)["encounters"] == 0
+
+
+def test_a_day_table_detached_by_an_interrupted_purge_is_dropped_and_counted_next_time():
+    day = date(2020, 2, 1)
+    partitions.partitions_ensure(first_day=day, last_day=day)
+    encounters_upsert([(7, 8, at(day, 3), 1), (7, 9, at(day, 4), 1)])
+    with connections[ENCOUNTERS].cursor() as cursor:
+        cursor.execute("ALTER TABLE tracing_encounter DETACH PARTITION tracing_encounter_p20200201")
+    assert partitions.partitions_drop_expired(cutoff=at(day + timedelta(days=1))) == 2
+    with connections[ENCOUNTERS].cursor() as cursor:
+        cursor.execute("SELECT to_regclass('tracing_encounter_p20200201')")
+        assert cursor.fetchone()[0] is None
+
+
+PURGE_ON_SQLITE = """
+from datetime import timedelta
+from django.utils import timezone
+from ingestion.services import purge_expired
+from tracing import partitions
+from tracing.models import Encounter
+from tracing.services import encounters_upsert
+now = timezone.now()
+encounters_upsert([(1, 2, now - timedelta(days=d), 1) for d in (30, 15, 14.5, 13, 0)])
+assert partitions.partitions_ahead() == 0
+print("removed", purge_expired(now=now)["encounters"], "left", Encounter.objects.count())
+"""
+
+
+@pytest.mark.django_db(databases=[])
+def test_the_embedded_sqlite_default_keeps_a_plain_table_and_purges_the_same_rows(tmp_path):
+    env = embedded_env(tmp_path)
+    manage(env, "migrate_all", "-v0", timeout=300)
+    result = manage(env, "shell", "-c", PURGE_ON_SQLITE, timeout=120)
+    assert "removed 3 left 2" in result.stdout
