@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 TABLE = "tracing_encounter"
 COLUMN = "started_at"
 AHEAD_DAYS = 7
-LOCK_TIMEOUT_MS = 50
+LOCK_TIMEOUT_MS = 20
 LOCK_ATTEMPTS = 100
 
 
