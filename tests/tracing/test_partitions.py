@@ -19,6 +19,7 @@ from tracing import partitions
 from tracing.models import Encounter
 from tracing.selectors import HeldTag, encounters_while_held
 from tracing.services import encounters_upsert
+from tracing.tasks import partitions_ahead as partitions_ahead_task
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -44,6 +45,15 @@ def test_the_encounter_table_is_partitioned_with_days_ahead_after_migrating():
     for ahead in range(partitions.AHEAD_DAYS + 1):
         assert today + timedelta(days=ahead) in days
     assert partitions.partitions_ahead() == 0  # nothing left to create
+
+
+def test_the_beat_creates_the_days_ahead_every_hour(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["encounter-partitions-ahead"]
+    assert entry == {"task": "tracing.partitions_ahead", "schedule": 3600.0}
+    later = timezone.now() + timedelta(days=30)
+    assert partitions_ahead_task.apply(kwargs={}).get() == 0
+    assert partitions.partitions_ahead(now=later) == partitions.AHEAD_DAYS + 2
+    assert later.astimezone(UTC).date() + timedelta(days=7) in partitions.day_partitions()
 
 
 def test_a_row_outside_every_day_partition_lands_in_the_default_one_and_is_traced():
@@ -120,6 +130,7 @@ from ingestion.services import purge_expired
 from tracing import partitions
 from tracing.models import Encounter
 from tracing.services import encounters_upsert
+from tracing.tasks import partitions_ahead as partitions_ahead_task
 now = timezone.now()
 encounters_upsert([(1, 2, now - timedelta(days=d), 1) for d in (30, 15, 14.5, 13, 0)])
 assert partitions.partitions_ahead() == 0
