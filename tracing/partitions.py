@@ -115,6 +115,8 @@ def _create_day_partition(cursor, day: date, *, table: str, column: str) -> None
     in_range = f"{qn(column)} >= {low} AND {qn(column)} < {high}"
     # Parent first, always: the same order as inserts take their locks (no deadlock).
     cursor.execute(f"LOCK TABLE {parent} IN ACCESS EXCLUSIVE MODE")
+    if _is_partition(cursor, partition_name(day, table=table)):
+        return  # created meanwhile by another process (the beat, a migration)
     cursor.execute(f"SELECT count(*) FROM {default} WHERE {in_range}")
     waiting = cursor.fetchone()[0]
     if waiting:
@@ -166,18 +168,27 @@ def partitions_ahead(*, now: datetime | None = None) -> int:
     )
 
 
+def _is_partition(cursor, name: str) -> bool:
+    cursor.execute("SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(%s)", [name])
+    return cursor.fetchone() is not None
+
+
 def _detach(cursor, day: date, *, table: str) -> None:
     qn = connections[ENCOUNTERS].ops.quote_name
+    name = partition_name(day, table=table)
     cursor.execute(f"LOCK TABLE {qn(table)} IN ACCESS EXCLUSIVE MODE")
-    cursor.execute(
-        f"ALTER TABLE {qn(table)} DETACH PARTITION {qn(partition_name(day, table=table))}"
-    )
+    if _is_partition(cursor, name):  # else detached meanwhile by another purge
+        cursor.execute(f"ALTER TABLE {qn(table)} DETACH PARTITION {qn(name)}")
 
 
 def _count_and_drop(name: str) -> int:
     """Count a detached partition's rows (nobody can write them any more), then drop it."""
     qn = connections[ENCOUNTERS].ops.quote_name
     with transaction.atomic(using=ENCOUNTERS), connections[ENCOUNTERS].cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [name])
+        if cursor.fetchone()[0] is None:
+            return 0  # dropped (and counted) by another purge
+        cursor.execute(f"LOCK TABLE {qn(name)} IN ACCESS EXCLUSIVE MODE")
         cursor.execute(f"SELECT count(*) FROM {qn(name)}")
         rows = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE {qn(name)}")
