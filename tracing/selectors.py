@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q, Value
 
 from assets.models import Device
 from registration.models import Association, Person
@@ -67,25 +67,29 @@ def encounters_while_held(held: list[HeldTag]) -> list[SeenEncounter]:
         if holding.tag is None:
             continue
         in_period = {"started_at__gte": holding.start, "started_at__lt": holding.end}
-        recorded = Encounter.objects.filter(my_tag=holding.tag, **in_period).values_list(
-            "ref_tag", "started_at", "slots"
+        recorded = (
+            Encounter.objects.filter(my_tag=holding.tag, **in_period)
+            .annotate(peer=F("ref_tag"), by_peer=Value(False))
+            .values_list("peer", "started_at", "slots", "by_peer")
         )
-        heard = Encounter.objects.filter(ref_tag=holding.tag, **in_period).values_list(
-            "my_tag", "started_at", "slots"
+        heard = (
+            Encounter.objects.filter(ref_tag=holding.tag, **in_period)
+            .annotate(peer=F("my_tag"), by_peer=Value(True))
+            .values_list("peer", "started_at", "slots", "by_peer")
         )
-        for rows, by_peer in ((recorded, False), (heard, True)):
-            for peer_tag, started_at, slots in rows:
-                if peer_tag in own_tags:
-                    continue  # the person's own other device
-                seen.append(
-                    SeenEncounter(
-                        holding.device_id,
-                        peer_tag,
-                        started_at,
-                        started_at + timedelta(seconds=slots * SLOT_SECONDS),
-                        by_peer,
-                    )
+        # Both directions in one round trip: on day partitions planning is a real share.
+        for peer_tag, started_at, slots, by_peer in recorded.union(heard, all=True):
+            if peer_tag in own_tags:
+                continue  # the person's own other device
+            seen.append(
+                SeenEncounter(
+                    holding.device_id,
+                    peer_tag,
+                    started_at,
+                    started_at + timedelta(seconds=slots * SLOT_SECONDS),
+                    by_peer,
                 )
+            )
     return seen
 
 

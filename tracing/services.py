@@ -133,6 +133,7 @@ def trace_compute(*, person_id: str, window: contacts.Window, policy: str) -> di
     seen = selectors.encounters_while_held(held)
     directory = selectors.peer_directory(peer_tags={e.peer_tag for e in seen}, window=window)
     by_peer = selectors.contact_intervals(seen, directory, exclude_person_id=person_id)
+    r0 = InriaParams.from_settings().r0_per_min  # once: it reads a dozen settings
     found = [
         _contact_entry(
             key,
@@ -141,7 +142,7 @@ def trace_compute(*, person_id: str, window: contacts.Window, policy: str) -> di
             policy=policy,
             threshold=threshold,
             zone=zone,
-            r0=InriaParams.from_settings().r0_per_min,
+            r0=r0,
         )
         for key, intervals in by_peer.items()
     ]
