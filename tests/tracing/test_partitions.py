@@ -5,8 +5,11 @@ its transaction. Days far from today are used so that the partitions the
 migration created ahead are never touched.
 """
 
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg
 import pytest
 from django.db import connections
 from django.utils import timezone
@@ -121,6 +124,61 @@ def test_a_day_table_detached_by_an_interrupted_purge_is_dropped_and_counted_nex
     with connections[ENCOUNTERS].cursor() as cursor:
         cursor.execute("SELECT to_regclass('tracing_encounter_p20200201')")
         assert cursor.fetchone()[0] is None
+
+
+def _connect():
+    settings = connections[ENCOUNTERS].settings_dict
+    return psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"],
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_ddl_behind_a_long_reader_waits_without_holding_up_the_inserts():
+    """Creating a partition retries a short lock wait instead of queueing every insert."""
+    reader_holds = threading.Event()
+    inserting = threading.Event()
+    latencies = []
+
+    def long_reader():
+        with _connect() as connection, connection.transaction():
+            connection.execute("LOCK TABLE tracing_encounter IN ACCESS SHARE MODE")
+            reader_holds.set()
+            time.sleep(1.0)
+
+    def inserter():
+        with _connect() as connection:
+            for n in range(60):
+                started = time.perf_counter()
+                connection.execute(
+                    "INSERT INTO tracing_encounter (my_tag, ref_tag, started_at, slots) "
+                    "VALUES (%s, 1, now(), 1)",
+                    [1000 + n],
+                )
+                latencies.append(time.perf_counter() - started)
+                inserting.set()
+                time.sleep(0.02)
+
+    threads = [threading.Thread(target=long_reader), threading.Thread(target=inserter)]
+    for thread in threads:
+        thread.start()
+    reader_holds.wait(5)
+    inserting.wait(5)
+    day = date(2031, 1, 1)
+    try:
+        assert partitions.partitions_ensure(first_day=day, last_day=day) == 1
+    finally:
+        for thread in threads:
+            thread.join()
+        with connections[ENCOUNTERS].cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {partitions.partition_name(day)}")
+    # Waiting for the lock without a timeout would hold every insert for most of a second.
+    assert len(latencies) == 60
+    assert max(latencies) < 0.5
 
 
 PURGE_ON_SQLITE = """
