@@ -32,11 +32,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Row, percentile, write_rows
-from ingest import SEED_DEVICES, ProcessLayout, bench_token, prepare_databases
+from ingest import SEED_DEVICES, ProcessLayout, bench_token, pending_rows, prepare_databases
 
 PREFIX = "bench_e2e_"
 SENDER_THREADS = 16  # enough connections to keep the pace while answers take ~30 ms
-DRAIN_TIMEOUT = 60  # after sending: how long the workers get to catch up
+DRAIN_TIMEOUT = 30  # after sending: how long the workers get to catch up
 WARM_UP_UPLINKS = 50
 TARGET_P99_SECONDS = 1.0
 PLACEHOLDER = b"__RECEIVED_AT__"
@@ -161,12 +161,6 @@ def redis_ping_p99_ms(port: int, count: int = 2000) -> float:
         times.append(time.perf_counter() - started)
     client.close()
     return percentile(times, 0.99) * 1000
-
-
-def pending_rows() -> int:
-    from ingestion.models import InboxUplink
-
-    return InboxUplink.objects.filter(status=InboxUplink.Status.PENDING).count()
 
 
 def wait_for_drain(timeout: float) -> bool:
