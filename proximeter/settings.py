@@ -249,6 +249,11 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes every database connection around every task
+# unless this is set (two new PostgreSQL connections per task). Keep them: the
+# task_prerun handler in proximeter/celery.py retires old or broken ones as
+# Django does between requests (CONN_MAX_AGE, CONN_HEALTH_CHECKS).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = env_str("TIME_ZONE", "Europe/Zurich")
