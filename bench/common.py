@@ -9,7 +9,9 @@ the same run, because the machines are shared and noisy.
 
 import json
 import os
+import socket
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -35,6 +37,25 @@ def percentile(values: list[float], q: float) -> float:
     """The q-quantile (0..1) by the nearest-rank method."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (for a private server of a benchmark or test)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(check, *, timeout: float, what: str, interval: float = 0.2):
+    """Call `check` until it returns something true, and return that; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
 
 
 def use_databases(prefix: str) -> None:

@@ -73,12 +73,7 @@ def simulated_uplinks(scale: int, wanted: int) -> list:
     from ingestion import simulator
 
     devices = [
-        simulator.SimDevice(
-            f"BENCH-{n:06d}",
-            simulator.SIM_TAG_BASE + n,
-            f"{simulator.SIM_DEV_EUI_PREFIX}{n:07X}",
-        )
-        for n in range(SEED_DEVICES * scale)
+        simulator.sim_device(n, device_id=f"BENCH-{n:06d}") for n in range(SEED_DEVICES * scale)
     ]
     end = datetime.now(UTC) - timedelta(minutes=10)
     days = 1

@@ -20,14 +20,21 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Row, ensure_databases, use_databases, write_rows
+from common import (
+    ROOT,
+    Row,
+    ensure_databases,
+    free_port,
+    use_databases,
+    wait_for,
+    write_rows,
+)
 
 BIN = Path(sys.executable).parent
 PREFIX = "bench_ingest_"
@@ -41,20 +48,6 @@ WRK_THREADS, WRK_CONNECTIONS = 1, 8
 TARGET_RATIO, TARGET_P99_MS = 0.30, 20.0
 REPLAY_SAMPLE = 300
 WARM_UP_SECONDS = 3
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(check, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.2)
 
 
 def redis_ping(port: int) -> bool:
@@ -120,7 +113,7 @@ class ProcessLayout:
                 *("--save", "", "--appendonly", "no"),
             ],
         )
-        wait_until(lambda: redis_ping(self.redis_port), timeout=10, what="redis")
+        wait_for(lambda: redis_ping(self.redis_port), timeout=10, what="redis")
 
     def start_web(self, app: str = "proximeter.wsgi", *extra: str) -> None:
         """gunicorn with serve.sh's options (workers, threads, access log to a file)."""
@@ -140,7 +133,7 @@ class ProcessLayout:
                 raise RuntimeError("gunicorn exited:\n" + self.log_tail("web"))
             return http_answers(f"{self.url}/healthz")
 
-        wait_until(answers, timeout=60, what="gunicorn")
+        wait_for(answers, timeout=60, what="gunicorn")
 
     def start_worker(self) -> None:
         """The Celery worker of serve.sh: prefork, concurrency 2, with beat."""
@@ -203,12 +196,7 @@ def simulated_bodies(scale: int, limit: int) -> list[bytes]:
     from ingestion import simulator
 
     devices = [
-        simulator.SimDevice(
-            f"BENCH-{n:06d}",
-            simulator.SIM_TAG_BASE + n,
-            f"{simulator.SIM_DEV_EUI_PREFIX}{n:07X}",
-        )
-        for n in range(SEED_DEVICES * scale)
+        simulator.sim_device(n, device_id=f"BENCH-{n:06d}") for n in range(SEED_DEVICES * scale)
     ]
     end = datetime.now(UTC)
     meetings = simulator.generate(devices, days=1, end=end, seed=scale)
@@ -287,7 +275,7 @@ def measure(scale: int, seconds: int) -> list[Row]:
         # Warm up (imports, connections, the worker's start) and let the worker catch up,
         # so the measured run starts from a steady state.
         run_wrk(webhook, bodies_file, token, f"warm{uuid.uuid4().hex[:8]}", WARM_UP_SECONDS)
-        wait_until(lambda: pending_rows() == 0, timeout=120, what="the inbox to drain")
+        wait_for(lambda: pending_rows() == 0, timeout=120, what="the inbox to drain")
         run_id = uuid.uuid4().hex[:8]
         print(f"ingest: portal webhook ({len(bodies):,} distinct bodies), wrk {seconds} s")
         portal = run_wrk(webhook, bodies_file, token, run_id, seconds)

@@ -40,7 +40,9 @@ from pathlib import Path
 import psycopg
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, free_port, wait_for
+
 BIN = Path(sys.executable).parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 DOC = ROOT / "docs" / "reliability.md"
@@ -60,23 +62,6 @@ MAX_TRIES = 40  # about five minutes of retries: a portal that refuses for good 
 DRAIN_MIN_SECONDS = 420
 DRAIN_UPLINKS_PER_SECOND = 10
 SAMPLE_EVERY = 0.5
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(check, *, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def log(message: str) -> None:

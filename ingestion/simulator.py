@@ -1011,6 +1011,15 @@ def _devices_with_eui(count: int) -> list[SimDevice]:
     return [SimDevice(device_id, tag_id, dev_eui) for device_id, tag_id, dev_eui in rows]
 
 
+def sim_device(n: int, *, device_id: str | None = None) -> SimDevice:
+    """Simulated device number n: tag 0x51000000 + n and DevEUI 70B3D57E5 + n (see below)."""
+    return SimDevice(
+        device_id or f"{SIM_DEVICE_PREFIX}{n:05d}",
+        SIM_TAG_BASE + n,
+        f"{SIM_DEV_EUI_PREFIX}{n:07X}",
+    )
+
+
 def create_sim_devices(count: int) -> int:
     """Add `count` devices SIM-nnnnn (in stock, with their history event), as an import would.
 
