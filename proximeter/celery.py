@@ -13,12 +13,15 @@ app.autodiscover_tasks()
 
 
 @task_prerun.connect
-def _retire_old_connections(**_kwargs) -> None:
+def _retire_old_connections(sender=None, **_kwargs) -> None:
     """What Django does at each request: close connections past CONN_MAX_AGE or broken.
 
     Needed because CELERY_DB_REUSE_MAX keeps connections across tasks; without
-    it a worker would keep a connection that a PostgreSQL restart broke.
+    it a worker would keep a connection that a PostgreSQL restart broke. Not for
+    a task run in place (`apply()`): the caller's connection is not the worker's.
     """
     from django.db import close_old_connections
 
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
     close_old_connections()
