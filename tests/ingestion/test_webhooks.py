@@ -73,14 +73,15 @@ def test_a_revoked_token_is_refused_and_another_active_one_still_works(post, tok
 
 
 def test_a_tts_uplink_goes_to_the_inbox_once_with_nothing_but_what_is_needed(post):
-    body = tts(gateways=3)
+    payload = an_uplink_payload()  # once: it holds the current second
+    body = tts(gateways=3, payload=payload)
     first = post("/api/ingest/tts", body)
     assert first.status_code == 202 and first.json() == {"status": "accepted"}
     again = post("/api/ingest/tts", body)  # the network server retries
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     row = InboxUplink.objects.get()
     assert row.delivery_key.startswith("as:up:")
-    assert (row.fport, bytes(row.payload), row.dev_eui) == (10, an_uplink_payload(), DEV_EUI)
+    assert (row.fport, bytes(row.payload), row.dev_eui) == (10, payload, DEV_EUI)
     assert row.received_at is not None
 
 
