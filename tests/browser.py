@@ -26,8 +26,11 @@ def navigation(page) -> list[str]:
     return [text.strip() for text in nav.get_by_role("link").all_inner_texts()]
 
 
-def wait_until_no_sideways_scroll(page, width: int, timeout: float = 5.0) -> None:
-    """Poll from here: the Content-Security-Policy forbids the eval behind wait_for_function."""
+def wait_until_no_sideways_scroll(page, width: int, timeout: float = 15.0) -> None:
+    """Poll from here: the Content-Security-Policy forbids the eval behind wait_for_function.
+
+    Generous: on a loaded machine the charts take seconds to lay out again.
+    """
     import time
 
     deadline = time.monotonic() + timeout
