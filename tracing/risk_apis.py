@@ -14,18 +14,23 @@ from accounts.permissions import IsMedical
 from tracing.scoring import dp3t, inria
 
 MAX_SAMPLES = 200_000
+# Bounds no real input reaches: larger numbers only overflow the sums into infinity.
+MAX_TIME_S = 4_102_444_800  # 2100-01-01 in Unix seconds
+MINUTES_A_DAY = 1440
+MAX_GAIN_DB = 100
+MAX_SCORE = 1_000_000
 RISK_WORDS = ("negligible", "medium", "high")
 
 
 class DP3TInput(serializers.Serializer):
     class BeaconSerializer(serializers.Serializer):
-        time = serializers.FloatField(help_text="Unix seconds.")
+        time = serializers.FloatField(min_value=0, max_value=MAX_TIME_S, help_text="Unix seconds.")
         attenuation = serializers.FloatField(min_value=0, max_value=150, help_text="dB")
 
     class BucketDaySerializer(serializers.Serializer):
         day = serializers.DateField()
         minutes = serializers.ListField(
-            child=serializers.FloatField(min_value=0),
+            child=serializers.FloatField(min_value=0, max_value=MINUTES_A_DAY),
             min_length=3,
             max_length=3,
             help_text="Minutes in the buckets (< t1, t1..t2, > t2).",
@@ -115,14 +120,21 @@ class DP3TScoreApi(APIView):
 class RssiInput(serializers.Serializer):
     class SampleSerializer(serializers.Serializer):
         contact = serializers.CharField(max_length=64, help_text="Temporary ID of the other phone.")
-        time = serializers.FloatField(help_text="Seconds.")
+        time = serializers.FloatField(
+            min_value=-MAX_TIME_S, max_value=MAX_TIME_S, help_text="Seconds."
+        )
         rssi = serializers.FloatField(min_value=-150, max_value=20, help_text="dBm")
 
     samples = SampleSerializer(many=True, min_length=1, max_length=MAX_SAMPLES)
     g_tx_db = serializers.FloatField(
-        default=0.0, help_text="Sender's gain (static + posture + environment)."
+        default=0.0,
+        min_value=-MAX_GAIN_DB,
+        max_value=MAX_GAIN_DB,
+        help_text="Sender's gain (static + posture + environment).",
     )
-    g_rx_db = serializers.FloatField(default=0.0, help_text="Receiver's gain.")
+    g_rx_db = serializers.FloatField(
+        default=0.0, min_value=-MAX_GAIN_DB, max_value=MAX_GAIN_DB, help_text="Receiver's gain."
+    )
     exact = serializers.BooleanField(
         default=False, help_text="erfc score (eq. 49) instead of piecewise (eq. 51)."
     )
@@ -191,10 +203,14 @@ class RssiScoreApi(APIView):
 
 class AggregateInput(serializers.Serializer):
     scores = serializers.ListField(
-        child=serializers.FloatField(min_value=0), min_length=1, max_length=10_000
+        child=serializers.FloatField(min_value=0, max_value=MAX_SCORE),
+        min_length=1,
+        max_length=10_000,
     )
     minutes = serializers.ListField(
-        child=serializers.FloatField(min_value=0), required=False, max_length=10_000
+        child=serializers.FloatField(min_value=0, max_value=MINUTES_A_DAY),
+        required=False,
+        max_length=10_000,
     )
     r0 = serializers.FloatField(
         min_value=0, max_value=1, required=False, help_text="Per minute; default 0.007."

@@ -69,3 +69,18 @@ def test_aggregation_recomputes_the_papers_example(client, medic):
     ).json()
     assert with_minutes["probability"] == pytest.approx(1 - 2.718281828**-0.3, abs=1e-6)
     assert post(client, "risk-aggregate", {"scores": [1, 2], "minutes": [1]}).status_code == 400
+
+
+def test_numbers_too_large_to_be_real_are_refused_not_turned_into_infinity(client, medic):
+    client.force_login(medic)
+    huge = 1e308
+    beacons = {"beacons": [{"time": huge, "attenuation": 50}]}
+    samples = {"samples": [{"contact": "A", "time": 0, "rssi": -60}], "g_rx_db": huge}
+    for name, body, field in (
+        ("risk-dp3t", beacons, "time"),
+        ("risk-dp3t", {"buckets": [{"day": "2026-11-20", "minutes": [huge, 0, 0]}]}, "minutes"),
+        ("risk-rssi", samples, "g_rx_db"),
+        ("risk-aggregate", {"scores": [huge, huge]}, "scores"),
+    ):
+        response = post(client, name, body)
+        assert response.status_code == 400 and field in str(response.json()), (name, body)
