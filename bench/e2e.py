@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Row, percentile, write_rows
-from ingest import SEED_DEVICES, ProcessLayout, bench_token, pending_rows, prepare_databases
+from ingest import ProcessLayout, bench_token, fleet, pending_rows, prepare_databases
 
 PREFIX = "bench_e2e_"
 SENDER_THREADS = 16  # enough connections to keep the pace while answers take ~30 ms
@@ -65,16 +65,14 @@ def encounters_sql(sql: str, params=None) -> list[tuple]:
 
 
 def simulated_uplinks(scale: int, wanted: int) -> list:
-    """At least `wanted` uplinks of 2,000 x SCALE devices if 13 days hold them (seeded).
+    """At least `wanted` uplinks of the fleet (ingest.fleet) if 13 days hold them (seeded).
 
     Days are added until there are enough; 13 keeps every record inside the
     14-day retention while the run lasts.
     """
     from ingestion import simulator
 
-    devices = [
-        simulator.sim_device(n, device_id=f"BENCH-{n:06d}") for n in range(SEED_DEVICES * scale)
-    ]
+    devices = fleet(scale)
     end = datetime.now(UTC) - timedelta(minutes=10)
     days = 1
     while True:
@@ -176,7 +174,7 @@ def measure(scale: int, rate: int, seconds: int) -> list[Row]:
     encounters_sql(STAMP_TABLE)
     token = bench_token("bench-e2e")
     wanted = rate * seconds
-    print(f"e2e: simulating 2,000 x {scale} devices for {wanted:,} uplinks ...", flush=True)
+    print(f"e2e: simulating {len(fleet(scale)):,} devices for {wanted:,} uplinks ...", flush=True)
     uplinks = simulated_uplinks(scale, wanted + WARM_UP_UPLINKS)
     warm_up, uplinks = uplinks[:WARM_UP_UPLINKS], uplinks[WARM_UP_UPLINKS:][:wanted]
     templates = [body_template(uplink) for uplink in uplinks]
