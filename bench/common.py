@@ -58,6 +58,22 @@ def wait_for(check, *, timeout: float, what: str, interval: float = 0.2):
         time.sleep(interval)
 
 
+def redis_command(port: int) -> list[str]:
+    """A private Redis on loopback that keeps nothing on disk: a restart loses its queue."""
+    listen = ["--port", str(port), "--bind", "127.0.0.1"]
+    return ["redis-server", *listen, "--save", "", "--appendonly", "no"]
+
+
+def redis_answers(port: int) -> bool:
+    """Whether the Redis on this loopback port answers PING."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def use_databases(prefix: str) -> None:
     """Point the portal's four aliases at `<prefix><alias>` on PostgreSQL (before django.setup)."""
     for variable, alias in (

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from common import (
     Row,
     ensure_databases,
     free_port,
+    redis_answers,
+    redis_command,
     use_databases,
     wait_for,
     write_rows,
@@ -61,15 +62,6 @@ WRK_THREADS, WRK_CONNECTIONS = 1, 8
 TARGET_RATIO, TARGET_P99_MS = 0.30, 20.0
 REPLAY_SAMPLE = 300
 WARM_UP_SECONDS = 3
-
-
-def redis_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def http_answers(url: str) -> bool:
@@ -122,11 +114,10 @@ class ProcessLayout:
         self._spawn(
             "redis",
             [
-                *("redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no"),
+                *redis_command(self.redis_port),
             ],
         )
-        wait_for(lambda: redis_ping(self.redis_port), timeout=10, what="redis")
+        wait_for(lambda: redis_answers(self.redis_port), timeout=10, what="redis")
 
     def start_web(self, app: str = "proximeter.wsgi", *extra: str) -> None:
         """gunicorn with serve.sh's options (workers, threads, access log to a file)."""

@@ -7,14 +7,13 @@ process posts webhooks over HTTP and reads the databases.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import requests
 
-from bench.common import free_port, wait_for
+from bench.common import free_port, redis_answers, redis_command, wait_for
 from tests.conftest import ROOT, database_env_for_workers
 
 BIN = Path(sys.executable).parent
@@ -48,29 +47,8 @@ class Stack:
 
     # --- Redis
     def start_redis(self) -> None:
-        self.redis = self._spawn(
-            "redis",
-            [
-                "redis-server",
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-        )
-        wait_for(self._redis_answers, timeout=10, what="redis")
-
-    def _redis_answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+        self.redis = self._spawn("redis", redis_command(self.redis_port))
+        wait_for(lambda: redis_answers(self.redis_port), timeout=10, what="redis")
 
     def stop_redis(self) -> None:
         self.redis.terminate()
