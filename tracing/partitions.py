@@ -161,7 +161,7 @@ def partitions_ensure(
 
 
 def partitions_ahead(*, now: datetime | None = None) -> int:
-    """Yesterday to AHEAD_DAYS ahead (the beat runs it daily; migrations once)."""
+    """Yesterday to AHEAD_DAYS ahead (the beat runs it hourly; the migration once)."""
     today = (now or timezone.now()).astimezone(UTC).date()
     return partitions_ensure(
         first_day=today - timedelta(days=1), last_day=today + timedelta(days=AHEAD_DAYS)
