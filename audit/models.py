@@ -15,6 +15,7 @@ class AuditEntry(models.Model):
         TRACE = "trace", "traced close contacts"
         TRACE_REOPENED = "trace_reopened", "reopened a trace"
         TRACE_EXPORTED = "trace_exported", "exported a trace"
+        CONTACTS_REVEALED = "contacts_revealed", "named contacts who are not close contacts"
 
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=150, db_index=True, help_text="Portal account (user name).")
@@ -32,3 +33,23 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_person_id}"
+
+
+class Disclosure(models.Model):
+    """An audited action showed this person's identity: as the person traced or as a contact.
+
+    MY DATA lists the dates ("your data was consulted on"), never by whom or
+    why. The same person numbers are in the entry's hashed `details`; this
+    table only lets MY DATA find them on every database.
+    """
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="disclosures")
+    person_id = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "person_id"], name="disclosed_once_per_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in entry {self.entry_id}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from audit.models import AuditEntry
+from audit.models import AuditEntry, Disclosure
 from proximeter.databases import DEFAULT
 
 GENESIS = "0" * 64
@@ -38,8 +38,17 @@ def audit_record(
     case_reference: str = "",
     reason: str = "",
     details: dict | None = None,
+    disclosed: list[str] | tuple[str, ...] = (),
 ) -> AuditEntry:
-    """Append an entry to the chain (the last entry is locked, so appends never fork)."""
+    """Append an entry to the chain (the last entry is locked, so appends never fork).
+
+    `disclosed`: the person numbers whose identity this action shows besides
+    the target (the contacts it names); with the target, they are hashed with
+    the entry and listed in each one's MY DATA ("consulted on").
+    """
+    disclosed = sorted({*disclosed, target_person_id} - {""})
+    if disclosed:
+        details = {**(details or {}), "disclosed": disclosed}
     with transaction.atomic(using=DEFAULT):
         last = AuditEntry.objects.select_for_update().order_by("-pk").first()
         entry = AuditEntry(
@@ -54,6 +63,9 @@ def audit_record(
         )
         entry.entry_hash = _entry_hash(entry.previous_hash, _hashed_fields(entry))
         entry.save()
+        Disclosure.objects.bulk_create(
+            Disclosure(entry=entry, person_id=person_id) for person_id in disclosed
+        )
         return entry
 
 

@@ -158,6 +158,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- The service -------------------------------------------------------------
 ENCOUNTER_RETENTION_DAYS = env_int("ENCOUNTER_RETENTION_DAYS", 14)
+# The longest one encounter record may last. A trace looks this far back for records that
+# began before its window (or a holding) and still overlap it.
+ENCOUNTER_MAX_MINUTES = env_int("ENCOUNTER_MAX_MINUTES", 720)
 # A processed inbox row keeps its delivery ID this long, to recognise repeats
 # (The Things Stack retries for up to an hour).
 INBOX_KEEP_PROCESSED_HOURS = env_int("INBOX_KEEP_PROCESSED_HOURS", 24)

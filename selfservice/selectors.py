@@ -1,10 +1,11 @@
 """MY DATA: everything the service keeps about the signed-in person — and nothing about anyone else.
 
-Encounters are attributed through the person's own holdings exactly as a
-trace does (tracing.selectors), and both directions of a meeting are merged
-by the peer's tag on the server. The peer is never resolved to a device or a
-person (no lookup, so no join to audit), and no peer tag, device or name
-leaves this module: an encounter is a start, a duration and a flag.
+Encounters are counted exactly as a trace counts them (tracing.selectors):
+on both sides, by who held each device while the encounter happened, and
+both directions of a meeting merged per peer. Finding the peer of each part
+of an encounter joins the peers' holdings in memory, on the server; no peer
+tag, device or name leaves this module (an encounter is a start, a duration
+and a flag), so nothing is revealed and there is no join to audit.
 """
 
 from collections import defaultdict
@@ -16,10 +17,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from appointments.models import Booking
-from audit.models import AuditEntry
+from audit.models import Disclosure
 from registration.models import Association, LostReport
-from tracing.contacts import Window, merge, seconds_per_day
-from tracing.selectors import encounters_while_held, held_tags
+from tracing.contacts import Piece, Window, merge, seconds_per_day
+from tracing.selectors import contacts_of
 
 
 @dataclass(frozen=True)
@@ -30,17 +31,19 @@ class MyEncounter:
 
 
 def my_encounters(*, person_id: str, now: datetime | None = None) -> list[MyEncounter]:
-    """The person's encounters in the retention window, both directions merged."""
+    """The person's encounters in the retention window, both directions merged per peer."""
     now = now or timezone.now()
-    window = Window(now - timedelta(days=settings.ENCOUNTER_RETENTION_DAYS), now, "retention")
-    by_peer_tag: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for seen in encounters_while_held(held_tags(person_id=person_id, window=window)):
-        by_peer_tag[seen.peer_tag].append((seen.start, seen.end))
-    threshold = timedelta(minutes=settings.TRACING_CLOSE_CONTACT_MINUTES)
+    window = Window(
+        (now - timedelta(days=settings.ENCOUNTER_RETENTION_DAYS)).replace(microsecond=0),
+        now.replace(microsecond=0),
+        "retention",
+    )
+    _, _, by_peer = contacts_of(person_id=person_id, window=window)
+    threshold = timedelta(minutes=settings.TRACING_CLOSE_CONTACT_MINUTES).total_seconds()
     found = [
-        MyEncounter(start, int((end - start).total_seconds()), end - start > threshold)
-        for intervals in by_peer_tag.values()
-        for start, end in merge(intervals)
+        MyEncounter(piece.start, piece.seconds, piece.seconds > threshold)
+        for pieces in by_peer.values()
+        for piece in merge(pieces)
     ]
     return sorted(found, key=lambda e: (e.start, e.seconds))
 
@@ -52,7 +55,7 @@ def encounters_by_day(encounters: list[MyEncounter]) -> list[dict]:
     totals: dict[date, int] = defaultdict(int)
     for encounter in encounters:
         days[timezone.localtime(encounter.start, zone).date()].append(encounter)
-        span = [(encounter.start, encounter.start + timedelta(seconds=encounter.seconds))]
+        span = [Piece(encounter.start, encounter.start + timedelta(seconds=encounter.seconds))]
         for day, seconds in seconds_per_day(span, zone).items():
             totals[day] += seconds
     return [
@@ -119,8 +122,9 @@ def my_data(*, person, now: datetime | None = None) -> dict:
     }
     if settings.MYDATA_SHOW_CONSULTATIONS:
         # Dates only: never by whom or why.
-        dates = AuditEntry.objects.filter(
-            target_person_id=person.person_id, action=AuditEntry.Action.TRACE
-        ).values_list("at", flat=True)
+        # As the person traced or as a contact whose identity a trace showed.
+        dates = Disclosure.objects.filter(person_id=person.person_id).values_list(
+            "entry__at", flat=True
+        )
         data["consulted_on"] = sorted({local(at).date().isoformat() for at in dates}, reverse=True)
     return data

@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 
 from accounts.roles import Role
-from audit.models import AuditEntry
+from audit.models import AuditEntry, Disclosure
 from audit.services import audit_record, audit_verify
 from registration.models import Association
 from tests.conftest import ROOT, database_env_for_workers
@@ -35,6 +35,7 @@ def test_a_backup_restores_holdings_and_an_intact_audit_trail(tmp_path, make_use
 
     # Disaster: the holdings and the audit trail are lost.
     Association.objects.all().delete()
+    Disclosure.objects.all().delete()
     AuditEntry.objects.all().delete()
     subprocess.run(
         [ROOT / "scripts" / "backup.sh", "--restore", tmp_path],
@@ -47,4 +48,5 @@ def test_a_backup_restores_holdings_and_an_intact_audit_trail(tmp_path, make_use
         connections[alias].close()  # see the restored tables
     assert Association.objects.get().device_id == "P-1"
     assert AuditEntry.objects.count() == 3
+    assert Disclosure.objects.filter(person_id="1").count() == 3  # MY DATA's dates too
     assert audit_verify().intact

@@ -137,8 +137,47 @@ class TraceDetailApi(APIView):
         )
 
 
+class TraceNameOthersApi(APIView):
+    """Name the contacts of one of my traces who are not close contacts (audited on its own,
+    with its own reason)."""
+
+    permission_classes = [IsMedical, RecentSignIn]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    def get_serializer(self, *args, **kwargs):
+        return self.InputSerializer(*args, **kwargs)
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request, trace_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            services.trace_name_others(
+                trace=_own_trace(request, trace_id),
+                reason=data.validated_data["reason"],
+                acting_user=request.user,
+            )
+        )
+
+
+def contact_label(contact: dict, others: list[dict]) -> str:
+    """How a contact is called in the CSV: a name, the server's sentence, or "Contact 3"."""
+    if contact["name"]:
+        return contact["name"]
+    return f"Contact {others.index(contact) + 1} (not named)"
+
+
+def _cut_words(encounter: dict) -> str:
+    """Which end of an encounter the period (or a holding) cut off: only the part inside counts."""
+    cut = [side for side in ("start", "end") if encounter[f"cut_{side}"]]
+    return " and ".join(cut)
+
+
 CSV_COLUMNS = [
     "case_reference",
+    "contact_ref",
     "contact",
     "person_id",
     "department",
@@ -149,6 +188,7 @@ CSV_COLUMNS = [
     "longest_minutes",
     "encounter_start",
     "encounter_minutes",
+    "encounter_cut",
     "probability",
 ]
 
@@ -167,22 +207,25 @@ class TraceExportApi(APIView):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
+        unnamed = [c for c in result["contacts"] if not c["name"]]
         for contact in result["contacts"]:
             for encounter in contact["encounters"]:
                 writer.writerow(
                     safe_cell(value)
                     for value in (
                         result["case_reference"],
-                        contact["name"],
+                        contact["ref"],
+                        contact_label(contact, unnamed),
                         contact["person_id"],
                         contact["department"],
                         contact["email"],
                         contact["device_id"],
                         "yes" if contact["close_contact"] else "no",
-                        round(contact["total_seconds"] / 60, 1),
-                        round(contact["longest_seconds"] / 60, 1),
+                        contact["total_minutes"],
+                        contact["longest_minutes"],
                         encounter["start"],
-                        round(encounter["seconds"] / 60, 1),
+                        encounter["minutes"],
+                        _cut_words(encounter),
                         contact["probability"],
                     )
                 )

@@ -57,10 +57,15 @@ def trace_window(
         start, derived = positive_test - timedelta(days=POSITIVE_TEST_DAYS_BEFORE), "positive_test"
     else:
         derived = "explicit"
-    end = min(end or now, now)
-    floor = now - retention
+    # In UTC: Python compares two times of one zone by the wall clock, so 02:59 summer
+    # time would come after 02:00 winter time on the night the clocks go back.
+    now, start = now.astimezone(UTC), start.astimezone(UTC)
+    end = end.astimezone(UTC) if end else now
+    # A trace counts whole seconds (encounter records start on one).
+    end = min(end, now).replace(microsecond=0)
+    floor = (now - retention).replace(microsecond=0)
     clamped = start < floor
-    start = max(start, floor)
+    start = max(start, floor).replace(microsecond=0)
     if end <= start:
         raise DomainError(
             "The window is empty: its end is before its start, or both lie beyond the "
@@ -73,27 +78,56 @@ def trace_window(
 Interval = tuple[datetime, datetime]
 
 
-def merge(intervals: list[Interval]) -> list[Interval]:
-    """Overlapping (or touching) intervals become one: A→B and B→A of one meeting count once."""
-    merged: list[list[datetime]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
+@dataclass(frozen=True)
+class Piece:
+    """Time in contact with one peer: a part of an encounter record, or merged encounters.
+
+    `cut_start`/`cut_end`: the record went on before/after what is counted,
+    because the window (or the traced person's holding) begins or ends there.
+    """
+
+    start: datetime
+    end: datetime
+    cut_start: bool = False
+    cut_end: bool = False
+
+    @property
+    def seconds(self) -> int:
+        return round((self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds())
+
+
+def merge(pieces: list[Piece]) -> list[Piece]:
+    """Overlapping or touching pieces become one encounter.
+
+    Both directions of one meeting (A→B and B→A) overlap and count once; a
+    record that ends the second the next begins continues the same meeting.
+    A gap, even of one second, separates two encounters.
+    """
+    merged: list[Piece] = []
+    for piece in sorted(pieces, key=lambda p: (p.start, p.end)):
+        if not merged or piece.start > merged[-1].end:
+            merged.append(piece)
+            continue
+        last = merged[-1]
+        cut_start = last.cut_start or (piece.start == last.start and piece.cut_start)
+        if piece.end > last.end:
+            end, cut_end = piece.end, piece.cut_end
         else:
-            merged.append([start, end])
-    return [(start, end) for start, end in merged]
+            end, cut_end = last.end, last.cut_end or (piece.end == last.end and piece.cut_end)
+        merged[-1] = Piece(last.start, end, cut_start, cut_end)
+    return merged
 
 
-def seconds_per_day(intervals: list[Interval], zone: tzinfo) -> dict[date, int]:
+def seconds_per_day(intervals: list[Piece], zone: tzinfo) -> dict[date, int]:
     """Seconds in contact per local calendar day; an interval across midnight is split.
 
     Day boundaries are local midnights, so a day with a daylight-saving
     change has 23 or 25 hours and is summed correctly.
     """
     days: dict[date, float] = defaultdict(float)
-    for start, end in intervals:
+    for piece in intervals:
         # In UTC: Python subtracts two times of the same zone as wall-clock times.
-        cursor, end_utc = start.astimezone(UTC), end.astimezone(UTC)
+        cursor, end_utc = piece.start.astimezone(UTC), piece.end.astimezone(UTC)
         while cursor < end_utc:
             local_day = cursor.astimezone(zone).date()
             next_midnight = datetime.combine(local_day + timedelta(days=1), time.min, tzinfo=zone)
@@ -104,19 +138,28 @@ def seconds_per_day(intervals: list[Interval], zone: tzinfo) -> dict[date, int]:
 
 
 def is_close_contact(
-    intervals: list[Interval], *, policy: str, threshold: timedelta, zone: tzinfo
+    encounters: list[Piece], *, policy: str, threshold: timedelta, zone: tzinfo
 ) -> bool:
     """`encounter`: one (merged) encounter longer than the threshold.
-    `daily`: the threshold reached, cumulated, within one calendar day."""
+    `daily`: that, or the threshold reached, cumulated, within one calendar day.
+
+    The daily rule is never narrower: an encounter over the threshold that
+    midnight splits into two short halves is still a close contact.
+    """
+    longer = any(piece.seconds > threshold.total_seconds() for piece in encounters)
     if policy == Policy.ENCOUNTER:
-        return any(
-            end.astimezone(UTC) - start.astimezone(UTC) > threshold for start, end in intervals
-        )
+        return longer
     if policy == Policy.DAILY:
-        return any(
+        return longer or any(
             seconds >= threshold.total_seconds()
-            for seconds in seconds_per_day(intervals, zone).values()
+            for seconds in seconds_per_day(encounters, zone).values()
         )
     raise DomainError(
         f"Unknown policy {policy!r}; choose one of {', '.join(Policy.ALL)}.", code="policy"
     )
+
+
+def minutes(seconds: int) -> float:
+    """Seconds as minutes to one decimal, halves rounded up: the one rounding rule of every
+    page, print and CSV (71 min 51 s is 71.9, never 71.8)."""
+    return ((int(seconds) * 10 + 30) // 60) / 10

@@ -1,9 +1,12 @@
 """Writes of the tracing app: encounters (from ingestion) and traces (the medical service's)."""
 
 import base64
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -82,39 +85,61 @@ def _iso(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat()
 
 
-def _contact_entry(key, intervals, directory, *, policy, threshold, zone, r0) -> dict:
-    merged = contacts.merge(intervals)
+def _pseudonym(nonce: str, key: selectors.PeerKey) -> str:
+    """A contact's reference within one trace: stable when the trace is reopened or revealed,
+    unrelated from one trace to the next (a fresh nonce each time)."""
+    digest = hmac.new(nonce.encode(), f"{key.kind}:{key.value}".encode(), hashlib.sha256)
+    return "c-" + digest.hexdigest()[:10]
+
+
+def _encounter_entry(piece: contacts.Piece) -> dict:
+    return {
+        "start": _iso(piece.start),
+        "seconds": piece.seconds,
+        "minutes": contacts.minutes(piece.seconds),
+        "cut_start": piece.cut_start,
+        "cut_end": piece.cut_end,
+    }
+
+
+def _contact_entry(key, pieces, directory, *, policy, threshold, zone, r0, nonce, named) -> dict:
+    """One contact: durations always; a person's identity only when `named` allows it."""
+    merged = contacts.merge(pieces)
     per_day = contacts.seconds_per_day(merged, zone)
-    total = sum(int((end - start).total_seconds()) for start, end in merged)
+    total = sum(piece.seconds for piece in merged)
+    longest = max(piece.seconds for piece in merged)
+    close = contacts.is_close_contact(merged, policy=policy, threshold=threshold, zone=zone)
     entry = {
+        "ref": _pseudonym(nonce, key),
         "kind": key.kind,
+        "named": False,
         "person_id": None,
         "name": None,
         "department": None,
         "email": None,
         "device_id": None,
-        "close_contact": contacts.is_close_contact(
-            merged, policy=policy, threshold=threshold, zone=zone
-        ),
+        "close_contact": close,
         "total_seconds": total,
-        "longest_seconds": max(int((end - start).total_seconds()) for start, end in merged),
+        "total_minutes": contacts.minutes(total),
+        "longest_seconds": longest,
+        "longest_minutes": contacts.minutes(longest),
         "seconds_per_day": {day.isoformat(): seconds for day, seconds in per_day.items()},
-        "encounters": [
-            {"start": _iso(start), "seconds": int((end - start).total_seconds())}
-            for start, end in merged
-        ],
+        "encounters": [_encounter_entry(piece) for piece in merged],
         # Every UWB minute in contact scores 1 (seeds/003, eq. 57 with a score of 1).
         "probability": round(aggregate_probability([1.0], minutes=[total / 60], r0=r0), 4),
     }
     if key.kind == "person":
-        person = directory.people.get(key.value)
-        entry.update(
-            person_id=key.value,
-            name=person.full_name if person else None,
-            department=person.department if person else None,
-            email=person.email if person else None,
-        )
+        if close or named:
+            person = directory.people.get(key.value)
+            entry.update(
+                named=True,
+                person_id=key.value,
+                name=person.full_name if person else None,
+                department=person.department if person else None,
+                email=person.email if person else None,
+            )
     elif key.kind == "no_holder":
+        # A device nobody held names nobody.
         state = directory.state_of_device.get(key.value, "")
         entry.update(
             device_id=key.value,
@@ -125,42 +150,63 @@ def _contact_entry(key, intervals, directory, *, policy, threshold, zone, r0) ->
     return entry
 
 
-def trace_compute(*, person_id: str, window: contacts.Window, policy: str) -> dict:
-    """The close contacts of a person in the window (no audit, no storage: trace_run does both)."""
+def trace_compute(
+    *,
+    person_id: str,
+    window: contacts.Window,
+    policy: str,
+    nonce: str | None = None,
+    name_others: bool = False,
+) -> dict:
+    """The contacts of a person in the window (no audit, no storage: trace_run does both).
+
+    Close contacts are named; every other contact is counted, with its
+    durations, under a reference (`ref`) that names no one, unless
+    `name_others` (a separate, audited step: trace_name_others).
+    """
     zone = ZoneInfo(settings.TIME_ZONE)
     threshold = timedelta(minutes=settings.TRACING_CLOSE_CONTACT_MINUTES)
-    held = selectors.held_tags(person_id=person_id, window=window)
-    seen = selectors.encounters_while_held(held)
-    directory = selectors.peer_directory(peer_tags={e.peer_tag for e in seen}, window=window)
-    by_peer = selectors.contact_intervals(seen, directory, exclude_person_id=person_id)
+    nonce = nonce or secrets.token_hex(16)
+    held, directory, by_peer = selectors.contacts_of(person_id=person_id, window=window)
     r0 = InriaParams.from_settings().r0_per_min  # once: it reads a dozen settings
     found = [
         _contact_entry(
             key,
-            intervals,
+            pieces,
             directory,
             policy=policy,
             threshold=threshold,
             zone=zone,
             r0=r0,
+            nonce=nonce,
+            named=name_others,
         )
-        for key, intervals in by_peer.items()
+        for key, pieces in by_peer.items()
     ]
-    found.sort(key=lambda c: (not c["close_contact"], -c["total_seconds"], c["name"] or ""))
+    # Close contacts first, then the longest; never by name (that would order the unnamed).
+    found.sort(key=lambda c: (not c["close_contact"], -c["total_seconds"], c["ref"]))
     return {
+        "nonce": nonce,
         "window": {
             "from": _iso(window.start),
             "to": _iso(window.end),
             "derived_from": window.derived_from,
             "clamped_to_retention": window.clamped,
+            # How the edges count: the part of an encounter inside the window.
+            "counts": "overlap",
         },
         "policy": policy,
         "threshold_minutes": settings.TRACING_CLOSE_CONTACT_MINUTES,
+        "others_named": name_others,
         "devices": [
             {"device_id": h.device_id, "from": _iso(h.start), "to": _iso(h.end)} for h in held
         ],
         "contacts": found,
     }
+
+
+def _named(result: dict) -> list[str]:
+    return [c["person_id"] for c in result["contacts"] if c["named"]]
 
 
 def trace_run(
@@ -203,6 +249,7 @@ def trace_run(
                 "contacts": len(result["contacts"]),
                 "close_contacts": close,
             },
+            disclosed=_named(result),
         )
         trace = Trace.objects.create(
             author=acting_user.get_username(),
@@ -215,17 +262,16 @@ def trace_run(
             audit_entry=entry,
         )
     TRACES.inc()
-    result["id"] = trace.pk
-    trace.plain_result = result
+    trace.plain_result = _shown(result, trace)
     return trace
 
 
-def trace_reopen(
-    *, trace: Trace, acting_user, action: str = AuditEntry.Action.TRACE_REOPENED
-) -> dict:
-    """The stored result, for its author only; reopening (or exporting) is audited too."""
-    if trace.author != acting_user.get_username():
-        raise DomainError("This trace was run by someone else.", code="not_yours", status_code=404)
+def _shown(result: dict, trace: Trace) -> dict:
+    """The result as the API shows it: the pseudonyms' nonce stays on the server."""
+    return {**{k: v for k, v in result.items() if k != "nonce"}, "id": trace.pk}
+
+
+def _read(trace: Trace) -> dict:
     try:
         result = json.loads(_fernet().decrypt(bytes(trace.result)))
     except InvalidToken as exc:
@@ -234,15 +280,91 @@ def trace_reopen(
             code="unreadable",
             status_code=410,
         ) from exc
+    if "nonce" not in result:
+        _from_before_naming_rules(result)
+    return result
+
+
+def _from_before_naming_rules(result: dict) -> None:
+    """A result stored before only close contacts were named: unname the others on reading."""
+    result["nonce"] = secrets.token_hex(16)
+    result["others_named"] = False
+    for n, contact in enumerate(result["contacts"]):
+        contact["ref"] = f"c-{n:010d}"
+        contact["named"] = contact["kind"] == "person" and contact["close_contact"]
+        if contact["kind"] == "person" and not contact["named"]:
+            contact.update(person_id=None, name=None, department=None, email=None)
+        for encounter in contact["encounters"]:
+            encounter.setdefault("minutes", contacts.minutes(encounter["seconds"]))
+            encounter.setdefault("cut_start", False)
+            encounter.setdefault("cut_end", False)
+        contact.setdefault("total_minutes", contacts.minutes(contact["total_seconds"]))
+        contact.setdefault("longest_minutes", contacts.minutes(contact["longest_seconds"]))
+
+
+def _own(trace: Trace, acting_user) -> None:
+    if trace.author != acting_user.get_username():
+        raise DomainError("This trace was run by someone else.", code="not_yours", status_code=404)
+
+
+def trace_name_others(*, trace: Trace, reason: str, acting_user) -> dict:
+    """Name the contacts who are not close contacts: a separate step, with its own reason and
+    its own identity-revealing audit entry.
+
+    The stored result never held their identities, so the chain is joined
+    again for the same person, window and policy (encounters that arrived
+    since count; those purged since do not). The references stay the same.
+    """
+    _own(trace, acting_user)
+    stored = _read(trace)
+    window = contacts.Window(
+        start=datetime.fromisoformat(stored["window"]["from"]).astimezone(UTC),
+        end=datetime.fromisoformat(stored["window"]["to"]).astimezone(UTC),
+        derived_from=stored["window"]["derived_from"],
+        clamped=stored["window"]["clamped_to_retention"],
+    )
+    result = trace_compute(
+        person_id=trace.person_id,
+        window=window,
+        policy=stored["policy"],
+        nonce=stored["nonce"],
+        name_others=True,
+    )
+    for kept in ("person", "case_reference", "reason"):
+        result[kept] = stored[kept]
+    newly_named = sorted(set(_named(result)) - set(_named(stored)))
+    with transaction.atomic(using=DEFAULT):
+        audit_record(
+            acting_user=acting_user,
+            action=AuditEntry.Action.CONTACTS_REVEALED,
+            target_person_id=trace.person_id,
+            case_reference=trace.case_reference,
+            reason=reason,
+            details={"trace": trace.pk, "named": len(newly_named)},
+            disclosed=newly_named,
+        )
+        trace.result = _fernet().encrypt(json.dumps(result).encode())
+        trace.contacts = len(result["contacts"])
+        trace.close_contacts = sum(1 for c in result["contacts"] if c["close_contact"])
+        trace.save(update_fields=["result", "contacts", "close_contacts"])
+    return _shown(result, trace)
+
+
+def trace_reopen(
+    *, trace: Trace, acting_user, action: str = AuditEntry.Action.TRACE_REOPENED
+) -> dict:
+    """The stored result, for its author only; reopening (or exporting) is audited too."""
+    _own(trace, acting_user)
+    result = _read(trace)
     audit_record(
         acting_user=acting_user,
         action=action,
         target_person_id=trace.person_id,
         case_reference=trace.case_reference,
         details={"trace": trace.pk},
+        disclosed=_named(result),
     )
-    result["id"] = trace.pk
-    return result
+    return _shown(result, trace)
 
 
 def traces_purge(*, now: datetime | None = None) -> int:

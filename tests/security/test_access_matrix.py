@@ -120,6 +120,7 @@ MATRIX = {
     "traces": role(MED),
     "trace-detail": role(MED),  # another medical user's trace: 404 (test_others_objects.py)
     "trace-export": role(MED),  # another medical user's trace: 404 (test_others_objects.py)
+    "trace-name-others": role(MED),  # another medical user's trace: 404 (test_trace.py)
     "risk-dp3t": role(MED),  # score calculators: nothing stored, no one named
     "risk-rssi": role(MED),
     "risk-aggregate": role(MED),

@@ -1,13 +1,16 @@
 """The trace: the chain across three databases, both directions merged, policies, windows, audit."""
 
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from audit.models import AuditEntry
+from accounts.roles import Role
+from audit.models import AuditEntry, Disclosure
 from audit.services import audit_verify
 from core.errors import DomainError
 from registration.models import Association
@@ -83,9 +86,9 @@ def test_both_directions_of_one_meeting_count_once(world, medic):
     bob = by_name(result)["Bob Tester"]
     assert bob["total_seconds"] == 20 * 60 + 30  # merged, not 40 minutes
     assert len(bob["encounters"]) == 1 and bob["close_contact"] is True
-    carla = by_name(result)["Carla Tester"]
-    assert carla["total_seconds"] == 300 and carla["close_contact"] is False
-    assert [c["name"] for c in result["contacts"]] == ["Bob Tester", "Carla Tester"]  # close first
+    [carla] = [c for c in result["contacts"] if not c["close_contact"]]  # close ones first
+    assert carla["total_seconds"] == 300 and carla["name"] is None  # not a close contact
+    assert [c["name"] for c in result["contacts"]] == ["Bob Tester", None]
 
 
 def test_a_close_contact_lists_every_encounter_even_the_short_ones(world, medic):
@@ -109,7 +112,8 @@ def test_fifteen_minutes_exactly_and_fifteen_and_a_half_under_both_policies(
     world, medic, minutes, policy, close
 ):
     met(100, 200, NOW - 2 * DAY, minutes=minutes)
-    assert by_name(trace(policy=policy, user=medic))["Bob Tester"]["close_contact"] is close
+    [bob] = trace(policy=policy, user=medic)["contacts"]
+    assert bob["close_contact"] is close and bob["named"] is close
 
 
 def test_the_daily_policy_adds_up_short_encounters_of_one_day(world, medic):
@@ -119,10 +123,12 @@ def test_the_daily_policy_adds_up_short_encounters_of_one_day(world, medic):
     met(100, 300, day, minutes=10)
     met(100, 300, day + DAY, minutes=10)  # 20 minutes, but over two days
     result = trace(policy=Policy.DAILY, user=medic)
-    assert by_name(result)["Bob Tester"]["close_contact"] is True
-    assert by_name(result)["Carla Tester"]["close_contact"] is False
-    assert (
-        by_name(trace(policy=Policy.ENCOUNTER, user=medic))["Bob Tester"]["close_contact"] is False
+    assert [(c["name"], c["close_contact"]) for c in result["contacts"]] == [
+        ("Bob Tester", True),
+        (None, False),  # Carla: 20 minutes, but over two days
+    ]
+    assert not any(
+        c["close_contact"] for c in trace(policy=Policy.ENCOUNTER, user=medic)["contacts"]
     )
 
 
@@ -178,8 +184,8 @@ def test_a_peer_device_nobody_held_is_reported_never_dropped_nor_given_to_its_la
 
 def test_window_edges_start_inclusive_end_exclusive(world, medic):
     start, end = NOW - 4 * DAY, NOW - 2 * DAY
-    met(100, 200, start, minutes=1)
-    met(100, 300, end, minutes=1)
+    met(100, 200, start, minutes=16)
+    met(100, 300, end, minutes=16)
     result = trace(start=start, end=end, user=medic)
     assert [c["name"] for c in result["contacts"]] == ["Bob Tester"]
 
@@ -204,18 +210,24 @@ def test_derived_windows_and_the_retention_limit():
 def test_a_day_with_the_autumn_clock_change_has_twenty_five_hours():
     # 25 October 2026: Europe/Zurich goes from UTC+2 back to UTC+1 at 03:00.
     evening = datetime(2026, 10, 24, 23, 0, tzinfo=ZURICH)
-    whole_long_day = [(evening, (evening.astimezone(UTC) + timedelta(hours=27)).astimezone(ZURICH))]
+    whole_long_day = [
+        contacts.Piece(evening, (evening.astimezone(UTC) + timedelta(hours=27)).astimezone(ZURICH))
+    ]
     per_day = contacts.seconds_per_day(whole_long_day, ZURICH)
     assert {d.isoformat(): s for d, s in per_day.items()} == {
         "2026-10-24": 3600,
         "2026-10-25": 25 * 3600,
         "2026-10-26": 3600,
     }
-    # 14 minutes before midnight and 2 after: 16 minutes, but no day reaches 15.
+    # 14 minutes before midnight and 2 after: no day reaches 15, but one encounter of 16
+    # minutes is a close contact under the daily rule too (it is never the narrower one).
     across = [
-        (datetime(2026, 10, 24, 23, 46, tzinfo=ZURICH), datetime(2026, 10, 25, 0, 2, tzinfo=ZURICH))
+        contacts.Piece(
+            datetime(2026, 10, 24, 23, 46, tzinfo=ZURICH),
+            datetime(2026, 10, 25, 0, 2, tzinfo=ZURICH),
+        )
     ]
-    assert not contacts.is_close_contact(
+    assert contacts.is_close_contact(
         across, policy=Policy.DAILY, threshold=timedelta(minutes=15), zone=ZURICH
     )
     assert contacts.is_close_contact(
@@ -261,6 +273,7 @@ def test_the_audit_chain_detects_an_edited_or_removed_entry(world, medic, capsys
     with pytest.raises(SystemExit):
         call_command("verify_audit")
     Trace.objects.all().delete()  # tampering in the database itself, past the portal
+    Disclosure.objects.filter(entry=middle).delete()
     AuditEntry.objects.filter(pk=middle.pk).delete()
     assert "removed or inserted" in audit_verify().problem
 
@@ -272,3 +285,176 @@ def test_nothing_about_a_trace_reaches_the_application_logs(world, medic, caplog
     logged = caplog.text
     for secret in ("Bob", "Alice", "CASE-1", "positive test", " 2 "):
         assert secret not in logged
+
+
+# --- Issue "Tracing tells the truth": one test per defect found ----------------------
+
+
+def test_a_contact_is_found_when_the_persons_old_device_went_to_them(world, medic, client):
+    """P gives D-100 back and gets D-500; D-100 goes to Q. P (on D-500) meets Q (on D-100)."""
+    switch, handed_on = NOW - 6 * DAY, NOW - 5 * DAY
+    make_person("5", "Quinn", "Later")
+    make_device("D-500", tag_id=500)
+    alice = Association.objects.get(person_id="1")
+    alice.ended_at, alice.end_reason, alice.ended_by = switch, "swapped", "t"
+    alice.save()
+    holds("1", "D-500", switch)
+    holds("5", "D-100", handed_on)
+    met(500, 100, NOW - 2 * DAY, minutes=20)  # P's new device recorded P's old one
+    for policy in Policy.ALL:
+        [quinn] = [c for c in trace(policy=policy, user=medic)["contacts"] if c["close_contact"]]
+        assert (quinn["person_id"], quinn["total_seconds"]) == ("5", 1200)
+    # P's own MY DATA shows the meeting (it did not before).
+    client.force_login(make_user_for("1"))
+    [day] = client.get("/api/selfservice/encounters").json()["days"]
+    assert [e["seconds"] for e in day["encounters"]] == [1200]
+
+
+def make_user_for(person_id: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(username=f"wearer-{person_id}", person_id=person_id)
+
+
+def test_one_encounter_over_the_threshold_across_midnight_is_close_under_both_policies(
+    world, medic
+):
+    midnight = (NOW - 2 * DAY).astimezone(ZURICH).replace(hour=0, minute=0, second=0)
+    met(100, 200, midnight - timedelta(minutes=10), minutes=20)  # 10 + 10 minutes
+    for policy in Policy.ALL:
+        [bob] = trace(policy=policy, user=medic)["contacts"]
+        assert bob["close_contact"] and bob["name"] == "Bob Tester", policy
+        assert sorted(bob["seconds_per_day"].values()) == [600, 600]
+
+
+def test_an_encounter_that_began_before_the_window_counts_with_its_part_inside(world, medic):
+    start = NOW - 4 * DAY
+    met(100, 200, start - timedelta(seconds=30), minutes=20)
+    result = trace(start=start, user=medic)
+    [bob] = result["contacts"]
+    assert bob["close_contact"] and bob["total_seconds"] == 20 * 60 - 30
+    [encounter] = bob["encounters"]
+    assert encounter["cut_start"] and not encounter["cut_end"]
+    assert encounter["start"] == timezone.localtime(start).isoformat()
+    assert result["window"]["counts"] == "overlap"
+
+
+def test_a_window_across_the_autumn_clock_change_is_not_empty(world, medic):
+    # 02:59:55 summer time comes before 02:00 winter time that night (both UTC+ offsets).
+    window = trace_window(
+        now=datetime(2026, 10, 26, 12, tzinfo=UTC),
+        retention=timedelta(days=14),
+        start=datetime(2026, 10, 25, 0, 59, 55, tzinfo=UTC).astimezone(ZURICH),
+        end=datetime(2026, 10, 25, 1, 0, 0, tzinfo=UTC).astimezone(ZURICH),
+    )
+    assert window.end - window.start == timedelta(seconds=5)
+
+
+def test_records_that_touch_are_one_encounter_and_a_gap_makes_two(world, medic):
+    start = NOW - 3 * DAY
+    met(100, 200, start, minutes=10)
+    met(100, 200, start + timedelta(minutes=10), minutes=10)  # begins as the first ends
+    met(100, 300, start, minutes=10)
+    met(100, 300, start + timedelta(minutes=10, seconds=30), minutes=10)  # 30 s later
+    bob, other = trace(user=medic)["contacts"]
+    assert [e["seconds"] for e in bob["encounters"]] == [1200] and bob["close_contact"]
+    assert [e["seconds"] for e in other["encounters"]] == [600, 600]
+    assert not other["close_contact"] and other["name"] is None
+
+
+def test_only_close_contacts_are_named_and_naming_the_others_is_its_own_audited_step(
+    client, medic, make_user
+):
+    make_person("1", "Ida", "Index")
+    make_device("D-1", tag_id=1)
+    holds("1", "D-1", NOW - 12 * DAY)
+    for n in range(2, 24):  # 22 people met, one of them long enough
+        make_person(str(n), f"Peer{n}", "Secret", email=f"peer{n}@example.org", department="X")
+        make_device(f"D-{n}", tag_id=n)
+        holds(str(n), f"D-{n}", NOW - 12 * DAY)
+        met(1, n, NOW - 2 * DAY + n * timedelta(minutes=30), minutes=16 if n == 2 else 5)
+    client.force_login(medic)
+    created = client.post(
+        "/api/tracing/traces",
+        {
+            "person_id": "1",
+            "from": (NOW - 10 * DAY).isoformat(),
+            "case_reference": "C-1",
+            "reason": "positive test",
+        },
+        content_type="application/json",
+    )
+    result = created.json()
+    assert len(result["contacts"]) == 22
+    assert [c["person_id"] for c in result["contacts"] if c["named"]] == ["2"]
+    text = (
+        created.content.decode()
+        + client.get(f"/api/tracing/traces/{result['id']}").content.decode()
+    )
+    export = client.get(f"/api/tracing/traces/{result['id']}/export.csv").content.decode()
+    for n in range(3, 24):
+        for secret in (f"Peer{n}", f"peer{n}@example.org", f'"{n}"'):
+            assert secret not in text + export
+    assert AuditEntry.objects.get(action="trace").details["disclosed"] == ["1", "2"]
+    # Naming the others needs its own reason ...
+    url = f"/api/tracing/traces/{result['id']}/name-others"
+    assert client.post(url, {}, content_type="application/json").status_code == 400
+    named = client.post(url, {"reason": "outbreak on floor 3"}, content_type="application/json")
+    assert named.status_code == 200
+    assert sorted(int(c["person_id"]) for c in named.json()["contacts"]) == list(range(2, 24))
+    # ... and is an identity-revealing entry of its own, naming only the newly named.
+    entry = AuditEntry.objects.get(action="contacts_revealed")
+    assert entry.reason == "outbreak on floor 3" and entry.target_person_id == "1"
+    assert entry.details["disclosed"] == sorted(["1", *map(str, range(3, 24))])
+    # The references are those of the first result: the medic can tell who was who.
+    refs = {c["ref"] for c in result["contacts"]}
+    assert {c["ref"] for c in named.json()["contacts"]} == refs
+    # Nobody else can name the contacts of this trace, not even another medic.
+    client.force_login(make_user("medic-2", Role.MEDICAL))
+    refused = client.post(url, {"reason": "curious"}, content_type="application/json")
+    assert refused.status_code == 404
+    assert AuditEntry.objects.filter(action="contacts_revealed").count() == 1
+
+
+def test_people_named_as_contacts_see_the_date_in_my_data_never_by_whom(world, medic, client):
+    met(100, 200, NOW - 2 * DAY, minutes=20)  # Bob: a close contact
+    met(100, 300, NOW - 2 * DAY, minutes=2)  # Carla: not named
+    trace(user=medic)
+    today = timezone.localdate().isoformat()
+    for person_id, consulted in (("1", [today]), ("2", [today]), ("3", [])):
+        client.force_login(make_user_for(person_id))
+        data = client.get("/api/selfservice/data").json()
+        assert data["consulted_on"] == consulted, person_id
+        assert "medic" not in str(data) and "CASE-1" not in str(data)
+
+
+def test_the_page_the_print_and_the_csv_round_minutes_one_way(world, medic, client):
+    start = NOW - 4 * DAY
+    met(100, 200, start - timedelta(seconds=9), minutes=72)  # 71 min 51 s inside the window
+    client.force_login(medic)
+    [bob] = trace(start=start, user=medic)["contacts"]
+    assert (bob["total_seconds"], bob["total_minutes"]) == (4311, 71.9)
+    trace_id = Trace.objects.get().pk
+    rows = client.get(f"/api/tracing/traces/{trace_id}/export.csv").content.decode().splitlines()
+    header, row = rows[0].split(","), rows[1].split(",")
+    assert row[header.index("total_minutes")] == row[header.index("encounter_minutes")] == "71.9"
+    assert row[header.index("encounter_cut")] == "start"
+
+
+def test_the_pages_round_minutes_exactly_as_the_server_does():
+    """frontend/src/tracing/format.js against contacts.minutes, for every second of two days."""
+    script = (
+        "import {formatMinutes} from './src/tracing/format.js';"
+        "const out = []; for (let s = 0; s <= 172800; s++) out.push(formatMinutes(s));"
+        "process.stdout.write(out.join('\\n'))"
+    )
+    shown = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=Path(__file__).resolve().parents[2] / "frontend",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    assert [float(text.removesuffix(" min")) for text in shown] == [
+        contacts.minutes(s) for s in range(172801)
+    ]
