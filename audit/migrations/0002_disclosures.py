@@ -19,29 +19,54 @@ def traced_people_were_disclosed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('trace', 'traced close contacts'), ('trace_reopened', 'reopened a trace'), ('trace_exported', 'exported a trace'), ('contacts_revealed', 'named contacts who are not close contacts')], max_length=32),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("trace", "traced close contacts"),
+                    ("trace_reopened", "reopened a trace"),
+                    ("trace_exported", "exported a trace"),
+                    ("contacts_revealed", "named contacts who are not close contacts"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='Disclosure',
+            name="Disclosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_id', models.CharField(db_index=True, max_length=32)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disclosures', to='audit.auditentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person_id", models.CharField(db_index=True, max_length=32)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disclosures",
+                        to="audit.auditentry",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('entry', 'person_id'), name='disclosed_once_per_entry')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("entry", "person_id"), name="disclosed_once_per_entry"
+                    )
+                ],
             },
         ),
         migrations.RunPython(
-            traced_people_were_disclosed, migrations.RunPython.noop, hints={"home_database": "default"}
+            traced_people_were_disclosed,
+            migrations.RunPython.noop,
+            hints={"home_database": "default"},
         ),
     ]
