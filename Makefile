@@ -7,7 +7,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.
 # make run: the embedded default (SQLite in data/, no Redis) with demo accounts.
 DEMO_ENV := PORTAL_DEMO=1 LOG_FORMAT=text
 
-.PHONY: install install-test run dev test lint audit lock services chromium wrk bench soak clean
+.PHONY: install install-test run dev test lint audit lock services chromium wrk bench soak model clean
 
 install: $(VENV)/.installed frontend/dist/manifest.json
 	@$(PY) manage.py collectstatic --noinput -v0
@@ -62,6 +62,13 @@ audit: $(VENV)/.installed-test
 test: install-test services lint audit
 	$(NPM) test --prefix frontend
 	$(VENV)/bin/pytest
+
+# The trace and MY DATA against an independent model of the rules, on generated worlds
+# (tests/tracing/test_reference_model.py): PostgreSQL, then the embedded default. CI runs 120.
+MODEL_EXAMPLES ?= 5000
+model: install-test services
+	TRACING_MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/pytest -p no:cacheprovider \
+		--hypothesis-show-statistics tests/tracing/test_reference_model.py
 
 # Benchmarks against PostgreSQL and Redis (docs/performance.md): `make bench SCALE=100`,
 # one of them alone with `make bench B=trace`.

@@ -8,14 +8,19 @@ import os
 import tempfile
 
 _PG = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-for _variable, _name in (
-    ("DATABASE_URL", "proximeter"),
-    ("ASSETS_DATABASE_URL", "proximeter_assets"),
-    ("ASSOCIATIONS_DATABASE_URL", "proximeter_associations"),
-    ("ENCOUNTERS_DATABASE_URL", "proximeter_encounters"),
-):
-    os.environ.setdefault(_variable, f"{_PG}/{_name}")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+_SERVICES = {
+    "DATABASE_URL": f"{_PG}/proximeter",
+    "ASSETS_DATABASE_URL": f"{_PG}/proximeter_assets",
+    "ASSOCIATIONS_DATABASE_URL": f"{_PG}/proximeter_associations",
+    "ENCOUNTERS_DATABASE_URL": f"{_PG}/proximeter_encounters",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+}
+for _variable, _url in _SERVICES.items():
+    if os.environ.get("TEST_EMBEDDED") == "1":
+        # The embedded default (SQLite, no Redis), for the tests that must hold on both.
+        os.environ.pop(_variable, None)
+    else:
+        os.environ.setdefault(_variable, _url)
 os.environ.setdefault("PORTAL_DATA_DIR", tempfile.mkdtemp(prefix="proximeter-test-data-"))
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("LOG_FORMAT", "text")
