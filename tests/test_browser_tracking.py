@@ -143,7 +143,9 @@ def test_a_medic_traces_the_close_contacts_and_downloads_them(page, live_server,
     expect(rows.nth(0)).to_contain_text("carl.close@example.org")
     expect(rows.nth(0).locator("td.number").first).to_have_text("20 min")
     expect(rows.nth(0)).not_to_contain_text("40 min")
-    expect(rows.nth(1)).to_contain_text("Sam Short")
+    # Sam met Tina for 5 minutes: counted, not named.
+    expect(rows.nth(1)).to_contain_text("Contact 1 (not named)")
+    expect(result).not_to_contain_text("Sam Short")
     expect(rows.nth(1)).not_to_contain_text("Close contact")
     expect(rows.nth(1).locator("td.number").first).to_have_text("5 min")
     expect(rows.nth(2)).to_contain_text("Nobody held device P-0107 then")
@@ -194,6 +196,21 @@ def test_a_medic_traces_the_close_contacts_and_downloads_them(page, live_server,
     assert trace_entry.reason == "Positive PCR test today"
     assert trace_entry.details["close_contacts"] == 1
     assert AuditEntry.objects.filter(action="trace_exported", case_reference=CASE).count() == 1
+    assert "Sam Short" not in csv_text
+
+    # Naming the others: a separate step with its own reason, audited on its own.
+    result.get_by_role("button", name="Name the other contacts…").click()
+    reason = page.get_by_role("textbox", name="Reason for naming them")
+    expect(reason).to_be_focused()
+    reason.fill("Outbreak in the laboratory")
+    page.get_by_role("button", name="Name them").click()
+    expect(rows.nth(1)).to_contain_text("Sam Short")
+    expect(page.locator(".success-banner")).to_contain_text("The other contacts are named")
+    named = AuditEntry.objects.get(action="contacts_revealed")
+    assert (named.reason, named.details["disclosed"]) == (
+        "Outbreak in the laboratory",
+        ["820001", "820003"],
+    )
 
 
 def test_a_period_beyond_the_retention_is_refused_next_to_it(page, live_server, oidc, encounters):

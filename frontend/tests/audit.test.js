@@ -83,7 +83,7 @@ describe('AUDIT: the audit trail', () => {
       until: '2025-11-20',
     })
     const actions = wrapper.findAll('#audit-action option').map((o) => o.text())
-    expect(actions).toEqual(['Any action', 'Traced close contacts', 'Reopened a trace', 'Exported a trace (CSV)'])
+    expect(actions).toEqual(['Any action', 'Traced close contacts', 'Reopened a trace', 'Exported a trace (CSV)', 'Named contacts who are not close contacts'])
   })
 
   it('a linked view opens with its filters filled in and applied', async () => {
@@ -135,6 +135,14 @@ describe('audit helpers', () => {
     expect(auditQuery({})).toBe('')
     expect(auditQuery({ until: '2025-11-20', actor: ' medic ', person_id: '' })).toBe('?actor=medic&until=2025-11-20')
     expect(auditQuery({ case_reference: 'C 1&2' })).toBe('?case_reference=C+1%262')
+  })
+
+  it('says whom an entry showed by name, and how many other contacts were named', () => {
+    expect(detailLines({ trace: 7, named: 2, disclosed: ['820001', '820003', '820004'] })).toEqual([
+      'Named 2 other contacts',
+      'People shown by name: 820001, 820003, 820004',
+      'Trace no. 7',
+    ])
   })
 
   it('keeps details it does not know', () => {

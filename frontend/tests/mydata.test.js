@@ -185,6 +185,8 @@ describe('MY DATA: consultations by the medical service', () => {
     const notice = wrapper.find('.my-consulted')
     expect(notice.text()).toContain('The medical service consulted your data on: 18 November 2025, 12 November 2025.')
     expect(notice.findAll('time').map((t) => t.attributes('datetime'))).toEqual(['2025-11-18', '2025-11-12'])
+    // Also when a trace named them as a contact: said, but never whose trace or why.
+    expect(notice.text()).toContain('named you as a close contact of someone')
   })
 
   it('shows nothing when the service does not give them, or there are none', async () => {

@@ -31,23 +31,38 @@ export const tinaSearch = [
   { person_id: '820009', name: 'Tim Tracey', department: 'Finance', active: false },
 ]
 
+// Not a close contact: the server does not name him (until "name the other contacts").
 const sam = {
+  ref: 'c-5a5a5a5a5a',
   kind: 'person',
-  person_id: '820003',
-  name: 'Sam Short',
-  department: 'Finance',
-  email: 'sam.short@example.org',
+  named: false,
+  person_id: null,
+  name: null,
+  department: null,
+  email: null,
   device_id: null,
   close_contact: false,
   total_seconds: 300,
   longest_seconds: 300,
   seconds_per_day: { '2025-11-19': 300 },
-  encounters: [{ start: '2025-11-19T11:00:00+01:00', seconds: 300 }],
+  encounters: [{ start: '2025-11-19T11:00:00+01:00', seconds: 300, cut_start: false, cut_end: false }],
   probability: 0.0344,
 }
 
+/** Sam, once the medic has named the other contacts. */
+export const samNamed = {
+  ...sam,
+  named: true,
+  person_id: '820003',
+  name: 'Sam Short',
+  department: 'Finance',
+  email: 'sam.short@example.org',
+}
+
 const carl = {
+  ref: 'c-ca11ca11ca',
   kind: 'person',
+  named: true,
   person_id: '820002',
   name: 'Carl Close',
   department: 'Physics',
@@ -58,14 +73,16 @@ const carl = {
   longest_seconds: 1200,
   seconds_per_day: { '2025-11-17': 300, '2025-11-18': 1200 },
   encounters: [
-    { start: '2025-11-17T09:00:00+01:00', seconds: 300 },
-    { start: '2025-11-18T14:05:00+01:00', seconds: 1200 },
+    { start: '2025-11-17T09:00:00+01:00', seconds: 300, cut_start: false, cut_end: false },
+    { start: '2025-11-18T14:05:00+01:00', seconds: 1200, cut_start: false, cut_end: false },
   ],
   probability: 0.1606,
 }
 
 const nobody = {
+  ref: 'c-0000700007',
   kind: 'no_holder',
+  named: false,
   person_id: null,
   name: 'Nobody held device P-0007 then (now in stock)',
   department: null,
@@ -75,23 +92,27 @@ const nobody = {
   total_seconds: 90,
   longest_seconds: 90,
   seconds_per_day: { '2025-11-19': 90 },
-  encounters: [{ start: '2025-11-19T16:00:00+01:00', seconds: 90 }],
+  encounters: [{ start: '2025-11-19T16:00:00+01:00', seconds: 90, cut_start: false, cut_end: false }],
   probability: 0.0105,
 }
 
 /** A trace's answer; the contacts deliberately not in the server's order. */
 export function traceResult(overrides = {}) {
+  // Carl, nobody's device and Sam ("Contact 1") in that order on the page.
   return {
     window: {
       from: '2025-11-13T10:00:00+01:00',
       to: '2025-11-20T10:00:00+01:00',
       derived_from: 'positive_test',
       clamped_to_retention: false,
+      counts: 'overlap',
     },
     policy: 'encounter',
     threshold_minutes: 15,
+    others_named: false,
     devices: [{ device_id: 'P-0101', from: '2025-11-13T10:00:00+01:00', to: '2025-11-20T10:00:00+01:00' }],
     contacts: [sam, nobody, carl],
+    // (the page sorts them)
     person: { person_id: '820001', name: 'Tina Tracey', department: 'Laboratory' },
     case_reference: 'C-2025-017',
     reason: 'Positive PCR test',

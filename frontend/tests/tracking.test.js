@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import { mountPage, reply, typeInto, waitFor } from './helpers.js'
-import { medicMe, myTraces, NOW, tinaSearch, traceResult } from './tracingData.js'
+import { medicMe, myTraces, NOW, samNamed, tinaSearch, traceResult } from './tracingData.js'
 import { localInputToIso } from '../src/registration/format.js'
 import { plannedWindow, policyLabel, toLocalIso } from '../src/tracing/format.js'
 
@@ -284,9 +284,11 @@ describe('TRACKING: the result', () => {
     expect(carl.find('a[href="mailto:carl.close@example.org"]').exists()).toBe(true)
     expect(wrapper.find('.contacts-table thead').text()).toContain('Infection probability (model)')
 
-    expect(sam.find('th').text()).toContain('Sam Short')
+    // Not a close contact: counted, with minutes, and not named.
+    expect(sam.find('th').text()).toBe('Contact 1 (not named)')
     expect(sam.find('.close-badge').exists()).toBe(false)
-    expect(sam.findAll('td')[2].text()).toBe('5 min')
+    expect(sam.findAll('td').map((c) => c.text()).slice(0, 3)).toEqual(['—', '—', '5 min'])
+    expect(wrapper.find('.trace-result').text()).not.toContain('Sam')
 
     // A device nobody held: said plainly, across the person's columns.
     const who = nobody.find('th')
@@ -312,6 +314,42 @@ describe('TRACKING: the result', () => {
     expect(button.text()).toBe('▾ Hide 2 encounters with Carl Close')
     await button.trigger('click')
     expect(wrapper.findAll('.encounter-row')[0].isVisible()).toBe(false)
+  })
+
+  it('names the other contacts only as a separate step with its own reason', async () => {
+    const named = traceResult({ others_named: true })
+    named.contacts = named.contacts.map((c) => (c.ref === samNamed.ref ? samNamed : c))
+    const r = await open({ [`POST ${TRACES}`]: traceResult(), [`POST ${TRACES}/42/name-others`]: named })
+    await runTrace(r)
+    const section = () => wrapper.find('.name-others')
+    expect(section().find('h4').text()).toBe('1 contact not named')
+    await section().find('button').trigger('click')
+    // No reason: nothing is sent.
+    await section().find('form').trigger('submit')
+    await flushPromises()
+    expect(wrapper.find('#name-others-error').text()).toBe(
+      'Give the reason for naming people who are not close contacts.',
+    )
+    expect(r.fetchMock.calls('POST', `${TRACES}/42/name-others`)).toHaveLength(0)
+    await wrapper.find('#name-others-reason').setValue('Outbreak on floor 3')
+    await section().find('form').trigger('submit')
+    await flushPromises()
+    const [call] = r.fetchMock.calls('POST', `${TRACES}/42/name-others`)
+    expect(call.body).toEqual({ reason: 'Outbreak on floor 3' })
+    await waitFor(() => expect(rows()[1].find('th').text()).toContain('Sam Short'))
+    expect(wrapper.find('.success-banner').text()).toContain('The other contacts are named.')
+    expect(wrapper.find('.name-others').exists()).toBe(false)
+  })
+
+  it('says when an encounter is counted only in part, cut by the period', async () => {
+    const answer = traceResult()
+    const carl = answer.contacts.find((c) => c.ref === 'c-ca11ca11ca')
+    carl.encounters = [{ ...carl.encounters[0], cut_start: true }, carl.encounters[1]]
+    await traced(answer)
+    await rows()[0].find('button').trigger('click')
+    const lines = wrapper.findAll('.encounter-row')[0].findAll('tbody tr').map((tr) => tr.text())
+    expect(lines[0]).toContain('(began earlier: only the part inside the period counts)')
+    expect(lines[1]).not.toContain('began earlier')
   })
 
   it('links to the CSV export and offers a printed report', async () => {

@@ -6,6 +6,7 @@ export const AUDIT_ACTIONS = [
   { value: 'trace', label: 'Traced close contacts' },
   { value: 'trace_reopened', label: 'Reopened a trace' },
   { value: 'trace_exported', label: 'Exported a trace (CSV)' },
+  { value: 'contacts_revealed', label: 'Named contacts who are not close contacts' },
 ]
 
 /** An entry's action in words: the server's label, else ours, else the code. */
@@ -48,6 +49,14 @@ export function detailLines(details) {
     lines.push(text)
     delete rest.contacts
     delete rest.close_contacts
+  }
+  if (typeof rest.named === 'number') {
+    lines.push(`Named ${plural(rest.named, 'other contact')}`)
+    delete rest.named
+  }
+  if (Array.isArray(rest.disclosed)) {
+    lines.push(`People shown by name: ${rest.disclosed.join(', ')}`)
+    delete rest.disclosed
   }
   if (rest.trace !== undefined && rest.trace !== null) {
     lines.push(`Trace no. ${rest.trace}`)

@@ -28,3 +28,10 @@ export const reopenTrace = (traceId) => apiFetch(`${BASE}/traces/${enc(traceId)}
 
 /** The CSV of one of my traces: a row per encounter (downloading it is audited). */
 export const traceExportUrl = (traceId) => `${BASE}/traces/${enc(traceId)}/export.csv`
+
+/**
+ * Name the contacts of one of my traces who are not close contacts: a separate step,
+ * recorded in the audit trail with its own `reason`. Returns the result with them named.
+ */
+export const nameOtherContacts = (traceId, reason) =>
+  apiFetch(`${BASE}/traces/${enc(traceId)}/name-others`, { method: 'POST', body: { reason } })

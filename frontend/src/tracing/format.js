@@ -128,9 +128,23 @@ export function sortContacts(contacts) {
   )
 }
 
-/** Who a contact is, in one line: "Bob Brown (810002)" or the server's sentence for a device. */
-export function contactLabel(contact) {
+/** Whether a contact is a person the trace does not name (not a close contact). */
+export const isUnnamed = (contact) => contact?.kind === 'person' && contact.named === false
+
+/** "1" for the first unnamed contact of a sorted list, "2" for the next, ... by reference. */
+export function unnamedNumbers(contacts) {
+  const numbers = {}
+  for (const c of contacts ?? []) if (isUnnamed(c)) numbers[c.ref] = Object.keys(numbers).length + 1
+  return numbers
+}
+
+/**
+ * Who a contact is, in one line: "Bob Brown (810002)", the server's sentence for a device,
+ * or "Contact 3 (not named)" for a person who is not a close contact (`number` from unnamedNumbers).
+ */
+export function contactLabel(contact, number = null) {
   if (!contact) return ''
+  if (isUnnamed(contact)) return number ? `Contact ${number} (not named)` : 'A contact (not named)'
   if (contact.kind === 'person') {
     const name = contact.name || 'Unknown person'
     return contact.person_id ? `${name} (${contact.person_id})` : name
@@ -138,9 +152,10 @@ export function contactLabel(contact) {
   return contact.name || (contact.device_id ? `Device ${contact.device_id}` : 'Unknown tag')
 }
 
-/** A short name for a chart legend: the person's name, or "Device P-0007 (nobody)". */
-export function contactShortLabel(contact) {
+/** A short name for a chart legend: the person's name, "Contact 3", or "Device P-0007 (nobody)". */
+export function contactShortLabel(contact, number = null) {
   if (!contact) return ''
+  if (isUnnamed(contact)) return number ? `Contact ${number}` : 'A contact'
   if (contact.kind === 'person') return contact.name || contact.person_id || 'Unknown person'
   if (contact.kind === 'no_holder') return `Device ${contact.device_id} (nobody)`
   return 'Unknown tag'
@@ -159,4 +174,15 @@ export function windowDays(fromIso, toIso, limit = 60) {
 /** "1 contact", "3 contacts" */
 export function plural(n, one, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`
+}
+
+/**
+ * What the period cut off an encounter (or the hand-over of the traced person's device):
+ * only the part inside is counted.
+ */
+export function cutWords(encounter) {
+  if (encounter?.cut_start && encounter?.cut_end) return 'began earlier and went on later: only the part inside the period counts'
+  if (encounter?.cut_start) return 'began earlier: only the part inside the period counts'
+  if (encounter?.cut_end) return 'went on later: only the part inside the period counts'
+  return ''
 }
