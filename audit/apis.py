@@ -9,6 +9,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsPrivacy
 from audit.models import AuditEntry
+from audit.services import audit_digest
+from core.errors import DomainError
 
 
 class AuditEntryListApi(APIView):
@@ -57,3 +59,32 @@ class AuditEntryListApi(APIView):
                 for e in entries[: given["limit"]]
             ]
         )
+
+
+class AuditDigestApi(APIView):
+    """A signed digest of the trail's newest entry: keep it, and `verify_audit --digest` it later.
+
+    Signed with the chain's key, which no database holds: whoever owns the
+    database cannot remove entries older than a digest without it showing.
+    """
+
+    permission_classes = [IsPrivacy]
+
+    class OutputSerializer(serializers.Serializer):
+        position = serializers.IntegerField(help_text="Entries in the trail.")
+        head = serializers.CharField(help_text="The keyed hash of the newest entry.")
+        at = serializers.CharField(help_text="When the newest entry was written.")
+        signature = serializers.CharField()
+
+        class Meta:
+            ref_name = "AuditDigest"
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        digest = audit_digest()
+        if digest is None:
+            raise DomainError("The audit trail is empty.", code="empty", status_code=404)
+        response = Response(self.OutputSerializer(digest.as_dict()).data)
+        stamp = digest.at[:10]
+        response["Content-Disposition"] = f'attachment; filename="audit-digest-{stamp}.json"'
+        return response

@@ -1,8 +1,10 @@
 """The audit trail (default database): every identity-revealing join, chained so edits show.
 
-Each entry carries the hash of the one before it; `manage.py verify_audit`
-recomputes the chain and names the first entry that does not match. The
-portal offers no way to edit or delete an entry.
+Each entry carries its place in the chain and a keyed hash (HMAC) of its
+content and of the entry before it; `manage.py verify_audit` recomputes the
+chain, holds it against the signed checkpoints kept outside the database,
+and names the first entry that does not match (audit/chain.py,
+audit/checkpoints.py). The portal offers no way to edit or delete an entry.
 """
 
 from django.db import models
@@ -17,6 +19,9 @@ class AuditEntry(models.Model):
         TRACE_EXPORTED = "trace_exported", "exported a trace"
         CONTACTS_REVEALED = "contacts_revealed", "named contacts who are not close contacts"
 
+    position = models.PositiveBigIntegerField(
+        unique=True, help_text="Its place in the chain: 1, 2, 3, ... without a gap."
+    )
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=150, db_index=True, help_text="Portal account (user name).")
     action = models.CharField(max_length=32, choices=Action.choices)
@@ -24,11 +29,13 @@ class AuditEntry(models.Model):
     case_reference = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     details = models.JSONField(default=dict, help_text="Window, policy, number of contacts, ...")
-    previous_hash = models.CharField(max_length=64)
+    previous_hash = models.CharField(
+        max_length=64, unique=True, help_text="Two entries never follow the same one (no fork)."
+    )
     entry_hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["-at", "-pk"]
+        ordering = ["-position"]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:

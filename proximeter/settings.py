@@ -174,6 +174,12 @@ TRACING_DEFAULT_POLICY = env_str("TRACING_DEFAULT_POLICY", "encounter")
 # paper's value, e.g. RISK_INRIA_R0_PER_MIN (0.007/min) or RISK_DP3T_LOOKBACK_DAYS (10).
 TRACE_RESULT_KEY = env_str("TRACE_RESULT_KEY")  # a Fernet key; derived from SECRET_KEY if unset
 TRACE_RESULT_RETENTION_DAYS = env_int("TRACE_RESULT_RETENTION_DAYS", 14)
+# The audit chain's HMAC key (never in a database; derived from SECRET_KEY if unset) and
+# the file its signed checkpoints are appended to (put it where database owners cannot write).
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")
+AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE") or str(
+    DATA_DIR / "audit-checkpoints.jsonl"
+)
 # MY DATA also lists the dates on which the medical service traced the person
 # (never by whom or why).
 MYDATA_SHOW_CONSULTATIONS = env_bool("MYDATA_SHOW_CONSULTATIONS", True)

@@ -241,6 +241,12 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_of_this_test(settings, tmp_path):
+    """Each test's audit trail starts empty (its database is rolled back): so do its checkpoints."""
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _drop_the_test_runs_celery_queue():
     yield
@@ -256,11 +262,16 @@ def _drop_the_test_runs_celery_queue():
 
 def database_env_for_workers() -> dict:
     """Environment for a worker process that must see this test's databases."""
+    from django.conf import settings
     from django.db import connections
 
     from proximeter.settings import DATABASE_URL_VARIABLES
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "AUDIT_CHECKPOINT_FILE": settings.AUDIT_CHECKPOINT_FILE,
+    }
     for alias, variable in DATABASE_URL_VARIABLES.items():
         config = connections[alias].settings_dict
         env[variable] = (

@@ -129,6 +129,7 @@ MATRIX = {
     "zones-exposure": API_USERS,
     # API: the data-protection office, statistics
     "audit-entries": role(PRIV),
+    "audit-digest": role(PRIV),
     "purge-log": role(PRIV),
     "stats-daily": role(MED, PRIV, REG),
     "stats-daily-csv": role(MED, PRIV, REG),

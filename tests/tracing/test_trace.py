@@ -6,12 +6,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.roles import Role
-from audit.models import AuditEntry, Disclosure
-from audit.services import audit_verify
+from audit.models import AuditEntry
 from core.errors import DomainError
 from registration.models import Association
 from tests.registration.factories import make_device, make_person
@@ -257,25 +255,6 @@ def test_every_trace_is_audited_and_the_result_kept_encrypted_for_its_author(wor
     reopened = services.trace_reopen(trace=stored, acting_user=medic)
     assert reopened["contacts"] == result["contacts"]
     assert AuditEntry.objects.filter(action="trace_reopened").count() == 1
-
-
-def test_the_audit_chain_detects_an_edited_or_removed_entry(world, medic, capsys):
-    for _ in range(3):
-        trace(user=medic)
-    call_command("verify_audit")
-    assert "intact: 3 entries" in capsys.readouterr().out
-    middle = AuditEntry.objects.order_by("pk")[1]
-    AuditEntry.objects.filter(pk=middle.pk).update(
-        reason="nothing to see"
-    )  # edited in the database
-    report = audit_verify()
-    assert report.first_broken.pk == middle.pk and "changed" in report.problem
-    with pytest.raises(SystemExit):
-        call_command("verify_audit")
-    Trace.objects.all().delete()  # tampering in the database itself, past the portal
-    Disclosure.objects.filter(entry=middle).delete()
-    AuditEntry.objects.filter(pk=middle.pk).delete()
-    assert "removed or inserted" in audit_verify().problem
 
 
 def test_nothing_about_a_trace_reaches_the_application_logs(world, medic, caplog):
