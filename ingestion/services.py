@@ -180,10 +180,26 @@ class Outcome:
     dead_letter: str | None = None
 
 
-def _registered_tag(dev_eui: str | None) -> int | None:
+def _sender_refusal(dev_eui: str | None, my_tag: int) -> tuple[str, str] | None:
+    """Why an uplink may not speak for `my_tag` (reason, detail), or None when it may."""
     if not dev_eui:
-        return None
-    return Device.objects.filter(dev_eui=dev_eui).values_list("tag_id", flat=True).first()
+        return ("no_dev_eui", "The uplink names no DevEUI: no registered device sent it.")
+    registered = Device.objects.filter(dev_eui=dev_eui.upper()).values_list("tag_id", flat=True)
+    tag = registered.first()
+    if tag is None:
+        return ("unregistered_device", "The DevEUI is not registered for any device.")
+    if tag != my_tag:
+        return (
+            "quarantined",
+            f"The DevEUI is registered for tag {tag}; the payload says {my_tag}.",
+        )
+    return None
+
+
+def portal_received_at(source) -> datetime | None:
+    """When the portal itself received the uplink: the inbox row's acceptance, or (a dead
+    letter, which keeps no more) when it was dead-lettered, which is no earlier."""
+    return getattr(source, "accepted_at", None) or getattr(source, "created_at", None)
 
 
 def _dead_letter(source, *, integration: str, delivery_key: str, reason: str, detail: str) -> None:
@@ -223,19 +239,22 @@ def uplink_process(
             detail=str(error),
         )
         return outcome
-    registered = _registered_tag(source.dev_eui)
-    if registered is not None and registered != decoded.my_tag:
-        outcome.dead_letter = "quarantined"
+    # Only a registered device speaks for its tag: a network-server token alone must not be
+    # able to make two people close contacts.
+    refusal = _sender_refusal(source.dev_eui, decoded.my_tag)
+    if refusal is not None:
+        outcome.dead_letter = refusal[0]
         _dead_letter(
             source,
             integration=integration,
             delivery_key=delivery_key,
-            reason="quarantined",
-            detail=f"DevEUI registered for tag {registered}; the payload says {decoded.my_tag}.",
+            reason=refusal[0],
+            detail=refusal[1],
         )
         return outcome
     valid = []
-    received_at = source.received_at or now
+    # The portal's clock: a time the body claims may only move the reference earlier.
+    received_at = min(filter(None, (portal_received_at(source), source.received_at, now)))
     for record in decoded.records:
         verdict = codec.classify(
             record,
@@ -243,6 +262,7 @@ def uplink_process(
             received_at=received_at,
             now=now,
             retention=timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
+            longest=timedelta(minutes=settings.ENCOUNTER_MAX_MINUTES),
         )
         if verdict is None:
             valid.append((decoded.my_tag, record.ref_tag, record.started_at, record.slots))

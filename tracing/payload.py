@@ -46,8 +46,9 @@ PAYLOAD_ERROR_REASONS = ("empty", "unknown_version", "bad_length", "no_records",
 ZERO_SLOTS = "zero_slots"
 SELF_ENCOUNTER = "self_encounter"
 START_IN_FUTURE = "start_in_future"
+TOO_LONG = "too_long"
 EXPIRED = "expired"
-INVALID_RECORD_REASONS = (ZERO_SLOTS, SELF_ENCOUNTER, START_IN_FUTURE)
+INVALID_RECORD_REASONS = (ZERO_SLOTS, SELF_ENCOUNTER, START_IN_FUTURE, TOO_LONG)
 
 DEFAULT_CLOCK_TOLERANCE = timedelta(minutes=5)
 
@@ -217,18 +218,22 @@ def classify(
     now: datetime,
     retention: timedelta,
     clock_tolerance: timedelta = DEFAULT_CLOCK_TOLERANCE,
+    longest: timedelta | None = None,
 ) -> str | None:
     """None for a record to store, else why not: a reason code.
 
     - "zero_slots": slots = 0; the device only reports encounters over 30 s.
     - "self_encounter": ref_tag = my_tag; a device cannot meet itself.
     - "start_in_future": the start lies more than `clock_tolerance` after
-      `received_at`, the time the network server received the uplink.
+      `received_at`: the portal's own receive time (a time the sender claims
+      may only move it earlier, never later).
+    - "too_long": the record lasts longer than `longest` (65,535 slots are 22
+      days: not an encounter, and it would outlive every purge's reach).
     - "expired": the start lies before `now - retention`. A record starting
       exactly at `now - retention` is still kept; one second earlier is
       expired.
 
-    The first three make the record invalid: the caller dead-letters it with
+    The first four make the record invalid: the caller dead-letters it with
     the reason, because it points at a faulty device or firmware. They are
     checked first, so an old record from a faulty device is still seen as
     invalid. "expired" is not a fault (a device that was out of coverage for
@@ -258,6 +263,8 @@ def classify(
     started_at = record.started_at
     if started_at > received_at + clock_tolerance:
         return START_IN_FUTURE
+    if longest is not None and record.seconds > longest.total_seconds():
+        return TOO_LONG
     if started_at < now - retention:
         return EXPIRED
     return None

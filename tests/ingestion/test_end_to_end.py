@@ -14,6 +14,7 @@ import pytest
 import requests
 from django.utils import timezone
 
+from assets.models import Device
 from ingestion import bodies
 from ingestion.models import DeadLetter, InboxUplink
 from ingestion.services import ingest_token_create
@@ -37,9 +38,16 @@ def token():
 
 
 def make_uplinks(count: int, *, records_per_uplink: int = 4):
-    """`count` TTS bodies from distinct devices, and every record they carry."""
+    """`count` TTS bodies from distinct registered devices, and every record they carry."""
     start = int((timezone.now() - timedelta(hours=2)).timestamp())
     uplinks, expected = [], set()
+    Device.objects.bulk_create(
+        (
+            Device(device_id=f"E2E-{n}", tag_id=0x4000_0000 + n, dev_eui=f"70B3D57E{n:08X}")
+            for n in range(count)
+        ),
+        ignore_conflicts=True,  # the same devices again
+    )
     for n in range(count):
         my_tag = 0x4000_0000 + n
         records = [

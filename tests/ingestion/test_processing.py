@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from assets.models import Device
 from ingestion import services
 from ingestion.models import DeadLetter, InboxUplink
 from tests.registration.factories import make_device
@@ -19,8 +20,17 @@ def epoch(moment) -> int:
     return int(moment.timestamp())
 
 
+SENDER = "70B3D57ED0000007"  # the DevEUI registered for tag 7 (the `sender` fixture)
+
+
+@pytest.fixture
+def sender():
+    """The device whose uplinks most tests process: registered, as every real device is."""
+    return make_device("P-7", tag_id=7, dev_eui=SENDER)
+
+
 def inbox_row(
-    payload: bytes, *, key: str, dev_eui: str | None = None, received_at=None
+    payload: bytes, *, key: str, dev_eui: str | None = SENDER, received_at=None
 ) -> InboxUplink:
     now = timezone.now()
     return InboxUplink.objects.create(
@@ -35,7 +45,7 @@ def inbox_row(
 
 
 @pytest.fixture
-def an_hour_ago():
+def an_hour_ago(sender):
     return timezone.now().replace(microsecond=0) - timedelta(hours=1)
 
 
@@ -43,7 +53,7 @@ def test_valid_records_are_stored_and_the_row_keeps_only_its_delivery_id(an_hour
     payload = encode(
         7, [EncounterRecord(8, epoch(an_hour_ago), 4), EncounterRecord(9, epoch(an_hour_ago), 31)]
     )
-    row = inbox_row(payload, key="as:up:1", dev_eui="70B3D57ED0000001")
+    row = inbox_row(payload, key="as:up:1")
     assert services.inbox_process(inbox_ids=[row.pk]) == 1
     stored = sorted(Encounter.objects.values_list("my_tag", "ref_tag", "started_at", "slots"))
     assert stored == [(7, 8, an_hour_ago, 4), (7, 9, an_hour_ago, 31)]
@@ -111,6 +121,7 @@ def test_a_malformed_payload_is_dead_lettered_with_its_reason():
 
 def test_a_devEUI_registered_for_another_tag_is_quarantined_and_reprocessed_once_fixed(an_hour_ago):
     device = make_device("P-1", tag_id=1234, dev_eui="70B3D57ED0000001")
+    device7 = Device.objects.get(tag_id=7)
     payload = encode(7, [EncounterRecord(8, epoch(an_hour_ago), 4)])
     services.inbox_process(
         inbox_ids=[inbox_row(payload, key="as:up:1", dev_eui="70B3D57ED0000001").pk]
@@ -118,18 +129,70 @@ def test_a_devEUI_registered_for_another_tag_is_quarantined_and_reprocessed_once
     letter = DeadLetter.objects.get()
     assert letter.reason == "quarantined" and "tag 1234" in letter.detail
     assert not Encounter.objects.exists()
-    device.tag_id = 7  # the asset team corrects the registration
+    device7.delete()  # the asset team corrects the registration: P-1 is tag 7
+    device.tag_id = 7
     device.save()
     outcome = services.dead_letter_reprocess(dead_letter=letter)
     assert outcome.stored == 1 and Encounter.objects.count() == 1
     assert services.dead_letter_reprocess(dead_letter=letter).stored == 0  # once
 
 
-def test_an_unregistered_or_absent_dev_eui_is_not_quarantined(an_hour_ago):
-    payload = encode(7, [EncounterRecord(8, epoch(an_hour_ago), 4)])
-    row = inbox_row(payload, key="as:up:1", dev_eui=None)  # ABP device
+@pytest.mark.parametrize(
+    ("dev_eui", "reason"),
+    [
+        (None, "no_dev_eui"),  # a body that names no device
+        ("70B3D57ED00000FF", "unregistered_device"),  # a DevEUI no device has
+        ("70B3D57ED0000001", "quarantined"),  # another device's DevEUI
+    ],
+)
+def test_only_the_device_registered_for_a_tag_can_report_its_encounters(
+    an_hour_ago, dev_eui, reason
+):
+    """A network-server token alone must not make any two people close contacts."""
+    make_device("P-1", tag_id=1, dev_eui="70B3D57ED0000001")
+    payload = encode(7, [EncounterRecord(8, epoch(an_hour_ago), 40)])  # "tag 7 met tag 8"
+    services.inbox_process(inbox_ids=[inbox_row(payload, key="as:up:1", dev_eui=dev_eui).pk])
+    assert not Encounter.objects.exists()
+    assert DeadLetter.objects.get().reason == reason
+
+
+def test_the_clock_is_the_portals_a_body_may_only_move_it_earlier(an_hour_ago):
+    now = timezone.now()
+    payload = encode(
+        7,
+        [
+            EncounterRecord(8, epoch(an_hour_ago), 4),
+            EncounterRecord(9, epoch(now + timedelta(minutes=30)), 4),
+            EncounterRecord(10, epoch(now.replace(year=2099)), 4),
+        ],
+    )
+    # The body claims it was received in 2099: the portal's own receive time decides.
+    row = inbox_row(payload, key="as:up:1", received_at=now.replace(year=2099))
     services.inbox_process(inbox_ids=[row.pk])
-    assert Encounter.objects.count() == 1
+    assert list(Encounter.objects.values_list("ref_tag", flat=True)) == [8]
+    assert "2 x start_in_future" in DeadLetter.objects.get().detail
+    # A body time earlier than the portal's is believed: it only narrows what is accepted.
+    early = inbox_row(
+        encode(7, [EncounterRecord(11, epoch(now - timedelta(minutes=10)), 4)]),
+        key="as:up:2",
+        received_at=now - timedelta(hours=2),
+    )
+    services.inbox_process(inbox_ids=[early.pk])
+    assert not Encounter.objects.filter(ref_tag=11).exists()
+
+
+def test_a_record_longer_than_the_cap_is_not_an_encounter(an_hour_ago, settings):
+    start = epoch(an_hour_ago - timedelta(days=1))
+    payload = encode(
+        7,
+        [
+            EncounterRecord(8, start, 65535),
+            EncounterRecord(9, start, 2 * settings.ENCOUNTER_MAX_MINUTES),
+        ],
+    )
+    services.inbox_process(inbox_ids=[inbox_row(payload, key="as:up:1").pk])
+    assert list(Encounter.objects.values_list("ref_tag", flat=True)) == [9]  # exactly the cap
+    assert "1 x too_long" in DeadLetter.objects.get().detail
 
 
 def test_the_purge_removes_what_is_older_than_the_retention_and_reports_it(capsys):
