@@ -7,7 +7,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.
 # make run: the embedded default (SQLite in data/, no Redis) with demo accounts.
 DEMO_ENV := PORTAL_DEMO=1 LOG_FORMAT=text
 
-.PHONY: install install-test run dev test lint audit lock services chromium wrk bench soak model clean
+.PHONY: install install-test run dev test lint audit lock services chromium wrk bench soak model fuzz clean
 
 install: $(VENV)/.installed frontend/dist/manifest.json
 	@$(PY) manage.py collectstatic --noinput -v0
@@ -69,6 +69,13 @@ MODEL_EXAMPLES ?= 5000
 model: install-test services
 	TRACING_MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/pytest -p no:cacheprovider \
 		--hypothesis-show-statistics tests/tracing/test_reference_model.py
+
+# Every API operation with generated inputs as every kind of caller, no 5xx: 150 examples per
+# operation and caller is over 100,000 requests (docs/reliability.md). CI runs 5.
+FUZZ_EXAMPLES ?= 150
+fuzz: install-test services
+	FUZZ_EXAMPLES_PER_OPERATION=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -s -p no:cacheprovider \
+		tests/security/test_schemathesis.py tests/security/test_hostile_input.py
 
 # Benchmarks against PostgreSQL and Redis (docs/performance.md): `make bench SCALE=100`,
 # one of them alone with `make bench B=trace`.

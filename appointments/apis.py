@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.permissions import AnySignedInPerson, IsRegistration
 from appointments import selectors, services
 from appointments.models import Booking, Campaign, Location, OpeningHours
+from core import fields
 from registration.selectors import person_for_user
 
 
@@ -233,8 +234,8 @@ class CampaignCreateApi(APIView):
         kind = serializers.ChoiceField(
             choices=Campaign.Kind.choices, default=Campaign.Kind.DISTRIBUTION
         )
-        starts_on = serializers.DateField()
-        ends_on = serializers.DateField()
+        starts_on = fields.DateField()
+        ends_on = fields.DateField()
         slot_minutes = serializers.IntegerField(min_value=5, max_value=240, default=15)
         capacity_per_slot = serializers.IntegerField(min_value=1, max_value=100, default=4)
         location_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
@@ -317,7 +318,7 @@ class DeskDayApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         location = serializers.IntegerField()
-        date = serializers.DateField(required=False)
+        date = fields.DateField(required=False)
 
     @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):

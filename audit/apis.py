@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsPrivacy
 from audit.models import AuditEntry
 from audit.services import audit_digest
+from core import fields
 from core.errors import DomainError
 
 
@@ -23,8 +24,8 @@ class AuditEntryListApi(APIView):
         person_id = serializers.CharField(max_length=32, required=False)
         case_reference = serializers.CharField(max_length=100, required=False)
         action = serializers.ChoiceField(choices=AuditEntry.Action.choices, required=False)
-        since = serializers.DateField(required=False)
-        until = serializers.DateField(required=False)
+        since = fields.DateField(required=False)
+        until = fields.DateField(required=False)
         limit = serializers.IntegerField(min_value=1, max_value=1000, default=200)
 
     @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsRegistration
 from assets.models import DeviceState
+from core import fields
 from registration import selectors, services
 from registration.models import EndReason
 
@@ -211,7 +212,7 @@ class SwapInput(serializers.Serializer):
 
 
 class ReportLostInput(DeviceInput):
-    lost_at = serializers.DateTimeField(required=False)
+    lost_at = fields.DateTimeField(required=False)
 
 
 class _DeviceOperationApi(APIView):

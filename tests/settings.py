@@ -43,4 +43,5 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ["TEST_CELERY_QUEUE"]
 _SUFFIX = os.environ.get("TEST_DATABASE_SUFFIX", "")
 if _SUFFIX:
     for _config in DATABASES.values():  # noqa: F405
-        _config.setdefault("TEST", {})["NAME"] = f"test_{_config['NAME']}_{_SUFFIX}"
+        if "postgresql" in _config["ENGINE"]:  # SQLite's test databases live in memory
+            _config.setdefault("TEST", {})["NAME"] = f"test_{_config['NAME']}_{_SUFFIX}"

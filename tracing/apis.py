@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsMedical
 from audit.models import AuditEntry
+from core import fields
 from core.csv import safe_cell
 from core.security import RecentSignIn, RecentSignInToRead
 from registration.selectors import person_search
@@ -49,14 +50,14 @@ class TracePeopleSearchApi(APIView):
 
 class TraceInput(serializers.Serializer):
     person_id = serializers.CharField(max_length=32)
-    start = serializers.DateTimeField(
+    start = fields.DateTimeField(
         required=False, allow_null=True, help_text="Explicit window start (`from`)."
     )
-    end = serializers.DateTimeField(
+    end = fields.DateTimeField(
         required=False, allow_null=True, help_text="Window end (`to`); now if left out."
     )
-    symptom_onset = serializers.DateTimeField(required=False, allow_null=True)
-    positive_test = serializers.DateTimeField(required=False, allow_null=True)
+    symptom_onset = fields.DateTimeField(required=False, allow_null=True)
+    positive_test = fields.DateTimeField(required=False, allow_null=True)
     policy = serializers.ChoiceField(choices=contacts.Policy.ALL, required=False)
     case_reference = serializers.CharField(max_length=100)
     reason = serializers.CharField(max_length=500)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsMedical
+from core import fields
 from tracing.scoring import dp3t, inria
 
 MAX_SAMPLES = 200_000
@@ -28,7 +29,7 @@ class DP3TInput(serializers.Serializer):
         attenuation = serializers.FloatField(min_value=0, max_value=150, help_text="dB")
 
     class BucketDaySerializer(serializers.Serializer):
-        day = serializers.DateField()
+        day = fields.DateField()
         minutes = serializers.ListField(
             child=serializers.FloatField(min_value=0, max_value=MINUTES_A_DAY),
             min_length=3,
@@ -38,7 +39,7 @@ class DP3TInput(serializers.Serializer):
 
     beacons = BeaconSerializer(many=True, required=False, max_length=MAX_SAMPLES)
     buckets = BucketDaySerializer(many=True, required=False, max_length=366)
-    today = serializers.DateField(required=False)
+    today = fields.DateField(required=False)
 
     def validate(self, data):
         if bool(data.get("beacons")) == bool(data.get("buckets")):

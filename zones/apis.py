@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AnySignedInPerson, IsMedical
+from core import fields
 from core.errors import DomainError
 from zones import selectors, services
 from zones.authentication import (
@@ -87,8 +88,8 @@ class DonationCodeIssueApi(APIView):
     permission_classes = [IsMedical]
 
     class DonationCodeInput(serializers.Serializer):
-        symptom_onset = serializers.DateTimeField(required=False, allow_null=True)
-        positive_test = serializers.DateTimeField(required=False, allow_null=True)
+        symptom_onset = fields.DateTimeField(required=False, allow_null=True)
+        positive_test = fields.DateTimeField(required=False, allow_null=True)
 
     @extend_schema(request=DonationCodeInput, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):

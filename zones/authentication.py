@@ -20,6 +20,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.permissions import BasePermission
 
 from core.errors import DomainError
+from core.parsers import check_parsed
 from zones import selectors
 
 SCHEME_CODE = "donationcode"
@@ -101,8 +102,12 @@ def bounded_json_parser(max_bytes: int, hint: str) -> type[BaseParser]:
             if len(body) > max_bytes:
                 raise PayloadTooLarge(f"The body is larger than {max_bytes:,} bytes; {hint}")
             try:
-                return json.loads(body, parse_constant=_not_a_number)
+                data = json.loads(body, parse_constant=_not_a_number)
             except (ValueError, UnicodeDecodeError) as error:
                 raise exceptions.ParseError(f"The body is not JSON: {error}") from None
+            except RecursionError:
+                raise exceptions.ParseError("The JSON body is nested too deeply.") from None
+            check_parsed(data)
+            return data
 
     return BoundedJSONParser

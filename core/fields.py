@@ -1,0 +1,39 @@
+"""Date fields of the API with a range the portal can compute with.
+
+A date far from today is not a value anyone means (year 1, year 9999), and
+converting it to UTC or adding a day overflows Python's datetime: every API
+date or time is between 1970 and 2200, and anything else is a 400 that says so.
+"""
+
+from datetime import date, datetime
+
+from rest_framework import serializers
+
+EARLIEST, LATEST = date(1970, 1, 1), date(2200, 12, 31)
+OUT_OF_RANGE = f"Give a date between {EARLIEST.year} and {LATEST.year}."
+
+
+class DateTimeField(serializers.DateTimeField):
+    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not EARLIEST <= parsed.date() <= LATEST:
+            self.fail("out_of_range")
+        return parsed
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        # Before the zone is applied: year 1 in a zone east of UTC is year 0 in UTC.
+        if not EARLIEST <= value.date() <= LATEST:
+            self.fail("out_of_range")
+        return super().enforce_timezone(value)
+
+
+class DateField(serializers.DateField):
+    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not EARLIEST <= parsed <= LATEST:
+            self.fail("out_of_range")
+        return parsed
