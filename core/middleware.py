@@ -1,5 +1,13 @@
+import logging
+import time
+
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.utils.cache import add_never_cache_headers
 from rest_framework.views import APIView
+
+from core.logs import scrub_path
+
+request_logger = logging.getLogger("proximeter.requests")
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -15,3 +23,48 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         if isinstance(view_class, type) and issubclass(view_class, APIView):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class PrivateAnswersMiddleware:
+    """Personal answers are never cached: every API answer, and every page of a signed-in person.
+
+    Trace results, their CSV, MY DATA and its export, the desk's look-ups: a
+    shared cache or the browser's disk keeps none of them (`no-store`). The
+    static files, served before this middleware, keep their long caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response
+
+
+class RequestLogMiddleware:
+    """One log line per request, naming the route, never the path.
+
+    A path carries person numbers, device IDs and tokens
+    (/api/registration/people/810001): the line says
+    `api/registration/people/<str:person_id>` instead (core/logs.py).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        response = self.get_response(request)
+        request_logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": scrub_path(request.path, request),
+                "status": response.status_code,
+                "ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
+        return response

@@ -74,9 +74,11 @@ class InboxUplink(models.Model):
 class DeadLetter(models.Model):
     """An uplink (or some of its records) that could not be stored, with the reason.
 
-    Kept with its payload so that it can be processed again once the cause
-    is fixed (e.g. a device registered with the wrong tag); purged with the
-    encounters.
+    Kept with what processing it again needs once the cause is fixed (e.g. a
+    device registered with the wrong tag): the payload, its FPort, the DevEUI
+    (the sender check). Nothing that would show when a device was heard: no
+    receive time, and `created_at` only to the hour. Purged after
+    DEAD_LETTER_RETENTION_HOURS.
     """
 
     home_database = ENCOUNTERS
@@ -85,11 +87,12 @@ class DeadLetter(models.Model):
     delivery_key = models.CharField(max_length=100)
     fport = models.PositiveSmallIntegerField(null=True)
     payload = models.BinaryField()
-    dev_eui = models.CharField(max_length=16, null=True)  # noqa: DJ001  (ABP: none)
-    received_at = models.DateTimeField(null=True)
+    dev_eui = models.CharField(max_length=16, null=True)  # noqa: DJ001  (none: refused)
     reason = models.CharField(max_length=40, db_index=True)
     detail = models.CharField(max_length=500)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(
+        db_index=True, help_text="The end of the hour in which the uplink was dead-lettered."
+    )
     reprocessed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -202,17 +202,22 @@ def portal_received_at(source) -> datetime | None:
     return getattr(source, "accepted_at", None) or getattr(source, "created_at", None)
 
 
+def _end_of_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
 def _dead_letter(source, *, integration: str, delivery_key: str, reason: str, detail: str) -> None:
+    # The hour's end: never earlier than the uplink's arrival, so that processing it again
+    # judges "in the future" no more strictly, and no per-device arrival time is kept.
     DeadLetter.objects.create(
         integration=integration,
         delivery_key=delivery_key,
         fport=source.fport,
         payload=bytes(source.payload or b""),
         dev_eui=source.dev_eui,
-        received_at=source.received_at,
         reason=reason,
         detail=detail[:500],
-        created_at=timezone.now(),
+        created_at=_end_of_hour(portal_received_at(source) or timezone.now()),
     )
     metrics.DEAD_LETTERS.labels(reason=reason).inc()
 
@@ -254,7 +259,8 @@ def uplink_process(
         return outcome
     valid = []
     # The portal's clock: a time the body claims may only move the reference earlier.
-    received_at = min(filter(None, (portal_received_at(source), source.received_at, now)))
+    claimed = getattr(source, "received_at", None)
+    received_at = min(filter(None, (portal_received_at(source), claimed, now)))
     for record in decoded.records:
         verdict = codec.classify(
             record,
@@ -397,7 +403,9 @@ def purge_expired(*, now: datetime | None = None, batch: int = 10_000) -> dict[s
         "inbox_processed": InboxUplink.objects.filter(
             status=InboxUplink.Status.PROCESSED, accepted_at__lt=processed_cutoff
         ),
-        "dead_letters": DeadLetter.objects.filter(created_at__lt=cutoff),
+        "dead_letters": DeadLetter.objects.filter(
+            created_at__lt=now - timedelta(hours=settings.DEAD_LETTER_RETENTION_HOURS)
+        ),
     }
     removed = {"encounters": _encounters_purge(cutoff=cutoff, batch=batch)}
     for name, queryset in plan.items():

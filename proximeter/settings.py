@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "core.middleware.PrivateAnswersMiddleware",  # Cache-Control: no-store for personal answers
+    "core.middleware.RequestLogMiddleware",  # one line per request, the route and never the path
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -164,6 +166,8 @@ ENCOUNTER_MAX_MINUTES = env_int("ENCOUNTER_MAX_MINUTES", 720)
 # A processed inbox row keeps its delivery ID this long, to recognise repeats
 # (The Things Stack retries for up to an hour).
 INBOX_KEEP_PROCESSED_HOURS = env_int("INBOX_KEEP_PROCESSED_HOURS", 24)
+# Dead letters (uplinks that could not be stored) wait this long to be processed again.
+DEAD_LETTER_RETENTION_HOURS = env_int("DEAD_LETTER_RETENTION_HOURS", 72)
 INGEST_MAX_BODY_BYTES = 256 * 1024
 DATA_PROTECTION_CONTACT = env_str("DATA_PROTECTION_CONTACT", "data-protection@example.org")
 PRIVACY_NOTICE_URL = "/privacy/"
@@ -424,16 +428,20 @@ LOGGING = {
         },
         "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
     },
+    "filters": {"scrub_paths": {"()": "core.logs.ScrubPathsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_FORMAT == "json" else "text",
+            # Paths name people and devices: every line names routes instead (core/logs.py).
+            "filters": ["scrub_paths"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # Request lines carry URLs; the portal's own logs say what matters.
-        "django.server": {"level": "WARNING"},
+        # core.middleware.RequestLogMiddleware writes the request lines, without paths.
+        "django.server": {"level": "WARNING", "filters": ["scrub_paths"]},
+        "django.request": {"filters": ["scrub_paths"]},
     },
 }
 

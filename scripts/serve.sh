@@ -20,6 +20,7 @@ else
     export PROMETHEUS_MULTIPROC_DIR="$DATA_DIR/prometheus"
     rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
     echo "Proximeter Portal: http://$BIND/  (demo accounts in README.md; Ctrl-C stops)"
-    .venv/bin/gunicorn proximeter.wsgi --bind "$BIND" --workers 2 --threads 4 \
-        --access-logfile - --access-logformat '%(m)s %(U)s %(s)s %(M)sms'
+    # No access log: its paths would name people and devices; the portal logs each request
+    # with its route (core.middleware.RequestLogMiddleware).
+    .venv/bin/gunicorn proximeter.wsgi --bind "$BIND" --workers 2 --threads 4
 fi

@@ -223,3 +223,19 @@ def test_the_purge_removes_what_is_older_than_the_retention_and_reports_it(capsy
     assert "dead_letters: 1 rows removed" in report
     assert Encounter.objects.count() == 1
     assert list(InboxUplink.objects.values_list("delivery_key", flat=True)) == ["new"]
+
+
+def test_a_dead_letter_keeps_what_processing_again_needs_and_no_arrival_time(
+    an_hour_ago, settings
+):
+    payload = encode(7, [EncounterRecord(7, epoch(an_hour_ago), 4)])  # a self-encounter
+    row = inbox_row(payload, key="as:up:1", received_at=timezone.now() - timedelta(minutes=1))
+    services.inbox_process(inbox_ids=[row.pk])
+    letter = DeadLetter.objects.get()
+    assert not hasattr(letter, "received_at")
+    assert (letter.created_at.minute, letter.created_at.second) == (0, 0)  # to the hour
+    assert letter.created_at >= row.accepted_at  # never earlier than the arrival
+    assert (bytes(letter.payload), letter.dev_eui) == (payload, SENDER)
+    # Gone after DEAD_LETTER_RETENTION_HOURS, not after the 14 days of the encounters.
+    later = letter.created_at + timedelta(hours=settings.DEAD_LETTER_RETENTION_HOURS, seconds=1)
+    assert services.purge_expired(now=later)["dead_letters"] == 1
