@@ -78,7 +78,18 @@ def device_transition(
 
 
 def device_correct_state(*, device: Device, to_state: str, actor: str, note: str) -> DeviceEvent:
-    """Set a state outside the state machine, to repair a disagreement (`reconcile --fix`)."""
+    """Set a state outside the state machine, to repair a disagreement (`reconcile --fix`).
+
+    On PostgreSQL the database refuses changes outside the state machine
+    (assets migration 0002); a repair says so for its own transaction. A
+    retired device stays retired even then.
+    """
+    connection = transaction.get_connection(ASSETS)
+    if not connection.in_atomic_block:
+        raise RuntimeError("device_correct_state must run inside transaction.atomic(using=ASSETS)")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL proximeter.state_correction = 'on'")
     event = DeviceEvent.objects.create(
         device=device,
         at=timezone.now(),
