@@ -75,6 +75,7 @@ def user_sync_from_claims(*, user, claims: Mapping) -> None:
     for field in changed:
         setattr(user, field, profile[field])
     if changed:
+        user._person_id_changed_by = "identity provider"  # audit.receivers names it
         user.save(update_fields=changed)
     user_set_roles(user=user, roles=roles_from_claims(claims))
 

@@ -18,6 +18,8 @@ class AuditEntry(models.Model):
         TRACE_REOPENED = "trace_reopened", "reopened a trace"
         TRACE_EXPORTED = "trace_exported", "exported a trace"
         CONTACTS_REVEALED = "contacts_revealed", "named contacts who are not close contacts"
+        TRACE_REFUSED = "trace_refused", "was refused a trace (hourly limit)"
+        PERSON_ID_CHANGED = "person_id_changed", "an account's person number changed"
 
     position = models.PositiveBigIntegerField(
         unique=True, help_text="Its place in the chain: 1, 2, 3, ... without a gap."

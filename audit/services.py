@@ -23,7 +23,8 @@ from proximeter.databases import DEFAULT
 CHAIN_LOCK = 0x70726F78_61756474  # "proxaudt"
 
 
-def _lock_chain() -> None:
+def audit_lock() -> None:
+    """Hold the chain's lock until the surrounding `default` transaction ends (appends wait)."""
     connection = connections[DEFAULT]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -50,7 +51,7 @@ def audit_record(
     if disclosed:
         details = {**(details or {}), "disclosed": disclosed}
     with transaction.atomic(using=DEFAULT):
-        _lock_chain()  # held until the outermost transaction commits
+        audit_lock()  # held until the outermost transaction commits
         last = AuditEntry.objects.order_by("-position").first()
         entry = AuditEntry(
             position=last.position + 1 if last else 1,

@@ -174,6 +174,9 @@ PRIVACY_NOTICE_URL = "/privacy/"
 # Tracing: close-contact rules (brief §5) and the stored results.
 TRACING_CLOSE_CONTACT_MINUTES = env_int("TRACING_CLOSE_CONTACT_MINUTES", 15)
 TRACING_DEFAULT_POLICY = env_str("TRACING_DEFAULT_POLICY", "encounter")
+# Traces (and namings of other contacts) one medical user may run per hour; beyond, a
+# refusal, itself in the audit trail for the privacy officer.
+TRACING_MAX_TRACES_PER_HOUR = env_int("TRACING_MAX_TRACES_PER_HOUR", 20)
 # Risk models (tracing/scoring, docs/risk-models.md): RISK_<MODEL>_<NAME> overrides a
 # paper's value, e.g. RISK_INRIA_R0_PER_MIN (0.007/min) or RISK_DP3T_LOOKBACK_DAYS (10).
 TRACE_RESULT_KEY = env_str("TRACE_RESULT_KEY")  # a Fernet key; derived from SECRET_KEY if unset

@@ -24,7 +24,14 @@ while not go.exists():
 """
 
 
-def at_once(snippet: str, args: list[list[str]], tmp_path: Path, timeout: float = 120) -> list[str]:
+def at_once(
+    snippet: str,
+    args: list[list[str]],
+    tmp_path: Path,
+    *,
+    env: dict | None = None,
+    timeout: float = 120,
+) -> list[str]:
     """Run `snippet` in one process per item of `args` (its sys.argv[3:]); their outputs.
 
     Raises AssertionError with the process's output if one fails.
@@ -39,7 +46,7 @@ def at_once(snippet: str, args: list[list[str]], tmp_path: Path, timeout: float 
                 subprocess.Popen(
                     [sys.executable, "-c", PRELUDE + snippet, str(ready), str(go), *extra],
                     cwd=ROOT,
-                    env=database_env_for_workers(),
+                    env={**database_env_for_workers(), **(env or {})},
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     text=True,

@@ -17,7 +17,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from audit.services import audit_record
+from audit.services import audit_lock, audit_record
 from core.errors import DomainError
 from core.metrics import TRACES
 from proximeter.databases import DEFAULT, ENCOUNTERS
@@ -205,6 +205,46 @@ def trace_compute(
     }
 
 
+# What counts towards TRACING_MAX_TRACES_PER_HOUR: every identity-revealing step a user starts.
+_COUNTED = (AuditEntry.Action.TRACE, AuditEntry.Action.CONTACTS_REVEALED)
+
+
+class _OverLimit(Exception):
+    pass
+
+
+def _check_hourly_limit(acting_user) -> None:
+    """Raise _OverLimit when the user already ran TRACING_MAX_TRACES_PER_HOUR in the last hour.
+
+    Checked once before the work, and again under the audit chain's lock
+    right before the entry is written, so that simultaneous requests of one
+    user cannot slip past the limit together.
+    """
+    ran = AuditEntry.objects.filter(
+        actor=acting_user.get_username(),
+        action__in=_COUNTED,
+        at__gte=timezone.now() - timedelta(hours=1),
+    ).count()
+    if ran >= settings.TRACING_MAX_TRACES_PER_HOUR:
+        raise _OverLimit
+
+
+def _refuse_over_limit(acting_user, *, person_id: str) -> DomainError:
+    """The refusal, written to the audit trail so the privacy officer sees who hit the limit."""
+    limit = settings.TRACING_MAX_TRACES_PER_HOUR
+    audit_record(
+        acting_user=acting_user,
+        action=AuditEntry.Action.TRACE_REFUSED,
+        details={"person_id": person_id, "limit_per_hour": limit},
+    )
+    return DomainError(
+        f"You have run {limit} traces in the last hour, the most one person may. This "
+        "refusal is recorded for the data-protection office; ask them if you need more.",
+        code="rate_limited",
+        status_code=429,
+    )
+
+
 def _named(result: dict) -> list[str]:
     return [c["person_id"] for c in result["contacts"] if c["named"]]
 
@@ -228,6 +268,10 @@ def trace_run(
         raise DomainError(
             f"There is no person {person_id}.", code="unknown_person", status_code=404
         )
+    try:
+        _check_hourly_limit(acting_user)
+    except _OverLimit:
+        raise _refuse_over_limit(acting_user, person_id=person_id) from None
     result = trace_compute(person_id=person_id, window=window, policy=policy)
     result["person"] = {
         "person_id": person.person_id,
@@ -236,7 +280,23 @@ def trace_run(
     }
     result["case_reference"], result["reason"] = case_reference, reason
     close = sum(1 for c in result["contacts"] if c["close_contact"])
+    try:
+        trace = _store_trace(
+            result, person_id=person_id, policy=policy, close=close, acting_user=acting_user
+        )
+    except _OverLimit:
+        raise _refuse_over_limit(acting_user, person_id=person_id) from None
+    TRACES.inc()
+    trace.plain_result = _shown(result, trace)
+    return trace
+
+
+def _store_trace(result: dict, *, person_id: str, policy: str, close: int, acting_user) -> Trace:
+    """The audit entry and the encrypted result, in one commit, within the hourly limit."""
+    case_reference, reason = result["case_reference"], result["reason"]
     with transaction.atomic(using=DEFAULT):
+        audit_lock()
+        _check_hourly_limit(acting_user)
         entry = audit_record(
             acting_user=acting_user,
             action=AuditEntry.Action.TRACE,
@@ -261,8 +321,6 @@ def trace_run(
             result=_fernet().encrypt(json.dumps(result).encode()),
             audit_entry=entry,
         )
-    TRACES.inc()
-    trace.plain_result = _shown(result, trace)
     return trace
 
 
@@ -316,6 +374,10 @@ def trace_name_others(*, trace: Trace, reason: str, acting_user) -> dict:
     since count; those purged since do not). The references stay the same.
     """
     _own(trace, acting_user)
+    try:
+        _check_hourly_limit(acting_user)
+    except _OverLimit:
+        raise _refuse_over_limit(acting_user, person_id=trace.person_id) from None
     stored = _read(trace)
     window = contacts.Window(
         start=datetime.fromisoformat(stored["window"]["from"]).astimezone(UTC),
@@ -333,7 +395,17 @@ def trace_name_others(*, trace: Trace, reason: str, acting_user) -> dict:
     for kept in ("person", "case_reference", "reason"):
         result[kept] = stored[kept]
     newly_named = sorted(set(_named(result)) - set(_named(stored)))
+    try:
+        _store_naming(trace, result, newly_named, reason=reason, acting_user=acting_user)
+    except _OverLimit:
+        raise _refuse_over_limit(acting_user, person_id=trace.person_id) from None
+    return _shown(result, trace)
+
+
+def _store_naming(trace: Trace, result: dict, newly_named: list, *, reason: str, acting_user):
     with transaction.atomic(using=DEFAULT):
+        audit_lock()
+        _check_hourly_limit(acting_user)
         audit_record(
             acting_user=acting_user,
             action=AuditEntry.Action.CONTACTS_REVEALED,
@@ -347,7 +419,6 @@ def trace_name_others(*, trace: Trace, reason: str, acting_user) -> dict:
         trace.contacts = len(result["contacts"])
         trace.close_contacts = sum(1 for c in result["contacts"] if c["close_contact"])
         trace.save(update_fields=["result", "contacts", "close_contacts"])
-    return _shown(result, trace)
 
 
 def trace_reopen(

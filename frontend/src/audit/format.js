@@ -7,6 +7,8 @@ export const AUDIT_ACTIONS = [
   { value: 'trace_reopened', label: 'Reopened a trace' },
   { value: 'trace_exported', label: 'Exported a trace (CSV)' },
   { value: 'contacts_revealed', label: 'Named contacts who are not close contacts' },
+  { value: 'trace_refused', label: 'Was refused a trace (hourly limit)' },
+  { value: 'person_id_changed', label: "An account's person number changed" },
 ]
 
 /** An entry's action in words: the server's label, else ours, else the code. */
