@@ -58,13 +58,11 @@ class RequestLogMiddleware:
     def __call__(self, request):
         started = time.monotonic()
         response = self.get_response(request)
-        request_logger.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": scrub_path(request.path, request),
-                "status": response.status_code,
-                "ms": round((time.monotonic() - started) * 1000, 1),
-            },
-        )
+        line = {
+            "method": request.method,
+            "route": scrub_path(request.path, request),
+            "status": response.status_code,
+            "ms": round((time.monotonic() - started) * 1000, 1),
+        }
+        request_logger.info("%(method)s %(route)s %(status)s %(ms)sms", line, extra=line)
         return response

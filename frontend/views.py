@@ -30,6 +30,7 @@ def privacy_notice(request):
     """How the service handles personal data: public, linked from every page footer."""
     context = {
         "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
+        "dead_letter_hours": settings.DEAD_LETTER_RETENTION_HOURS,
         "dpo_email": settings.DATA_PROTECTION_CONTACT,
     }
     return render(request, "frontend/privacy.html", context)

@@ -22,7 +22,7 @@ def test_only_the_medical_service_issues_codes_and_only_the_hash_is_kept(api, me
     api.force_authenticate(medic)
     response = api.post("/api/zones/donation-codes", body, format="json")
     assert response.status_code == 201
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     code = response.json()["code"]
     assert len(code) == 12 and code[4] == code[9] == "-"
     assert set(code.replace("-", "")) <= set(codes.CODE_ALPHABET)
