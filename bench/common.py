@@ -85,6 +85,8 @@ def use_databases(prefix: str) -> None:
         os.environ[variable] = f"{BASE_URL}/{prefix}{alias}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proximeter.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # One benchmark user traces hundreds of people: the per-medic hourly limit is not measured.
+    os.environ.setdefault("TRACING_MAX_TRACES_PER_HOUR", "1000000000")
     os.environ.setdefault("PORTAL_DATA_DIR", f"/tmp/proximeter-{prefix.rstrip('_')}-data")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
