@@ -1,10 +1,13 @@
 """allauth adapters: no self-service sign-up, and sign-out at the identity provider too."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.http import HttpResponseForbidden
 
 from accounts.oidc import end_session_url
+from accounts.services import subject_is_removed
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -29,5 +32,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin) -> bool:
-        # Everyone the provider vouches for gets an account (no role needed).
+        # Everyone the provider vouches for gets an account (no role needed) ...
         return True
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        # ... except a person removed from the portal (accounts.models.RemovedSubject).
+        if subject_is_removed(sub=str(sociallogin.account.uid)):
+            raise ImmediateHttpResponse(
+                HttpResponseForbidden(
+                    "Your account was removed from the portal. Its administrators can restore it."
+                )
+            )

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import User
+from accounts.models import RemovedSubject, User
 
 
 @admin.register(User)
@@ -12,3 +12,14 @@ class PortalUserAdmin(UserAdmin):
     # The person number comes from the identity provider only: nobody edits it here, not
     # even a superuser (it decides whose MY DATA an account sees). Changes are audited.
     readonly_fields = ("person_id",)
+
+
+@admin.register(RemovedSubject)
+class RemovedSubjectAdmin(admin.ModelAdmin):
+    """People removed from the portal; delete a row to let that person in again."""
+
+    list_display = ("username", "sub", "removed_at")
+    readonly_fields = ("sub", "username", "removed_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

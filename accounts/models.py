@@ -19,3 +19,23 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class RemovedSubject(models.Model):
+    """A person removed from the portal: their identity provider's subject stays out.
+
+    Deleting an account in the admin would otherwise be undone at the next
+    request: a valid token (or sign-in) of the same subject makes a new
+    account. The subject stays refused until this row is deleted (the admin),
+    when the directory says the person may use the portal again.
+    """
+
+    sub = models.CharField(max_length=255, unique=True, help_text="The provider's subject.")
+    username = models.CharField(max_length=150, help_text="The account that was removed.")
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-removed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.sub})"

@@ -63,8 +63,12 @@ def user_set_roles(*, user, roles: Iterable[Role]) -> bool:
     return True
 
 
-def user_sync_from_claims(*, user, claims: Mapping) -> None:
-    """Bring the account in line with the provider's claims (at every sign-in and API call)."""
+def user_sync_from_claims(*, user, claims: Mapping, roles: set[Role] | None = ...) -> None:
+    """Bring the account in line with the provider's claims (at every sign-in and API call).
+
+    `roles`: the roles to store (default: those the claims' groups map to); None keeps the
+    stored roles (an API token's roles hold for its request only).
+    """
     profile = {
         "first_name": str(claims.get("given_name") or "")[:150],
         "last_name": str(claims.get("family_name") or "")[:150],
@@ -77,7 +81,10 @@ def user_sync_from_claims(*, user, claims: Mapping) -> None:
     if changed:
         user._person_id_changed_by = "identity provider"  # audit.receivers names it
         user.save(update_fields=changed)
-    user_set_roles(user=user, roles=roles_from_claims(claims))
+    if roles is ...:
+        roles = roles_from_claims(claims)
+    if roles is not None:
+        user_set_roles(user=user, roles=roles)
 
 
 def _free_username(preferred: str) -> str:
@@ -88,6 +95,13 @@ def _free_username(preferred: str) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+def subject_is_removed(*, sub: str) -> bool:
+    """Whether the person with this provider subject was removed from the portal."""
+    from accounts.models import RemovedSubject
+
+    return RemovedSubject.objects.filter(sub=sub).exists()
 
 
 def user_get_or_create_for_subject(*, sub: str, claims: Mapping):

@@ -147,8 +147,9 @@ class RecentSignIn(BasePermission):
     """A request that changes something needs a sign-in within `TRACING_REAUTH_MINUTES`.
 
     Combine with the role's class: `permission_classes = [IsMedical, RecentSignIn]`.
-    Reading (GET, HEAD, OPTIONS) is left to the other classes. Bearer-token
-    requests pass: the token is short-lived and was issued just now.
+    Reading (GET, HEAD, OPTIONS) is left to the other classes. A bearer token
+    must be a person's (never a machine client's) whose sign-in at the
+    provider (`auth_time`) is that recent.
     """
 
     methods = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -158,15 +159,31 @@ class RecentSignIn(BasePermission):
             return True
         from rest_framework.authentication import SessionAuthentication
 
-        if not isinstance(request.successful_authenticator, SessionAuthentication):
-            return True  # bearer token (or anonymous: the role's class refuses)
         minutes = settings.TRACING_REAUTH_MINUTES
+        claims = getattr(request.user, "token_claims", None)  # set by the bearer-token backend
+        if claims is not None:
+            return self._recent_token(claims, request.user.token_from_machine, minutes)
+        if not isinstance(request.successful_authenticator, SessionAuthentication):
+            return True  # anonymous: the role's class refuses
         if signed_in_recently(request._request, minutes):
             return True
         raise ReauthenticationRequired(
             f"Sign in again to do this: your last sign-in was more than {minutes} minutes ago. "
             "Reload the page to go to the sign-in."
         )
+
+    @staticmethod
+    def _recent_token(claims: dict, from_machine: bool, minutes: int) -> bool:
+        if from_machine:
+            raise exceptions.PermissionDenied("This needs a person, not an application's token.")
+        auth_time = claims.get("auth_time")
+        if not isinstance(auth_time, int | float) or time.time() - auth_time > minutes * 60:
+            raise ReauthenticationRequired(
+                f"Sign in again to do this: the token's sign-in is more than {minutes} minutes "
+                "old (or it does not say when it was). Ask the provider for a new token "
+                f"(max_age={minutes * 60})."
+            )
+        return True
 
 
 class RecentSignInToRead(RecentSignIn):

@@ -323,8 +323,31 @@ OIDC_ROLE_MAP = env_mapping(
     "OIDC_ROLE_MAP",
     "registration=registration,medical=medical,assets=assets,privacy=privacy",
 )
-# Bearer tokens must name one of these in `aud` or `azp`.
-OIDC_API_AUDIENCES = env_list("OIDC_API_AUDIENCE") or [OIDC_CLIENT_ID]
+# API bearer tokens: access tokens (never ID tokens) whose `aud` names the API. The API's
+# audience is not the browser client's, or the sign-in's ID token would open the API.
+OIDC_API_AUDIENCES = env_list("OIDC_API_AUDIENCE", "proximeter-api")
+if OIDC_CLIENT_ID and OIDC_CLIENT_ID in OIDC_API_AUDIENCES:
+    raise ImproperlyConfigured(
+        "OIDC_API_AUDIENCE must differ from OIDC_CLIENT_ID: the browser's ID tokens carry "
+        "that audience and must not be accepted as API tokens."
+    )
+# Which applications (a token's `azp`) the portal trusts, and for which roles: a person's
+# token from another application carries no role, a machine client's (client credentials)
+# only the roles listed for it, never medical or privacy. "client=role|role,..."
+OIDC_TRUSTED_CLIENTS = {
+    client: set(roles.split("|"))
+    for client, roles in env_mapping(
+        "OIDC_TRUSTED_CLIENTS",
+        f"{OIDC_CLIENT_ID}=registration|medical|assets|privacy" if OIDC_CLIENT_ID else "",
+    ).items()
+}
+OIDC_MACHINE_CLIENTS = {
+    client: set(roles.split("|")) for client, roles in env_mapping("OIDC_MACHINE_CLIENTS").items()
+}
+# The provider's key set is fetched again after this long at the latest (sooner when its
+# Cache-Control says so), and at once for a key it does not hold, at most this often.
+OIDC_JWKS_MAX_AGE_SECONDS = env_int("OIDC_JWKS_MAX_AGE_SECONDS", 300)
+OIDC_JWKS_MIN_REFETCH_SECONDS = env_int("OIDC_JWKS_MIN_REFETCH_SECONDS", 5)
 OIDC_ALLOWED_ALGORITHMS = env_list("OIDC_ALLOWED_ALGORITHMS", "RS256,ES256,PS256")
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 5)
 OIDC_LEEWAY_SECONDS = 30

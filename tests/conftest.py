@@ -117,7 +117,24 @@ OIDC_ACCOUNTS = [
         "groups": [],
     },
 ]
+# People who use the API with a role of their own (tests/security/test_access_matrix.py).
+OIDC_ACCOUNTS += [
+    {
+        "sub": f"api-{role}",
+        "login": f"api-{role}",
+        "password": f"api-{role}-pw",
+        "preferred_username": f"api-{role}",
+        "given_name": "Api",
+        "family_name": role.title(),
+        "name": f"Api {role.title()}",
+        "email": f"api-{role}@example.org",
+        "person_id": f"8200{n}",
+        "groups": [role],
+    }
+    for n, role in enumerate(("medical", "privacy"), start=1)
+]
 ROBOT_CLIENT = {"client_id": "robot", "client_secret": "robot-secret", "groups": ["medical"]}
+WIKI_CLIENT = {"client_id": "wiki", "client_secret": "wiki-secret"}
 # A machine client per role, and one with no role (tests/security/test_access_matrix.py).
 ROLE_CLIENTS = {
     role: {"client_id": f"robot-{role}", "client_secret": f"robot-{role}-secret", "groups": groups}
@@ -140,6 +157,12 @@ def oidc_clients(portal_url: str) -> list[dict]:
             "grant_types": ["authorization_code", "refresh_token"],
         },
         {**ROBOT_CLIENT, "grant_types": ["client_credentials"]},
+        # Another application of the organisation, registered at the same provider.
+        {
+            **WIKI_CLIENT,
+            "redirect_uris": [f"{portal_url}/accounts/oidc/sso/login/callback/"],
+            "grant_types": ["authorization_code"],
+        },
         *({**client, "grant_types": ["client_credentials"]} for client in ROLE_CLIENTS.values()),
     ]
 
@@ -157,7 +180,15 @@ def point_portal_at(settings, provider) -> None:
     settings.OIDC_SERVER_URL = provider.issuer
     settings.OIDC_CLIENT_ID = PORTAL_CLIENT["client_id"]
     settings.OIDC_CLIENT_SECRET = PORTAL_CLIENT["client_secret"]
-    settings.OIDC_API_AUDIENCES = [provider.api_audience, PORTAL_CLIENT["client_id"]]
+    settings.OIDC_API_AUDIENCES = [provider.api_audience]
+    settings.OIDC_TRUSTED_CLIENTS = {
+        PORTAL_CLIENT["client_id"]: {"registration", "medical", "assets", "privacy"}
+    }
+    # Machine clients, each for the roles it is registered for (medical and privacy never hold).
+    settings.OIDC_MACHINE_CLIENTS = {
+        ROBOT_CLIENT["client_id"]: set(ROBOT_CLIENT["groups"]),
+        **{c["client_id"]: set(c["groups"]) for c in ROLE_CLIENTS.values()},
+    }
     settings.SOCIALACCOUNT_PROVIDERS = {
         "openid_connect": {
             "OAUTH_PKCE_ENABLED": True,

@@ -455,6 +455,9 @@ ${form}
       if (token.kind !== 'AccessToken' && token.kind !== 'ClientCredentials') return undefined;
       const extra = { azp: token.clientId };
       if (token.accountId) {
+        // When the person signed in at the provider (Keycloak puts it in access tokens too).
+        const grant = ctx.oidc.entities?.AuthorizationCode ?? ctx.oidc.entities?.RefreshToken;
+        if (grant?.authTime) extra.auth_time = grant.authTime;
         const account = accountsBySub.get(token.accountId);
         if (account) {
           const c = accountClaims(account);

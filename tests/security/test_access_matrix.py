@@ -20,8 +20,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import RemovedSubject
 from accounts.roles import Role
-from tests.conftest import ROLE_CLIENTS
+from tests.conftest import OIDC_ACCOUNTS, ROLE_CLIENTS, user_api_token
 from tests.security.routes import every_url
 
 # --- Who -----------------------------------------------------------------------
@@ -183,6 +184,7 @@ ADMIN_MODELS = {
     # zones/admin.py names the medical role, but it is not staff (accounts.roles.ADMIN_ROLES).
     "zones_donationcode": (set(), set()),
     "accounts_user": (set(), {"add", "change", "delete"}),
+    "accounts_removedsubject": (set(), {"delete"}),  # written when an account is deleted
     "auth_group": (set(), {"add", "change", "delete"}),
     "account_emailaddress": (set(), {"add", "change", "delete"}),
     "socialaccount_socialapp": (set(), {"add", "change", "delete"}),
@@ -229,14 +231,20 @@ def make_person(person_id: str):
 
 
 @pytest.fixture(scope="module")
-def tokens(oidc_provider):
-    """One bearer JWT per role (client credentials), fetched once for the module."""
-    return {
+def tokens(oidc_provider, live_server):
+    """One bearer JWT per role, fetched once for the module: machine clients (client
+    credentials) for no role, registration and assets; people for medical and privacy, which
+    never hold for a machine (tests/test_bearer_tokens.py)."""
+    found = {
         f"token:{name}": oidc_provider.client_credentials_token(
             client["client_id"], client["client_secret"]
         )
         for name, client in ROLE_CLIENTS.items()
+        if name not in {"medical", "privacy"}
     }
+    for name in ("medical", "privacy"):
+        found[f"token:{name}"] = user_api_token(oidc_provider, f"api-{name}", live_server.url)
+    return found
 
 
 @pytest.fixture
@@ -277,6 +285,10 @@ def samples(oidc, make_user):
             user=account, provider="sso", uid=client["client_id"], extra_data={}
         )
 
+    for account in OIDC_ACCOUNTS:  # the people whose own tokens are token:medical, :privacy
+        if account["login"].startswith("api-"):
+            make_person(account["person_id"])
+
     other = make_person("79999")
     device = make_device("D-0001")
     now = timezone.now()
@@ -309,6 +321,7 @@ def samples(oidc, make_user):
         provider="openid_connect", provider_id="sample-idp", name="Sample", client_id="x"
     )
     SocialToken.objects.create(account=SocialAccount.objects.first(), app=app, token="t")
+    RemovedSubject.objects.create(sub="removed-sample", username="gone")
     donor_token = trusted_source_create(name="matrix")
     donation_code_issue(issued_by="user-colleague", positive_test=now)
     GeoZoneSpecification.objects.get_or_create(  # seeded by a migration; one is enough here
