@@ -225,9 +225,7 @@ def test_the_purge_removes_what_is_older_than_the_retention_and_reports_it(capsy
     assert list(InboxUplink.objects.values_list("delivery_key", flat=True)) == ["new"]
 
 
-def test_a_dead_letter_keeps_what_processing_again_needs_and_no_arrival_time(
-    an_hour_ago, settings
-):
+def test_a_dead_letter_keeps_what_processing_again_needs_and_no_arrival_time(an_hour_ago, settings):
     payload = encode(7, [EncounterRecord(7, epoch(an_hour_ago), 4)])  # a self-encounter
     row = inbox_row(payload, key="as:up:1", received_at=timezone.now() - timedelta(minutes=1))
     services.inbox_process(inbox_ids=[row.pk])
