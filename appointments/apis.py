@@ -12,6 +12,7 @@ from accounts.permissions import AnySignedInPerson, IsRegistration
 from appointments import selectors, services
 from appointments.models import Booking, Campaign, Location, OpeningHours
 from core import fields
+from core.validators import one_line
 from registration.selectors import person_for_user
 
 
@@ -47,6 +48,7 @@ def booking_data(booking: Booking) -> dict:
         "ends_at": _when(booking.slot.ends_at),
         "location": location_data(booking.slot.location),
         "slot_id": booking.slot_id,
+        "email_problem": booking.email_problem,
     }
 
 
@@ -184,7 +186,7 @@ class LocationListApi(APIView):
             opens = serializers.TimeField()
             closes = serializers.TimeField()
 
-        name = serializers.CharField(max_length=100)
+        name = serializers.CharField(max_length=100, validators=[one_line])
         address = serializers.CharField(
             max_length=200, required=False, default="", allow_blank=True
         )
@@ -230,7 +232,7 @@ class CampaignCreateApi(APIView):
     permission_classes = [IsRegistration]
 
     class CampaignInput(serializers.Serializer):
-        name = serializers.CharField(max_length=100)
+        name = serializers.CharField(max_length=100, validators=[one_line])
         kind = serializers.ChoiceField(
             choices=Campaign.Kind.choices, default=Campaign.Kind.DISTRIBUTION
         )

@@ -38,6 +38,11 @@ def booking_calendar(booking: Booking, *, method: str) -> bytes:
     return calendar.to_ical()
 
 
+def _one_line(subject: str) -> str:
+    """A subject is one header line: a line break in a name would fail every message."""
+    return " ".join(subject.split())
+
+
 def booking_email(booking: Booking, kind: str) -> EmailMessage | None:
     """The message for `kind`, or None when the person has no email address."""
     if not booking.person.email:
@@ -52,7 +57,7 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage | None:
         "portal_url": settings.PORTAL_URL,
     }
     message = EmailMessage(
-        subject=render_to_string(f"appointments/email/{kind}_subject.txt", context).strip(),
+        subject=_one_line(render_to_string(f"appointments/email/{kind}_subject.txt", context)),
         body=render_to_string(f"appointments/email/{kind}_body.txt", context),
         from_email=settings.APPOINTMENTS_FROM_EMAIL,
         to=[booking.person.email],
@@ -70,7 +75,7 @@ def recall_invitation_email(campaign: Campaign, person: Person) -> EmailMessage 
         return None
     context = {"campaign": campaign, "person": person, "portal_url": settings.PORTAL_URL}
     return EmailMessage(
-        subject=render_to_string("appointments/email/recall_subject.txt", context).strip(),
+        subject=_one_line(render_to_string("appointments/email/recall_subject.txt", context)),
         body=render_to_string("appointments/email/recall_body.txt", context),
         from_email=settings.APPOINTMENTS_FROM_EMAIL,
         to=[person.email],

@@ -7,6 +7,7 @@ campaign invites the holders of chosen devices to swap them.
 from django.db import models
 from django.db.models import Q
 
+from core.validators import one_line
 from proximeter.databases import ASSOCIATIONS
 from registration.models import Person
 
@@ -16,7 +17,7 @@ class Location(models.Model):
 
     home_database = ASSOCIATIONS
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[one_line])
     address = models.CharField(max_length=200, blank=True, help_text="Building, floor, room.")
     active = models.BooleanField(default=True)
 
@@ -68,7 +69,7 @@ class Campaign(models.Model):
         DISTRIBUTION = "distribution", "distribution of devices"
         RECALL = "recall", "recall: swap a device"
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[one_line])
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DISTRIBUTION)
     starts_on = models.DateField()
     ends_on = models.DateField()
@@ -144,6 +145,9 @@ class Booking(models.Model):
     changed_at = models.DateTimeField()
     reminded_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.CharField(max_length=150, blank=True)
+    email_problem = models.CharField(
+        max_length=200, blank=True, help_text="Why the last e-mail about it could not be sent."
+    )
 
     class Meta:
         ordering = ["slot__starts_at"]

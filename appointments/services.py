@@ -211,6 +211,12 @@ def booking_mark_no_show(*, booking: Booking, acting_user) -> Booking:
     return _desk_mark(booking=booking, status=Booking.Status.NO_SHOW, acting_user=acting_user)
 
 
+def booking_email_failed(*, booking: Booking, problem: str) -> None:
+    """Note on the booking why its e-mail could not be sent (empty: the last one went out);
+    the desk's day list shows it."""
+    Booking.objects.filter(pk=booking.pk).update(email_problem=problem[:200])
+
+
 def reminders_send(*, now: datetime | None = None) -> int:
     """Queue a reminder for every booking of tomorrow (local date) not reminded yet."""
     now = now or timezone.now()

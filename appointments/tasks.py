@@ -1,6 +1,9 @@
 """Thin tasks: load by ID, call a service or send a message, retry on mail-server trouble."""
 
+from smtplib import SMTPException
+
 from celery import shared_task
+from django.core.mail import BadHeaderError
 
 from appointments import emails, services
 from appointments.models import Booking, Campaign
@@ -22,7 +25,14 @@ def booking_email_send(booking_id: int, kind: str) -> bool:
     message = emails.booking_email(booking, kind) if booking else None
     if message is None:
         return False
-    message.send()
+    try:
+        message.send()
+    except (BadHeaderError, SMTPException, ValueError) as error:
+        # Not the mail server's passing trouble (OSError, retried): the desk must know.
+        services.booking_email_failed(booking=booking, problem=f"{kind} e-mail: {error}")
+        return False
+    if booking.email_problem:
+        services.booking_email_failed(booking=booking, problem="")
     return True
 
 

@@ -8,7 +8,7 @@ so that a small daily count cannot be recovered from two totals either.
 """
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,7 +16,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from assets.models import Device, DeviceState
 from audit.models import AuditEntry
 from registration.models import Association
 from stats.models import PurgeRecord
@@ -116,8 +115,22 @@ def transparency(*, now: datetime | None = None) -> dict:
         "purges_last_30_days": len(purges),
         "rows_removed_last_30_days": sum(sum(p.removed.values()) for p in purges),
         "last_purge": timezone.localtime(purges[0].at).isoformat() if purges else None,
-        "devices_in_service": shown(Device.objects.filter(state=DeviceState.ASSIGNED).count()),
+        **devices_in_service(now=now),
         "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
+    }
+
+
+def devices_in_service(*, now: datetime) -> dict:
+    """Devices held by someone at the start of today, rounded down to a multiple of
+    STATS_MIN_COUNT: a live count would show each hand-out as it happens."""
+    midnight = datetime.combine(timezone.localdate(now, _zone()), time.min, tzinfo=_zone())
+    held = Association.objects.filter(started_at__lt=midnight).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=midnight)
+    )
+    return {
+        "devices_in_service": rounded_total(held.count()),
+        "devices_in_service_on": midnight.isoformat(),
+        "min_count": settings.STATS_MIN_COUNT,
     }
 
 

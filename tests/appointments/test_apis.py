@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from appointments import services
+from appointments.models import Campaign
+from registration.models import Person
 from tests.appointments.factories import make_campaign, make_location
 from tests.registration.factories import make_person
 
@@ -117,3 +119,41 @@ def test_the_desk_creates_a_campaign_and_sees_the_day(client, desk, alice, campa
         reverse("desk-day"), {"location": location["id"], "date": slot.starts_at.date()}
     ).json()
     assert [b["person"]["name"] for b in day["bookings"]] == ["Alice Adams"]
+
+
+def test_a_campaign_name_must_be_one_line(client, desk, campaign):
+    client.force_login(desk)
+    location = client.get(reverse("locations")).json()[0]
+    answer = client.post(
+        reverse("campaign-create"),
+        {
+            "name": "Recall\nBcc: everyone@example.org",
+            "starts_on": "2027-01-11",
+            "ends_on": "2027-01-12",
+            "location_ids": [location["id"]],
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and "one line" in answer.json()["name"][0]
+
+
+def test_an_email_that_cannot_be_sent_is_shown_on_the_desks_day(client, desk, alice, campaign):
+    from appointments.models import Booking
+    from appointments.tasks import booking_email_send
+
+    # A name from before names were checked: the subject is made one line, and it goes out.
+    Campaign.objects.filter(pk=campaign.pk).update(name="Old\nname")
+    make_person("810002", "Bob", "Brown", email="bob@example.org\r\nBcc: x@example.org")
+    slot = campaign.slots.order_by("starts_at").first()
+    ok = services.booking_create(person=alice_person(), slot_id=slot.pk)
+    bad = services.booking_create(person=Person.objects.get(person_id="810002"), slot_id=slot.pk)
+    Person.objects.filter(person_id="810001").update(email="alice@example.org")
+    assert booking_email_send.apply(args=[ok.pk, "confirmation"]).get() is True
+    assert booking_email_send.apply(args=[bad.pk, "confirmation"]).get() is False
+    assert "confirmation e-mail" in Booking.objects.get(pk=bad.pk).email_problem
+    client.force_login(desk)
+    day = client.get(
+        reverse("desk-day"), {"location": slot.location.pk, "date": slot.starts_at.date()}
+    ).json()
+    problems = {b["person"]["name"]: b["email_problem"] for b in day["bookings"]}
+    assert problems["Alice Adams"] == "" and problems["Bob Brown"]

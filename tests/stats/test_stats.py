@@ -65,6 +65,33 @@ def test_running_totals_cannot_reveal_a_small_daily_count(client, desk):
     assert today["devices_handed_out_total"] == 5  # 8 rounded down: the one of today stays hidden
 
 
+def test_the_transparency_count_of_devices_shows_no_single_hand_out(client, make_user):
+    long_ago = timezone.now() - timedelta(days=20)
+    for n in range(7):
+        make_person(f"p{n}")
+        Association.objects.create(
+            person_id=f"p{n}", device_id=f"X-{n}", started_at=long_ago, started_by="t"
+        )
+    client.force_login(make_user("anyone"))
+
+    def shown():
+        return client.get(reverse("transparency")).json()["devices_in_service"]
+
+    assert shown() == 5  # 7 held, in steps of 5
+    make_person("new")
+    Association.objects.create(  # handed out a minute ago: not seen before tomorrow
+        person_id="new", device_id="X-new", started_at=timezone.now(), started_by="t"
+    )
+    assert shown() == 5
+    yesterday_evening = timezone.now() - timedelta(days=1)
+    for n in range(3):  # three more held since yesterday: 10 at the start of today
+        make_person(f"q{n}")
+        Association.objects.create(
+            person_id=f"q{n}", device_id=f"Y-{n}", started_at=yesterday_evening, started_by="t"
+        )
+    assert shown() == 10
+
+
 def test_the_statistics_download_as_csv(client, make_user):
     encounters_on(1, [1, 2, 3, 4, 5, 6])
     client.force_login(make_user("pia", Role.PRIVACY))
