@@ -9,6 +9,7 @@ and a flag), so nothing is revealed and there is no join to audit.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -50,6 +51,11 @@ def my_encounters(*, person_id: str, now: datetime | None = None) -> list[MyEnco
 
 def encounters_by_day(encounters: list[MyEncounter]) -> list[dict]:
     """Days (newest first) with their encounters and the day's total (split at local midnight)."""
+    return list(iter_encounter_days(encounters))
+
+
+def iter_encounter_days(encounters: list[MyEncounter]) -> Iterator[dict]:
+    """The same days one at a time (an export streams them: a day's dicts, then the next)."""
     zone = ZoneInfo(settings.TIME_ZONE)
     days: dict[date, list[MyEncounter]] = defaultdict(list)
     totals: dict[date, int] = defaultdict(int)
@@ -58,8 +64,8 @@ def encounters_by_day(encounters: list[MyEncounter]) -> list[dict]:
         span = [Piece(encounter.start, encounter.start + timedelta(seconds=encounter.seconds))]
         for day, seconds in seconds_per_day(span, zone).items():
             totals[day] += seconds
-    return [
-        {
+    for day in sorted(set(days) | set(totals), reverse=True):
+        yield {
             "date": day.isoformat(),
             "total_seconds": totals[day],
             "encounters": [
@@ -68,15 +74,26 @@ def encounters_by_day(encounters: list[MyEncounter]) -> list[dict]:
                     "seconds": e.seconds,
                     "close_contact_length": e.close_contact_length,
                 }
-                for e in days[day]
+                for e in days.pop(day, ())
             ],
         }
-        for day in sorted(set(days) | set(totals), reverse=True)
-    ]
 
 
-def my_data(*, person, now: datetime | None = None) -> dict:
-    """Everything MY DATA shows and exports, for one person."""
+class _Days:
+    """The days of a list of encounters, built afresh (one at a time) each time it is read."""
+
+    def __init__(self, encounters: list[MyEncounter]) -> None:
+        self.encounters = encounters
+
+    def __iter__(self) -> Iterator[dict]:
+        return iter_encounter_days(self.encounters)
+
+
+def my_data(*, person, now: datetime | None = None, lazy: bool = False) -> dict:
+    """Everything MY DATA shows and exports, for one person.
+
+    `lazy`: "days" is built one day at a time each time it is read (the export).
+    """
     now = now or timezone.now()
     encounters = my_encounters(person_id=person.person_id, now=now)
     local = timezone.localtime
@@ -89,7 +106,7 @@ def my_data(*, person, now: datetime | None = None) -> dict:
         },
         "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
         "close_contact_minutes": settings.TRACING_CLOSE_CONTACT_MINUTES,
-        "days": encounters_by_day(encounters),
+        "days": _Days(encounters) if lazy else encounters_by_day(encounters),
         "devices": [
             {
                 "device_id": h.device_id,

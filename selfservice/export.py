@@ -1,0 +1,114 @@
+"""MY DATA's download, streamed: a ZIP written as it is sent, one day of encounters at a time.
+
+The whole answer is never in memory: the JSON and the CSV are produced day
+by day from the person's encounters, and zipfile writes to a stream it
+cannot seek (data descriptors after each member), drained after each write.
+"""
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator
+
+from core.csv import safe_cell
+from tracing.contacts import minutes
+
+CSV_HEADER = ["section", "date_or_start", "end", "minutes", "detail"]
+
+
+class _Drain(io.RawIOBase):
+    """A write-only stream whose bytes are taken out after each write."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out, self.chunks = b"".join(self.chunks), []
+        return out
+
+
+def zip_stream(members: Iterable[tuple[str, Iterable[str]]]) -> Iterator[bytes]:
+    """A ZIP of text members, each given as pieces of UTF-8 text, yielded as it is written."""
+    sink = _Drain()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, pieces in members:
+            with bundle.open(name, "w", force_zip64=True) as member:
+                for piece in pieces:
+                    member.write(piece.encode())
+                    if chunk := sink.take():
+                        yield chunk
+    yield sink.take()
+
+
+def json_pieces(data: dict) -> Iterator[str]:
+    """`data` as JSON, its "days" one day per line as they come (an iterable, read once)."""
+    yield "{\n"
+    keys = list(data)
+    for n, key in enumerate(keys):
+        yield f"  {json.dumps(key)}: "
+        if key == "days":
+            yield "["
+            for i, day in enumerate(data[key]):
+                yield ("," if i else "") + "\n    " + json.dumps(day, ensure_ascii=False)
+            yield "\n  ]"
+        else:
+            text = json.dumps(data[key], indent=2, ensure_ascii=False)
+            yield text.replace("\n", "\n  ")
+        yield ",\n" if n < len(keys) - 1 else "\n"
+    yield "}\n"
+
+
+def csv_pieces(data: dict) -> Iterator[str]:
+    """One table: a row per encounter, device holding, appointment, lost report, consultation."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def rows(batch: Iterable[list]) -> str:
+        writer.writerows([safe_cell(cell) for cell in row] for row in batch)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield rows([CSV_HEADER])
+    for day in data["days"]:
+        yield rows(
+            [
+                "encounter",
+                e["start"],
+                "",
+                minutes(e["seconds"]),
+                "close-contact length" if e["close_contact_length"] else "",
+            ]
+            for e in day["encounters"]
+        )
+    yield rows(
+        ["device", d["from"], d["to"], "", f"{d['device_id']} {d['end_reason']}"]
+        for d in data["devices"]
+    )
+    yield rows(
+        [
+            "appointment",
+            b["starts_at"],
+            "",
+            "",
+            f"{b['campaign']} at {b['location']}: {b['status']}",
+        ]
+        for b in data["appointments"]
+    )
+    yield rows(
+        ["lost report", r["lost_at"], r["found_at"], "", r["device_id"]]
+        for r in data["lost_reports"]
+    )
+    yield rows(
+        ["consulted by the medical service", day, "", "", ""]
+        for day in data.get("consulted_on", [])
+    )
