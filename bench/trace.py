@@ -21,6 +21,7 @@ and their holders, then the audit and trace rows inserted in one transaction
 
 import argparse
 import hashlib
+import hmac
 import io
 import random
 import statistics
@@ -236,13 +237,14 @@ RAW_CHAIN = [
     ("assets", "SELECT device_id, tag_id FROM assets_device WHERE device_id = ANY(%(devices)s)"),
     (
         "encounters",
+        # What overlaps the window: records that began up to ENCOUNTER_MAX_MINUTES before it.
         "SELECT ref_tag, started_at, slots FROM tracing_encounter "
-        "WHERE my_tag = ANY(%(tags)s) AND started_at >= %(start)s AND started_at < %(end)s",
+        "WHERE my_tag = ANY(%(tags)s) AND started_at > %(lookback)s AND started_at < %(end)s",
     ),
     (
         "encounters",
         "SELECT my_tag, started_at, slots FROM tracing_encounter "
-        "WHERE ref_tag = ANY(%(tags)s) AND started_at >= %(start)s AND started_at < %(end)s",
+        "WHERE ref_tag = ANY(%(tags)s) AND started_at > %(lookback)s AND started_at < %(end)s",
     ),
     ("assets", "SELECT tag_id, device_id, state FROM assets_device WHERE tag_id = ANY(%(peers)s)"),
     (
@@ -283,7 +285,13 @@ def raw_reads(person_id: str, start: datetime, end: datetime, steps: int = len(R
     """The first `steps` statements of the chain, each fed by the last; (rows, peer tags)."""
     from django.db import connections
 
-    params = {"person": person_id, "start": start, "end": end, "peers": []}
+    params = {
+        "person": person_id,
+        "start": start,
+        "end": end,
+        "lookback": start - timedelta(minutes=12 * 60),  # ENCOUNTER_MAX_MINUTES
+        "peers": [],
+    }
     fetched = []
     for step, (alias, sql) in enumerate(RAW_CHAIN[:steps]):
         with connections[alias].cursor() as cursor:
@@ -303,14 +311,20 @@ def raw_chain(person_id: str, start: datetime, end: datetime) -> int:
 
     fetched, peers = raw_reads(person_id, start, end)
     with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
-        cursor.execute("SELECT entry_hash FROM bench_raw_audit ORDER BY id DESC LIMIT 1 FOR UPDATE")
-        previous = (cursor.fetchone() or ("0" * 64,))[0]
-        entry_hash = hashlib.sha256(f"{previous}{person_id}{time.time()}".encode()).hexdigest()
+        # As audit_record appends: the chain's advisory lock, the newest entry, an HMAC.
+        cursor.execute("SELECT pg_advisory_xact_lock(8101)")
         cursor.execute(
-            "INSERT INTO bench_raw_audit (at, actor, action, target_person_id, case_reference, "
-            "reason, details, previous_hash, entry_hash) "
-            "VALUES (now(), 'bench', 'trace', %s, 'BENCH', 'benchmark', '{}', %s, %s) RETURNING id",
-            [person_id, previous, entry_hash],
+            "SELECT position, entry_hash FROM bench_raw_audit ORDER BY position DESC LIMIT 1"
+        )
+        position, previous = cursor.fetchone() or (0, "0" * 64)
+        entry_hash = hmac.new(
+            b"bench-key", f"{previous}{person_id}{time.time()}".encode(), hashlib.sha256
+        ).hexdigest()
+        cursor.execute(
+            "INSERT INTO bench_raw_audit (position, at, actor, action, target_person_id, "
+            "case_reference, reason, details, previous_hash, entry_hash) VALUES "
+            "(%s, now(), 'bench', 'trace', %s, 'BENCH', 'benchmark', '{}', %s, %s) RETURNING id",
+            [position + 1, person_id, previous, entry_hash],
         )
         entry_id = cursor.fetchone()[0]
         cursor.execute(
