@@ -64,9 +64,8 @@ class TrustedSourceAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
 
 @admin.register(DonationCode)
 class DonationCodeAdmin(ReadOnlyRoleAdminMixin, admin.ModelAdmin):
-    """Codes issued and not yet purged: who issued them, when, and whether they were used."""
+    """Codes issued and neither used nor expired: when they expire and the window they allow."""
 
     role = Role.MEDICAL
-    list_display = ("issued_at", "issued_by", "expires_at", "used_at")
-    list_filter = ("issued_by",)
-    fields = ("issued_by", "issued_at", "expires_at", "used_at", "window_start", "window_end")
+    list_display = ("expires_at", "window_start", "window_end")
+    fields = ("expires_at", "window_start", "window_end")

@@ -96,7 +96,6 @@ class DonationCodeIssueApi(APIView):
         data = self.DonationCodeInput(data=request.data)
         data.is_valid(raise_exception=True)
         issued = services.donation_code_issue(
-            issued_by=request.user.get_username(),
             symptom_onset=data.validated_data.get("symptom_onset"),
             positive_test=data.validated_data.get("positive_test"),
         )

@@ -116,8 +116,8 @@ class GeoZone(models.Model):
 class Coordinate(models.Model):
     """A donated point of an infectious period, kept ZONES_RETENTION_DAYS after its time.
 
-    `received_at` is cut to the hour, so that it cannot be matched to the
-    minute a donation code was used.
+    `received_at` is the day only: the points of one upload cannot be told
+    from the others of that day by their arrival.
     """
 
     home_database = ENCOUNTERS
@@ -214,26 +214,26 @@ class GeoZoneCoordinate(models.Model):
 class DonationCode(models.Model):
     """A short single-use code the medical service gives a person who tested positive.
 
-    It allows one upload of coordinates inside the infectious window. It
-    stores no person: only a keyed hash of the code, who issued it, and the
-    window. Used and expired codes are deleted by the daily purge.
+    It allows one upload of coordinates inside the infectious window, and
+    keeps only what that needs: a keyed hash of the code, when it expires
+    (to the hour) and the window (from the start of its first day). Not who
+    issued it nor when, nor anything a trace's window could be matched
+    with: a donation cannot be traced back to a medic's case. A used code is
+    deleted at once; an expired one by the daily purge.
     """
 
     code_hash = models.CharField(max_length=64, unique=True, editable=False)
-    issued_by = models.CharField(max_length=150, help_text="The medical user's name.")
-    issued_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True, help_text="Cut to the hour.")
+    expires_at = models.DateTimeField(help_text="The end of an hour.")
     window_start = models.DateTimeField(
-        help_text="Symptom onset - 3 days, or positive test - 7 days (seeds/002)."
+        help_text="The day of symptom onset - 3 days, or positive test - 7 days (seeds/002)."
     )
     window_end = models.DateTimeField()
 
     class Meta:
-        ordering = ["-issued_at"]
+        ordering = ["expires_at"]
 
     def __str__(self) -> str:
-        return f"code issued by {self.issued_by} at {self.issued_at:%Y-%m-%d %H:%M}"
+        return f"code expiring {self.expires_at:%Y-%m-%d %H:%M}"
 
 
 class TrustedSource(models.Model):

@@ -53,15 +53,10 @@ def donation_code_credential(*, code: str, now: datetime) -> Credential:
     row = DonationCode.objects.filter(code_hash=digest).first() if digest else None
     if row is None or not hmac.compare_digest(row.code_hash, digest):
         raise _refused(
-            "This donation code is not known: check it for typing errors (it looks like "
-            "ABCD-EFGH-JK), or ask the medical service for a new one.",
+            "This donation code is not known, or was used already (a code allows one "
+            "upload): check it for typing errors (it looks like ABCD-EFGH-JK), or ask the "
+            "medical service for a new one.",
             "donation_code_unknown",
-        )
-    if row.used_at is not None:
-        raise _refused(
-            "This donation code has been used: a code allows one upload. Ask the medical "
-            "service for a new code to send more.",
-            "donation_code_used",
         )
     if row.expires_at <= now:
         raise _refused(

@@ -18,7 +18,6 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -49,9 +48,16 @@ class IssuedCode:
     window_end: datetime
 
 
+def _end_of_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def _start_of_day(moment: datetime) -> datetime:
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def donation_code_issue(
     *,
-    issued_by: str,
     symptom_onset: datetime | None = None,
     positive_test: datetime | None = None,
     now: datetime | None = None,
@@ -72,16 +78,16 @@ def donation_code_issue(
     if given > now + timedelta(seconds=settings.ZONES_CLOCK_TOLERANCE_SECONDS):
         raise DomainError("The symptom onset or test lies in the future.", code="window")
     days = SYMPTOM_ONSET_DAYS_BEFORE if symptom_onset is not None else POSITIVE_TEST_DAYS_BEFORE
-    expires_at = now + timedelta(hours=settings.ZONES_DONATION_CODE_HOURS)
-    window_start = given - timedelta(days=days)
+    # Coarse on purpose: neither the moment of issue nor the exact onset or test time (which a
+    # trace's window starts from) is kept.
+    expires_at = _end_of_hour(now + timedelta(hours=settings.ZONES_DONATION_CODE_HOURS))
+    window_start = _start_of_day(given - timedelta(days=days))
     for _attempt in range(3):  # a collision among 5.9e14 codes is all but impossible
         code = codes.code_generate()
         try:
             with transaction.atomic(using=DEFAULT):
                 DonationCode.objects.create(
                     code_hash=codes.code_hash(codes.code_normalise(code)),
-                    issued_by=issued_by,
-                    issued_at=now,
                     expires_at=expires_at,
                     window_start=window_start,
                     window_end=expires_at,
@@ -180,22 +186,21 @@ def coordinates_donate(
     now = now or timezone.now()
     _checked_times(points, credential, now)
     unique = {(p.lat, p.long, p.time): p.accuracy for p in points}
-    # The hour only: a point's arrival cannot be matched to the minute a code was used.
-    received_at = now.replace(minute=0, second=0, microsecond=0)
+    # The day only: one upload's points cannot be told from the day's others by their arrival.
+    received_at = _start_of_day(now)
     if credential.code_id is None:
         stored = _store(unique, received_at)
     else:
         with transaction.atomic(using=DEFAULT):
             code = DonationCode.objects.select_for_update().filter(pk=credential.code_id).first()
-            if code is None or code.used_at is not None or code.expires_at <= now:
+            if code is None or code.expires_at <= now:
                 raise DomainError(
                     "This donation code has been used or has expired meanwhile.",
                     code="donation_code_used",
                     status_code=401,
                 )
             stored = _store(unique, received_at)
-            code.used_at = received_at
-            code.save(update_fields=["used_at"])
+            code.delete()  # used: nothing of it is kept (a second upload finds no code)
     metrics.COORDINATES.labels(outcome="stored").inc(stored)
     metrics.COORDINATES.labels(outcome="duplicate").inc(len(points) - stored)
     return Donation(stored=stored, duplicates=len(points) - stored)
@@ -477,6 +482,6 @@ def coordinates_purge(*, now: datetime | None = None, batch: int = 10_000) -> di
         if not emptied:
             break
     removed["donation_codes"] = _delete_in_batches(
-        DonationCode.objects.filter(Q(used_at__isnull=False) | Q(expires_at__lt=now)), batch
+        DonationCode.objects.filter(expires_at__lt=now), batch
     )
     return removed

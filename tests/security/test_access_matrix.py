@@ -323,7 +323,7 @@ def samples(oidc, make_user):
     SocialToken.objects.create(account=SocialAccount.objects.first(), app=app, token="t")
     RemovedSubject.objects.create(sub="removed-sample", username="gone")
     donor_token = trusted_source_create(name="matrix")
-    donation_code_issue(issued_by="user-colleague", positive_test=now)
+    donation_code_issue(positive_test=now)
     GeoZoneSpecification.objects.get_or_create(  # seeded by a migration; one is enough here
         name="Sample square", defaults={"shape": "square", "size_degrees": 1}
     )

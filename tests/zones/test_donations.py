@@ -1,7 +1,7 @@
 """Donation codes and uploads: medical role, single use, expiry, all-or-nothing validation."""
 
 import json
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -27,28 +27,28 @@ def test_only_the_medical_service_issues_codes_and_only_the_hash_is_kept(api, me
     assert len(code) == 12 and code[4] == code[9] == "-"
     assert set(code.replace("-", "")) <= set(codes.CODE_ALPHABET)
     stored = DonationCode.objects.get()
-    assert stored.issued_by == "medic"
     assert code.replace("-", "") not in stored.code_hash
     assert stored.code_hash == codes.code_hash(codes.code_normalise(code))
     assert {f.name for f in DonationCode._meta.fields} == {
         "id",
         "code_hash",
-        "issued_by",
-        "issued_at",
         "expires_at",
-        "used_at",
         "window_start",
         "window_end",
-    }  # no person
+    }  # no person, no medic, no moment of issue
+    assert (stored.expires_at.minute, stored.expires_at.second) == (0, 0)
+    assert timezone.localtime(stored.window_start).time() == time(0)
 
 
 def test_the_window_starts_3_days_before_symptoms_or_7_days_before_a_positive_test():
     now = timezone.now()
-    onset = services.donation_code_issue(issued_by="m", symptom_onset=now - timedelta(days=2))
-    assert onset.window_start == now - timedelta(days=5)
-    test = services.donation_code_issue(issued_by="m", positive_test=now, now=now)
-    assert test.window_start == now - timedelta(days=7)
-    assert test.expires_at == test.window_end == now + timedelta(hours=48)
+    day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    onset = services.donation_code_issue(symptom_onset=now - timedelta(days=2), now=now)
+    assert onset.window_start == day - timedelta(days=5)  # from the start of that day
+    test = services.donation_code_issue(positive_test=now, now=now)
+    assert test.window_start == day - timedelta(days=7)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    assert test.expires_at == test.window_end == hour + timedelta(hours=49)  # to the hour
 
 
 def test_a_code_needs_exactly_one_of_symptom_onset_or_positive_test(api, medic):
@@ -65,8 +65,9 @@ def test_a_code_allows_one_upload_and_the_second_is_refused_with_a_clear_401(api
     assert ArchivedCoordinate.objects.count() == 2
     second = donate(api, code, [point(ago=1200)])
     assert second.status_code == 401
-    assert "has been used" in second.json()["detail"]
+    assert "used already" in second.json()["detail"]
     assert Coordinate.objects.count() == 2
+    assert not DonationCode.objects.exists()  # used: nothing of it is kept
 
 
 def test_a_code_is_accepted_as_typed_in_lower_case_without_dashes(api, code):
@@ -100,7 +101,7 @@ def test_an_invalid_entry_is_named_nothing_is_stored_and_the_code_stays_usable(a
     assert "coords[3].long: missing" in detail
     assert "Nothing was stored" in detail and "send the whole list again" in detail
     assert Coordinate.objects.count() == ArchivedCoordinate.objects.count() == 0
-    assert DonationCode.objects.get().used_at is None
+    assert DonationCode.objects.exists()  # still usable
     coords[17]["accuracy"], coords[20]["lat"], coords[3]["long"] = 1.0, -33.9, 18.4
     assert donate(api, code, coords).status_code == 201
 
@@ -196,12 +197,12 @@ def test_nothing_stored_names_a_person_a_code_or_an_upload():
     }
 
 
-def test_arrival_and_use_are_kept_to_the_hour_only(api, code):
+def test_a_donation_keeps_no_moment_that_links_it_to_its_code_or_medic(api, code):
     donate(api, code, [point()])
-    received = Coordinate.objects.get().received_at
-    used = DonationCode.objects.get().used_at
-    assert received == used
-    assert (received.minute, received.second, received.microsecond) == (0, 0, 0)
+    received = timezone.localtime(Coordinate.objects.get().received_at)
+    assert received.time() == time(0)  # the day of arrival only
+    assert timezone.localtime(ArchivedCoordinate.objects.get().received_at).time() == time(0)
+    assert not DonationCode.objects.exists()  # the code's row went with its use
 
 
 def test_a_body_over_four_megabytes_is_refused_unread(api, code):
@@ -214,4 +215,4 @@ def test_a_body_over_four_megabytes_is_refused_unread(api, code):
         HTTP_AUTHORIZATION=f"DonationCode {code}",
     )
     assert response.status_code == 413
-    assert DonationCode.objects.get().used_at is None
+    assert DonationCode.objects.exists()  # still usable
