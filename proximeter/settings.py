@@ -205,6 +205,16 @@ ZONES_ARCHIVE_RETENTION_DAYS = env_int("ZONES_ARCHIVE_RETENTION_DAYS", ZONES_RET
 ZONES_DONATION_CODE_HOURS = env_int("ZONES_DONATION_CODE_HOURS", 48)
 ZONES_MAX_COORDINATES = 20_000  # per upload: two weeks every minute or so
 ZONES_MAX_AREAS = 200  # per exposure request
+# Decoys of an exposure request (frontend/src/locationrisk/request.js): so many whole copies
+# of the person's own history, moved to homes drawn from where wearers live
+# (ZONES_HOME_CELLS_FILE: a CSV of lat,long,weight per 0.01° cell, e.g. from the directory's
+# postcodes; without it, 3 to 15 km away). Places everyone shares (the organisation's sites,
+# ZONES_SHARED_PLACES "lat:long,...") are not moved: they tell nothing about a person.
+ZONES_DECOY_HISTORIES = env_int("ZONES_DECOY_HISTORIES", 4)
+ZONES_HOME_CELLS_FILE = env_str("ZONES_HOME_CELLS_FILE")
+ZONES_SHARED_PLACES = [
+    tuple(float(part) for part in place.split(":")) for place in env_list("ZONES_SHARED_PLACES")
+]
 ZONES_MIN_PERIOD_MINUTES = 5
 ZONES_AREA_UNIT_M2 = 10  # stage 1: A in units of 10 m², t in hours
 ZONES_CLOCK_TOLERANCE_SECONDS = 300

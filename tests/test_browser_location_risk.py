@@ -68,7 +68,10 @@ def test_bob_checks_his_location_risk_without_sending_his_history(
 
     sign_in(page, live_server.url, "bob", "bob-pw")
     sent = []
-    page.on("request", lambda request: sent.append((request.url, request.post_data or "")))
+    page.on(
+        "request",
+        lambda request: sent.append((request.url, request.post_data or "", request.all_headers())),
+    )
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Location risk").click()
     expect(page.get_by_role("heading", level=1, name="Location risk")).to_be_visible()
     expect(page.get_by_role("link", name="Help")).to_have_attribute("href", "/help/location-risk/")
@@ -93,9 +96,13 @@ def test_bob_checks_his_location_risk_without_sending_his_history(
     expect(page.locator(".location-panel").first).to_be_visible()
 
     # The proof: the exposure request was sent, and no request carries the history.
-    exposure = [body for url, body in sent if url.endswith("/api/zones/exposure")]
+    exposure = [
+        (body, headers) for url, body, headers in sent if url.endswith("/api/zones/exposure")
+    ]
     assert len(exposure) == 1
-    assert '"areaRequests"' in exposure[0]
+    assert '"areaRequests"' in exposure[0][0]
+    # ... tied to no one: no session cookie, no CSRF token went with it.
+    assert "cookie" not in exposure[0][1] and "x-csrftoken" not in exposure[0][1]
     secrets = set()
     for lat, long, t in walk:
         secrets |= {
@@ -105,7 +112,10 @@ def test_bob_checks_his_location_risk_without_sending_his_history(
             f"{datetime.fromtimestamp(t, tz=UTC):%Y-%m-%dT%H:%M:%S}",
         }
     leaks = [
-        (url, secret) for url, body in sent for secret in secrets if secret in url or secret in body
+        (url, secret)
+        for url, body, _ in sent
+        for secret in secrets
+        if secret in url or secret in body
     ]
     assert leaks == []
 

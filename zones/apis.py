@@ -15,6 +15,7 @@ from django.views.decorators.gzip import gzip_page
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -155,15 +156,44 @@ class CoordinatesDonateApi(APIView):
         )
 
 
+class DecoyModelApi(APIView):
+    """What a browser draws the decoys of an exposure request from: the same for everyone."""
+
+    permission_classes = [AnySignedInPerson]
+
+    class OutputSerializer(serializers.Serializer):
+        class Place(serializers.Serializer):
+            lat = serializers.FloatField()
+            long = serializers.FloatField()
+
+        class HomeCell(Place):
+            weight = serializers.FloatField()
+
+        histories = serializers.IntegerField(help_text="Decoy copies of the person's history.")
+        shared_places = Place(many=True, help_text="Places everyone shares: never moved.")
+        home_cells = HomeCell(many=True, help_text="Where wearers live (0.01° cells, weights).")
+        max_areas = serializers.IntegerField()
+
+        class Meta:
+            ref_name = "DecoyModel"
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        return Response(self.OutputSerializer(selectors.decoy_model()).data)
+
+
 @method_decorator(gzip_page, name="dispatch")
 class AreaExposureApi(APIView):
     """Exposure ratings of the zones in requested areas (decoys included), per period.
 
-    The request leaves no trace on the server. The person's own risk is
-    computed from this answer in their browser (stage 2).
+    Open to anyone and read without any session or token (the page sends none):
+    the computation is public, and a request tied to no one says nothing about
+    anyone. It leaves no trace on the server. The person's own risk is computed
+    from this answer in their browser (stage 2).
     """
 
-    permission_classes = [AnySignedInPerson]
+    authentication_classes = []  # a cookie or token sent along is not even looked at
+    permission_classes = [AllowAny]
     parser_classes = [bounded_json_parser(EXPOSURE_MAX_BYTES, "send fewer areas per request")]
 
     class ExposureInput(serializers.Serializer):

@@ -4,6 +4,8 @@ An area request leaves no trace: this module writes nothing, logs nothing,
 and labels no metric with an area or a time (docs/location-exposure.md).
 """
 
+import csv
+import functools
 import hmac
 from collections import defaultdict
 from dataclasses import dataclass
@@ -294,3 +296,26 @@ def exposure_payload(*, zone_grid: grid.Grid, zones: list[ZoneRatings]) -> dict:
         for zone in sorted(zones, key=lambda z: (z.centre_lat, z.centre_long))
     ]
     return payload
+
+
+@functools.cache
+def _home_cells(path: str) -> tuple[dict, ...]:
+    """Where wearers live: (lat, long, weight) rows of a CSV, read once per process."""
+    if not path:
+        return ()
+    with open(path, newline="") as file:
+        return tuple(
+            {"lat": float(row[0]), "long": float(row[1]), "weight": float(row[2])}
+            for row in csv.reader(file)
+            if row and not row[0].startswith("#") and float(row[2]) > 0
+        )
+
+
+def decoy_model() -> dict:
+    """What the browser draws decoy histories from; the same for everyone, public."""
+    return {
+        "histories": settings.ZONES_DECOY_HISTORIES,
+        "shared_places": [{"lat": lat, "long": long} for lat, long in settings.ZONES_SHARED_PLACES],
+        "home_cells": list(_home_cells(settings.ZONES_HOME_CELLS_FILE)),
+        "max_areas": settings.ZONES_MAX_AREAS,
+    }

@@ -101,12 +101,14 @@ async function readBody(response) {
 /**
  * Fetch `path` on this site and return the parsed JSON answer (null when empty).
  * @param {string} path  e.g. '/api/me'
- * @param {{method?: string, body?: any, headers?: Record<string,string>, signal?: AbortSignal}} [options]
+ * `anonymous`: send no cookie and no CSRF token, so that the request is tied to no one
+ * (the location-exposure request).
+ * @param {{method?: string, body?: any, headers?: Record<string,string>, signal?: AbortSignal, anonymous?: boolean}} [options]
  */
-export async function apiFetch(path, { method = 'GET', body, headers = {}, signal } = {}) {
+export async function apiFetch(path, { method = 'GET', body, headers = {}, signal, anonymous = false } = {}) {
   const verb = String(method).toUpperCase()
   const sendHeaders = { Accept: 'application/json', ...headers }
-  const init = { method: verb, credentials: 'same-origin', headers: sendHeaders }
+  const init = { method: verb, credentials: anonymous ? 'omit' : 'same-origin', headers: sendHeaders }
   if (signal) init.signal = signal
 
   if (body !== undefined) {
@@ -117,7 +119,7 @@ export async function apiFetch(path, { method = 'GET', body, headers = {}, signa
       init.body = JSON.stringify(body)
     }
   }
-  if (!SAFE_METHODS.has(verb)) {
+  if (!SAFE_METHODS.has(verb) && !anonymous) {
     sendHeaders[CSRF_HEADER_NAME] = getCsrfToken()
   }
 

@@ -121,7 +121,7 @@ describe('the exposure request', () => {
   points.push({ lat: -33.52491, long: 18.42417, time: NOW - 86400 - 77, accuracy: 0.9 })
 
   it('mixes at least as many decoys in, shuffled', () => {
-    const { bodies, real, decoys } = buildRequests(points, NOW, seeded(7))
+    const { bodies, real, decoys } = buildRequests(points, NOW, { random: seeded(7) })
     expect(bodies).toHaveLength(1)
     const sent = bodies[0].areaRequests
     expect(decoys.length).toBeGreaterThanOrEqual(real.length)
@@ -143,7 +143,7 @@ describe('the exposure request', () => {
   })
 
   it('never contains a point: only area centres and whole hours', () => {
-    const { bodies } = buildRequests(points, NOW, seeded(11))
+    const { bodies } = buildRequests(points, NOW, { random: seeded(11) })
     const text = JSON.stringify(bodies)
     for (const p of points) {
       expect(text).not.toContain(String(p.lat))

@@ -127,7 +127,8 @@ MATRIX = {
     "risk-aggregate": role(MED),
     "zones-donation-codes": role(MED),
     "zones-coordinates": {DONOR},
-    "zones-exposure": API_USERS,
+    "zones-exposure": EVERYONE,  # public, read without a session: tied to no one
+    "zones-decoy-model": API_USERS,
     # API: the data-protection office, statistics
     "audit-entries": role(PRIV),
     "audit-digest": role(PRIV),

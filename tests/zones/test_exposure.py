@@ -176,8 +176,16 @@ def test_an_invalid_request_is_refused_with_the_offending_field_named(api, perso
     assert message in response.json()["detail"]
 
 
-def test_anonymous_callers_cannot_request_exposure(api, points):
-    assert ask(api, request_body()).status_code in (401, 403)
+def test_an_exposure_request_is_tied_to_no_one_it_needs_no_session_and_reads_none(
+    api, person, points
+):
+    """The computation is public; a request with no session says nothing about anyone."""
+    anonymous = ask(api, request_body())
+    assert anonymous.status_code == 200
+    api.force_login(person)
+    signed_in = ask(api, request_body())  # a session cookie sent along is not looked at
+    assert signed_in.json() == anonymous.json()
+    assert "sessionid" not in signed_in.cookies and "no-store" in signed_in["Cache-Control"]
 
 
 def _row_counts() -> dict[str, int]:

@@ -1,14 +1,29 @@
 // Building the exposure requests: the 0.01° AREAS the person's points fall in,
-// over whole hours, mixed with at least as many DECOY areas, shuffled. A point
-// is never sent: only area centres (on the grid) and hour-aligned times.
+// over whole hours, hidden among DECOY copies of the same history. A point is
+// never sent: only area centres (on the grid) and hour-aligned times.
+//
+// Why copies: a decoy that does not look like a life gives itself away. Home
+// and workplace repeat every day, errands cluster around home, every area
+// starts and ends on a whole hour. A decoy history is the person's own
+// history moved, as a whole, to another home drawn from where wearers live
+// (the server's decoy model): the same days, hours, edges and repeats, the
+// same distances between places. Places everyone shares (the organisation's
+// sites) stay where they are. The server sees K + 1 histories alike in all
+// but their place, and one request with no session behind it
+// (docs/location-exposure.md, "Decoys"; frontend/tests/locationrisk.test.js
+// measures what a classifier that knows all this can tell).
 
-import { areaOf, SMALL_SQUARE_SPEC_ID, squareCentre, AREA_SIZE_E7, squareIndices } from './grid.js'
+import { AREA_SIZE_E7, SMALL_SQUARE_SPEC_ID, areaOf, squareCentre } from './grid.js'
 import { DAY_SECONDS, KEEP_DAYS } from './parse.js'
 
 export const HOUR = 3600
 export const MINUTE_PERIOD = 60
 export const MAX_AREAS = 200 // the server's ZONES_MAX_AREAS
-export const MAX_REAL_PER_REQUEST = 90 // the rest of a request is decoys
+export const DEFAULT_HISTORIES = 4 // the server's ZONES_DECOY_HISTORIES
+const KM_PER_DEGREE = 111.2
+const NIGHT_HOURS = 6 // a night is 00:00 to 06:00 on the browser's clock
+// Without a map of where wearers live: move the copies 3 to 15 km away.
+const NEAR_KM = [3, 15]
 
 /** A random number in [0, 1): the browser's crypto when there is one. */
 export function cryptoRandom() {
@@ -26,15 +41,25 @@ export function shuffle(list, random = cryptoRandom) {
   return out
 }
 
-/** The span a request may ask for: inside the retention, not in the future. */
+/**
+ * The span a request may ask for, in whole hours: from the first whole hour
+ * inside the retention to the last whole hour before now (the hour under way
+ * is left out: an area ending at the very second of the request would say so).
+ */
 export function requestWindow(nowSeconds) {
-  return { earliest: nowSeconds - KEEP_DAYS * DAY_SECONDS + 300, latest: nowSeconds }
+  const earliest = Math.ceil((nowSeconds - KEEP_DAYS * DAY_SECONDS + 300) / HOUR) * HOUR
+  return { earliest, latest: Math.floor(nowSeconds / HOUR) * HOUR }
+}
+
+function cellArea(row, column, start, end, extra = {}) {
+  const [lat, long] = squareCentre(row, column, AREA_SIZE_E7)
+  return { lat, long, start, end, row, column, key: `${row}:${column}`, ...extra }
 }
 
 /**
  * The real areas: one per 0.01° cell and run of consecutive hours holding
- * points ({lat, long} = the cell's centre, start/end on whole hours, clamped
- * to the request window).
+ * points ({lat, long} = the cell's centre, start/end on whole hours, inside
+ * the request window).
  */
 export function realAreas(points, nowSeconds) {
   const { earliest, latest } = requestWindow(nowSeconds)
@@ -46,17 +71,14 @@ export function realAreas(points, nowSeconds) {
   }
   const areas = []
   for (const { cell, hours } of cells.values()) {
-    const sorted = [...hours].sort((a, b) => a - b)
     let runStart = null
     let runEnd = null
     const flush = () => {
       const start = Math.max(runStart, earliest)
       const end = Math.min(runEnd, latest)
-      if (end > start) {
-        areas.push({ lat: cell.centreLat, long: cell.centreLong, start, end, key: cell.key })
-      }
+      if (end > start) areas.push(cellArea(cell.row, cell.column, start, end))
     }
-    for (const h of sorted) {
+    for (const h of [...hours].sort((a, b) => a - b)) {
       if (runEnd === h) runEnd = h + HOUR
       else {
         if (runStart !== null) flush()
@@ -69,44 +91,69 @@ export function realAreas(points, nowSeconds) {
   return areas
 }
 
-function randomBetween(random, low, high) {
-  return low + random() * (high - low)
+/** The history's home: the cell with the most night hours, else the most hours. */
+export function anchorOf(areas) {
+  const night = new Map()
+  const all = new Map()
+  for (const a of areas) {
+    for (let h = a.start; h < a.end; h += HOUR) {
+      all.set(a.key, (all.get(a.key) ?? 0) + 1)
+      if (new Date(h * 1000).getHours() < NIGHT_HOURS) night.set(a.key, (night.get(a.key) ?? 0) + 1)
+    }
+  }
+  const counts = night.size ? night : all
+  let best = null
+  for (const a of areas) {
+    if (best === null || counts.get(a.key) > (counts.get(best.key) ?? 0)) best = a
+  }
+  return best
 }
 
-/** Decoy areas: grid centres near the real ones or anywhere inhabited, at random hours. */
-export function decoyAreas(real, count, nowSeconds, random = cryptoRandom) {
-  const { earliest, latest } = requestWindow(nowSeconds)
-  const taken = new Set(real.map((a) => a.key))
-  const lengths = real.length ? real.map((a) => a.end - a.start) : [HOUR]
+function weightedPick(cells, random) {
+  const total = cells.reduce((sum, c) => sum + c.weight, 0)
+  let left = random() * total
+  for (const c of cells) {
+    left -= c.weight
+    if (left < 0) return c
+  }
+  return cells[cells.length - 1]
+}
+
+/** Where a copy's home goes: drawn from where wearers live, else 3 to 15 km away. */
+function decoyHome(anchor, model, random) {
+  if (model.home_cells?.length) {
+    const picked = weightedPick(model.home_cells, random)
+    return areaOf(picked.lat, picked.long)
+  }
+  const km = NEAR_KM[0] + random() * (NEAR_KM[1] - NEAR_KM[0])
+  const angle = random() * 2 * Math.PI
+  const lat = anchor.lat + (km * Math.cos(angle)) / KM_PER_DEGREE
+  const long = anchor.long + (km * Math.sin(angle)) / (KM_PER_DEGREE * Math.cos((anchor.lat * Math.PI) / 180))
+  return areaOf(lat, long)
+}
+
+/**
+ * `count` decoy copies of the history `real`: every area not at a shared place
+ * moved by the vector that takes the history's home to another home, times
+ * untouched. Returns the decoy areas, each marked `decoy` (a mark that never
+ * leaves the browser).
+ */
+export function decoyHistories(real, count, model = {}, random = cryptoRandom) {
+  const shared = new Set((model.shared_places ?? []).map((p) => areaOf(p.lat, p.long).key))
+  const personal = real.filter((a) => !shared.has(a.key))
+  const anchor = anchorOf(personal)
+  if (!anchor) return []
   const decoys = []
-  let guard = 0
-  while (decoys.length < count && guard++ < count * 50) {
-    let lat
-    let long
-    const near = real.length && random() < 0.5
-    if (near) {
-      const base = real[Math.floor(random() * real.length)]
-      const sign = () => (random() < 0.5 ? -1 : 1)
-      lat = base.lat + sign() * randomBetween(random, 0.02, 0.5)
-      long = base.long + sign() * randomBetween(random, 0.02, 0.5)
-    } else {
-      lat = randomBetween(random, -50, 65)
-      long = randomBetween(random, -179.9, 179.9)
+  for (let copy = 0; copy < count; copy++) {
+    let home = decoyHome(anchor, model, random)
+    for (let tries = 0; home.key === anchor.key && tries < 20; tries++) {
+      home = decoyHome(anchor, model, random)
     }
-    lat = Math.max(-89.9, Math.min(89.9, lat))
-    long = Math.max(-179.9, Math.min(179.9, long))
-    const [row, column] = squareIndices(lat, long, AREA_SIZE_E7)
-    const key = `${row}:${column}`
-    if (taken.has(key)) continue
-    taken.add(key)
-    const [centreLat, centreLong] = squareCentre(row, column, AREA_SIZE_E7)
-    const length = Math.min(lengths[Math.floor(random() * lengths.length)], latest - earliest - HOUR)
-    const firstHour = Math.ceil(earliest / HOUR) * HOUR
-    const hours = Math.max(1, Math.floor((latest - length - firstHour) / HOUR))
-    const start = firstHour + Math.floor(random() * hours) * HOUR
-    const end = Math.min(start + length, latest)
-    if (end <= start) continue
-    decoys.push({ lat: centreLat, long: centreLong, start, end, key, decoy: true })
+    const rows = home.row - anchor.row
+    const columns = home.column - anchor.column
+    for (const a of personal) {
+      decoys.push(cellArea(a.row + rows, a.column + columns, a.start, a.end, { decoy: copy + 1 }))
+    }
   }
   return decoys
 }
@@ -123,25 +170,16 @@ function body(areas) {
 }
 
 /**
- * The request bodies for `points` (already the last 14 days): real areas in
- * groups of at most 90, each group with at least as many decoys, shuffled.
+ * The request bodies for `points` (already the last 14 days): the real areas
+ * and the decoy copies, shuffled together, at most MAX_AREAS a body.
  * Returns { bodies, real, decoys } (real/decoys only stay in the browser).
  */
-export function buildRequests(points, nowSeconds, random = cryptoRandom) {
+export function buildRequests(points, nowSeconds, { model = {}, random = cryptoRandom } = {}) {
   const real = realAreas(points, nowSeconds)
-  const groups = []
-  const shuffledReal = shuffle(real, random)
-  for (let i = 0; i < shuffledReal.length; i += MAX_REAL_PER_REQUEST) {
-    groups.push(shuffledReal.slice(i, i + MAX_REAL_PER_REQUEST))
-  }
-  const allDecoys = []
-  const bodies = groups.map((group) => {
-    const room = MAX_AREAS - group.length
-    const extra = Math.floor(random() * (Math.floor(group.length / 2) + 3))
-    const count = Math.min(room, Math.max(group.length, 3) + extra)
-    const decoys = decoyAreas(group, count, nowSeconds, random)
-    allDecoys.push(...decoys)
-    return body(shuffle([...group, ...decoys], random))
-  })
-  return { bodies, real, decoys: allDecoys }
+  const decoys = decoyHistories(real, model.histories ?? DEFAULT_HISTORIES, model, random)
+  const all = shuffle([...real, ...decoys], random)
+  const limit = model.max_areas ?? MAX_AREAS
+  const bodies = []
+  for (let i = 0; i < all.length; i += limit) bodies.push(body(all.slice(i, i + limit)))
+  return { bodies, real, decoys }
 }
