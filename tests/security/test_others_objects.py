@@ -9,7 +9,7 @@ from appointments.models import Booking
 from appointments.services import booking_create
 from audit.models import AuditEntry
 from tests.appointments.factories import make_campaign, make_location
-from tests.conftest import ROLE_CLIENTS
+from tests.conftest import ROLE_CLIENTS, user_api_token
 from tests.registration.factories import make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -82,10 +82,14 @@ def test_a_medic_cannot_reopen_or_export_another_medics_trace(client, colleagues
     assert client.get(reverse("trace-export", args=[trace_id])).status_code == 200
 
 
-def test_a_medical_api_client_cannot_read_a_medics_trace_either(client, oidc, colleagues_trace):
+def test_a_medic_over_the_api_cannot_read_a_colleagues_trace_either(
+    client, oidc, live_server, colleagues_trace
+):
     trace_id, _author, _colleague = colleagues_trace
-    robot = ROLE_CLIENTS["medical"]
-    token = oidc.client_credentials_token(robot["client_id"], robot["client_secret"])
+    person = user_api_token(oidc, "api-medical", live_server.url)  # a medic's own token
+    robot = ROLE_CLIENTS["medical"]  # a machine never holds the medical role
+    machine = oidc.client_credentials_token(robot["client_id"], robot["client_secret"])
     for name in ("trace-detail", "trace-export"):
-        response = client.get(reverse(name, args=[trace_id]), HTTP_AUTHORIZATION=f"Bearer {token}")
-        assert response.status_code == 404, name
+        url = reverse(name, args=[trace_id])
+        assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {person}").status_code == 404, name
+        assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {machine}").status_code == 403, name

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from core.security import LAST_ACTIVITY, SIGNED_IN_AT
-from tests.conftest import ROLE_CLIENTS
+from tests.conftest import ROLE_CLIENTS, user_api_token
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -134,11 +134,16 @@ def test_a_session_from_before_the_rule_counts_as_an_old_sign_in(client, medic):
     assert trace(client).status_code == 401
 
 
-def test_an_api_token_needs_no_recent_sign_in(client, settings, oidc):
+def test_an_api_token_needs_a_recent_sign_in_at_the_provider_and_a_person(
+    client, settings, oidc, live_server
+):
+    token = user_api_token(oidc, "api-medical", live_server.url)  # signed in just now
+    assert trace(client, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 400  # past it
     settings.TRACING_REAUTH_MINUTES = 0
+    assert trace(client, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
     robot = ROLE_CLIENTS["medical"]
-    token = oidc.client_credentials_token(robot["client_id"], robot["client_secret"])
-    assert trace(client, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 400
+    machine = oidc.client_credentials_token(robot["client_id"], robot["client_secret"])
+    assert trace(client, HTTP_AUTHORIZATION=f"Bearer {machine}").status_code == 403
 
 
 def test_the_tracking_page_sends_an_old_sign_in_to_the_sign_in_page(client, settings, medic):
