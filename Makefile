@@ -51,8 +51,10 @@ chromium:
 services:
 	@scripts/ensure-services.sh
 
+# ruff, and the layers of docs/architecture.md: an import sideways or up fails (pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Known vulnerabilities of the deployed dependencies (tests/security/audit.py): fails on one
 # that has a fix; says so loudly, without failing, where no vulnerability service answers.

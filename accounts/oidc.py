@@ -22,13 +22,13 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.contrib.drf import OIDCAuthentication
 from rest_framework import exceptions
 
-from accounts.roles import Role
 from accounts.services import (
     roles_from_claims,
     subject_is_removed,
     user_get_or_create_for_subject,
     user_sync_from_claims,
 )
+from core.roles import Role
 
 logger = logging.getLogger(__name__)
 

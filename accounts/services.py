@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
-from accounts.roles import ADMIN_ROLES, Role
+from core.roles import ADMIN_ROLES, Role
 
 logger = logging.getLogger(__name__)
 

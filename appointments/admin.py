@@ -2,10 +2,10 @@
 
 from django.contrib import admin, messages
 
-from accounts.roles import Role
 from appointments.models import Booking, Campaign, Location, OpeningHours, RecallInvitation, Slot
 from appointments.services import campaign_generate_slots
 from core.admin import ReadOnlyRoleAdminMixin, RoleAdminMixin
+from core.roles import Role
 
 
 class OpeningHoursInline(RoleAdminMixin, admin.TabularInline):

@@ -8,10 +8,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import AnySignedInPerson, IsRegistration
 from appointments import selectors, services
 from appointments.models import Booking, Campaign, Location, OpeningHours
 from core import fields
+from core.permissions import AnySignedInPerson, IsRegistration
 from core.validators import one_line
 from registration.selectors import person_for_user
 

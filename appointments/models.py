@@ -7,8 +7,8 @@ campaign invites the holders of chosen devices to swap them.
 from django.db import models
 from django.db.models import Q
 
+from core.databases import ASSOCIATIONS
 from core.validators import one_line
-from proximeter.databases import ASSOCIATIONS
 from registration.models import Person
 
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from appointments.models import Booking, Campaign, Location, RecallInvitation, Slot
 from assets.models import Device, DeviceState
+from core.databases import ASSOCIATIONS
 from core.errors import DomainError
-from proximeter.databases import ASSOCIATIONS
+from core.queue import enqueue, enqueue_on_commit
 from registration.models import Association, Person
 
 
@@ -101,9 +102,7 @@ def _check_bookable(slot: Slot, person: Person) -> None:
 
 
 def _send_email_on_commit(booking: Booking, kind: str) -> None:
-    from appointments.tasks import booking_email_send
-
-    transaction.on_commit(lambda: booking_email_send.delay(booking.pk, kind), using=ASSOCIATIONS)
+    enqueue_on_commit("appointments.booking_email_send", booking.pk, kind, using=ASSOCIATIONS)
 
 
 def booking_create(*, person: Person, slot_id: int) -> Booking:
@@ -272,9 +271,7 @@ def recall_invite(*, campaign: Campaign, firmware: list[str], batches: list[str]
 
 
 def _recall_email(campaign_id: int, person_id: str) -> None:
-    from appointments.tasks import recall_invitation_email_send
-
-    recall_invitation_email_send.delay(campaign_id, person_id)
+    enqueue("appointments.recall_invitation_email_send", campaign_id, person_id)
 
 
 def location_create(*, name: str, address: str, opening_hours: list[dict]) -> Location:

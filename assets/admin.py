@@ -10,13 +10,13 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import Role
 from assets.imports import import_devices, normalise_dev_eui
 from assets.models import Device, DeviceEvent, DeviceState
+from assets.services import device_retire
 from core.admin import ImportAdminMixin, ReadOnlyRoleAdminMixin, RoleAdminMixin
+from core.databases import ASSETS
 from core.errors import DomainError
-from proximeter.databases import ASSETS
-from registration.services import device_mark_broken, device_restock, device_retire
+from core.roles import Role
 
 STATE_HELP = (
     "Read-only here: a device's state changes only through the registration desk's "
@@ -67,7 +67,7 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/assets/device/change_list.html"
     import_template = "admin/assets/device/import.html"
     import_label = "Import devices from CSV"
-    actions = ["mark_broken", "restock_repaired", "retire"]
+    actions = ["retire"]  # the desk app adds mark broken and restock (desk/admin.py)
 
     def _apply(self, request, queryset, operation, done: str) -> None:
         """Run a desk operation on each chosen device; refusals are listed, the rest applied."""
@@ -80,14 +80,6 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
                 self.message_user(request, refusal.message, messages.WARNING)
         if changed:
             self.message_user(request, f"{changed} device(s) {done}.", messages.SUCCESS)
-
-    @admin.action(description="Mark broken (ends a holding)")
-    def mark_broken(self, request, queryset):
-        self._apply(request, queryset, device_mark_broken, "marked broken")
-
-    @admin.action(description="Put back in stock (repaired or found)")
-    def restock_repaired(self, request, queryset):
-        self._apply(request, queryset, device_restock, "put back in stock")
 
     @admin.action(description="Retire (out of service for good)")
     def retire(self, request, queryset):

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assets.models import UINT32_MAX, Device, DeviceEvent, DeviceState
+from core.databases import ASSETS
 from core.errors import DomainError
 from core.imports import (
     ImportReport,
@@ -23,7 +24,6 @@ from core.imports import (
     require_columns,
     unit_of,
 )
-from proximeter.databases import ASSETS
 
 COLUMNS = ("device_id", "tag_id", "dev_eui", "firmware", "batch")
 REQUIRED = ("device_id", "tag_id")

@@ -6,7 +6,7 @@ Nothing here names a person: who holds a device lives in `associations`.
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
-from proximeter.databases import ASSETS
+from core.databases import ASSETS
 
 UINT32_MAX = 2**32 - 1
 

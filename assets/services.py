@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Device, DeviceEvent, DeviceState
+from core.databases import ASSETS
 from core.errors import DomainError
-from proximeter.databases import ASSETS
 
 S = DeviceState
 
@@ -101,3 +101,16 @@ def device_correct_state(*, device: Device, to_state: str, actor: str, note: str
     device.state = to_state
     device.save(update_fields=["state"])
     return event
+
+
+def device_retire(*, device_id: str, acting_user, note: str = "") -> Device:
+    """Take a device out of service for good (written off, destroyed, never found)."""
+    with transaction.atomic(using=ASSETS):
+        device = device_get_for_update(device_id=device_id)
+        device_transition(
+            device=device,
+            to_state=DeviceState.RETIRED,
+            actor=acting_user.get_username(),
+            note=note,
+        )
+        return device

@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 
-from accounts.roles import Role
 from audit.models import AuditEntry
 from core.admin import ReadOnlyRoleAdminMixin
+from core.roles import Role
 
 
 @admin.register(AuditEntry)

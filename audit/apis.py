@@ -7,11 +7,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsPrivacy
 from audit.models import AuditEntry
 from audit.services import audit_digest
 from core import fields
 from core.errors import DomainError
+from core.permissions import IsPrivacy
 
 
 class AuditEntryListApi(APIView):

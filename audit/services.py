@@ -17,7 +17,7 @@ from django.utils import timezone
 from audit.chain import GENESIS, entry_hash, hashed_fields
 from audit.checkpoints import Checkpoint, CheckpointFile, checkpoint_write, checkpoints_read
 from audit.models import AuditEntry, Disclosure
-from proximeter.databases import DEFAULT
+from core.databases import DEFAULT
 
 # pg_advisory_xact_lock's key for "the audit chain" (any constant the portal uses for nothing else).
 CHAIN_LOCK = 0x70726F78_61756474  # "proxaudt"

@@ -70,7 +70,7 @@ def simulated_uplinks(scale: int, wanted: int) -> list:
     Days are added until there are enough; 13 keeps every record inside the
     14-day retention while the run lasts.
     """
-    from ingestion import simulator
+    from simulation import simulator
 
     devices = fleet(scale)
     end = datetime.now(UTC) - timedelta(minutes=10)
@@ -85,7 +85,7 @@ def simulated_uplinks(scale: int, wanted: int) -> list:
 
 def body_template(uplink) -> bytes:
     """The TTS body with a placeholder where the network server's receive time goes."""
-    from ingestion import bodies, simulator
+    from simulation import bodies, simulator
 
     body = simulator.body_for(uplink, fmt="tts")
     body["uplink_message"]["received_at"] = PLACEHOLDER.decode()

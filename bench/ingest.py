@@ -47,7 +47,7 @@ MAX_BODY_SCALE = 10
 
 def fleet(scale: int) -> list:
     """The simulated devices whose uplinks the load is made of: 2,000 x min(SCALE, 10)."""
-    from ingestion import simulator
+    from simulation import simulator
 
     count = SEED_DEVICES * min(scale, MAX_BODY_SCALE)
     return [simulator.sim_device(n, device_id=f"BENCH-{n:06d}") for n in range(count)]
@@ -179,8 +179,8 @@ def prepare_databases(prefix: str) -> None:
     django.setup()
     from django.db import connections
 
+    from encounters.models import Encounter
     from ingestion.models import DeadLetter, InboxUplink
-    from tracing.models import Encounter
 
     tables = ", ".join(m._meta.db_table for m in (InboxUplink, DeadLetter, Encounter))
     with connections["encounters"].cursor() as cursor:
@@ -197,7 +197,7 @@ def bench_token(name: str) -> str:
 
 def simulated_bodies(scale: int, limit: int) -> list[bytes]:
     """Real TTS bodies of the fleet over the last day (seeded), at most `limit`."""
-    from ingestion import simulator
+    from simulation import simulator
 
     devices = fleet(scale)
     end = datetime.now(UTC)

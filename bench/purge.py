@@ -77,7 +77,7 @@ def build(*, scale: int, expired_day, days_kept: int) -> int:
     """Fresh data in the partitioned table and its plain copy; returns the expired day's rows."""
     from django.db import connections
 
-    from tracing import partitions
+    from encounters import partitions
 
     connection = connections["encounters"]
     rows = RECORDS_PER_DAY * scale
@@ -225,8 +225,8 @@ def main() -> None:
     setup_django()
     from django.conf import settings
 
-    from ingestion import services
-    from ingestion.services import purge_expired
+    from retention import services
+    from retention.services import purge_expired
 
     settings.ENCOUNTER_RETENTION_DAYS = RETENTION_DAYS
     today = datetime.now(UTC).date()
@@ -244,7 +244,7 @@ def main() -> None:
     )
 
     purge_expired(now=datetime(2000, 1, 1, tzinfo=UTC))  # warm up: connections, imports
-    encounters_step = timed(services, "_encounters_purge")
+    encounters_step = timed(services, "encounters_purge")
     purge_s, purge_ms, removed = measured(
         lambda: purge_expired(now=purge_now), table="tracing_encounter", devices=devices
     )

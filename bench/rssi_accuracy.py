@@ -33,7 +33,7 @@ from scipy.stats import rankdata
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracing.scoring import inria  # noqa: E402
+from risk.scoring import inria  # noqa: E402
 
 SEED = 2020
 SLOT_S = 600.0

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import Row, write_rows  # noqa: E402
 
-from tracing.scoring import inria  # noqa: E402
+from risk.scoring import inria  # noqa: E402
 
 SEED = 2020
 PACKETS = 300

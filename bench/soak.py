@@ -397,7 +397,7 @@ def traffic(uplinks_wanted: int, seed: int):
     """Enough simulated uplinks (devices registered first), and the records they carry."""
     from django.utils import timezone
 
-    from ingestion.simulator import devices_from_assets, generate, posts_for, uplinks_for
+    from simulation.simulator import devices_from_assets, generate, posts_for, uplinks_for
 
     devices = devices_from_assets(2000, create_missing=True)
     end = timezone.now() - timedelta(hours=1)

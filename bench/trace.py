@@ -182,7 +182,7 @@ def copy_devices_and_people(devices: int, *, held_since: datetime) -> None:
 def day_partitions_ensure(now: datetime) -> None:
     """Day partitions for the data set, where the encounter table is partitioned by day."""
     try:
-        from tracing.partitions import partitions_ensure
+        from encounters.partitions import partitions_ensure
     except ImportError:
         return  # not partitioned (yet): one plain table
     first = (now - timedelta(days=DAYS + 1)).date()
@@ -344,8 +344,8 @@ def medical_client():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from accounts.roles import Role
     from accounts.services import user_set_roles
+    from core.roles import Role
 
     user, _ = get_user_model().objects.get_or_create(username="bench-medic")
     user_set_roles(user=user, roles={Role.MEDICAL})

@@ -1,7 +1,7 @@
 """What the Django admin shows to whom: each app's records to the role that manages them.
 
 The admin's own model permissions are not used for this: roles come from
-the identity provider's groups (accounts.roles), so a role is the one
+the identity provider's groups (core.roles), so a role is the one
 place that decides. Superusers see everything.
 """
 
@@ -12,9 +12,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.roles import Role, has_role
 from core.errors import DomainError
 from core.imports import ImportReport, Rows, rows_from_bytes
+from core.roles import Role, has_role
 
 # How many row errors the admin lists after an import; the command lists them all.
 ERRORS_SHOWN = 100

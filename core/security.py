@@ -2,7 +2,7 @@
 
 - `SessionSecurityMiddleware`: the medical and privacy roles are signed out
   after `SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES` without a request, and the
-  pages of `REAUTHENTICATION_PAGES` (TRACKING) need a sign-in within the last
+  pages that say `needs_recent_sign_in` (TRACKING, frontend/pages.py) need a sign-in within the last
   `TRACING_REAUTH_MINUTES`: an older one is ended and the browser sent to the
   sign-in page, back to the page afterwards.
 - `RecentSignIn`: the same rule for an API view (DRF permission class):
@@ -34,7 +34,7 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
-from accounts.roles import Role, roles_of
+from core.roles import Role, roles_of
 
 # Session keys (epoch seconds).
 SIGNED_IN_AT = "portal_signed_in_at"
@@ -42,8 +42,6 @@ LAST_ACTIVITY = "portal_last_activity"
 
 # Roles whose sessions end after a short time without activity.
 SENSITIVE_ROLES = frozenset({Role.MEDICAL, Role.PRIVACY})
-# Page slugs (frontend/pages.py) that need a recent sign-in.
-REAUTHENTICATION_PAGES = frozenset({"tracking"})
 # The last-activity stamp is rewritten at most this often (one session write, not one per request).
 ACTIVITY_RESOLUTION_SECONDS = 30
 
@@ -114,16 +112,11 @@ class SessionSecurityMiddleware:
                 )
             messages.info(request, told)  # shown on the sign-in page
             return None
-        name = getattr(request.resolver_match, "url_name", None) or ""
-        slug = name.removeprefix("page-")  # frontend/urls.py names each page "page-<slug>"
-        if slug == name or slug not in REAUTHENTICATION_PAGES:
+        # A page's URL hands its view the page (frontend/urls.py); the page says what it needs.
+        page = view_kwargs.get("page")
+        if not getattr(page, "needs_recent_sign_in", False) or not request.user.is_authenticated:
             return None
-        if not request.user.is_authenticated:
-            return None
-        from frontend.pages import PAGES_BY_SLUG  # the page list lives with the pages
-
-        page = PAGES_BY_SLUG.get(slug)
-        if page is None or not page.allows(request.user):
+        if not page.allows(request.user):
             return None  # the page view refuses it (403)
         minutes = settings.TRACING_REAUTH_MINUTES
         if signed_in_recently(request, minutes):

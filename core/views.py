@@ -12,7 +12,7 @@ from django.http import HttpResponseForbidden, JsonResponse
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 
-from proximeter.databases import ALIASES
+from core.databases import ALIASES
 
 
 def _timed(check) -> dict:

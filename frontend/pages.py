@@ -5,7 +5,7 @@
 
 from dataclasses import dataclass, field
 
-from accounts.roles import Role, roles_of
+from core.roles import Role, roles_of
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,8 @@ class Page:
     title: str
     help: str
     roles: frozenset[Role] = field(default_factory=frozenset)
-    built: bool = False
+    # A sign-in within TRACING_REAUTH_MINUTES (core/security.py), for the pages that reveal people.
+    needs_recent_sign_in: bool = False
 
     @property
     def path(self) -> str:
@@ -37,81 +38,70 @@ PAGES = (
         "Registration",
         "Give a device to a person, take one back, or swap a broken or recalled one.",
         frozenset({Role.REGISTRATION}),
-        built=True,
     ),
     Page(
         "status",
         "Status",
         "Look up a device or a person: who holds what now, its state and its history.",
         frozenset({Role.REGISTRATION}),
-        built=True,
     ),
     Page(
         "found",
         "Found",
         "Scan a found device to see whom to return it to, or record a device reported lost.",
         frozenset({Role.REGISTRATION}),
-        built=True,
     ),
     Page(
         "desk",
         "Desk day",
         "Today's appointments at your desk: check people in, mark no-shows, follow hand-outs.",
         frozenset({Role.REGISTRATION}),
-        built=True,
     ),
     Page(
         "appointments",
         "Appointments",
         "Book, move or cancel a time to pick up or swap your device.",
-        built=True,
     ),
     Page(
         "tracking",
         "Tracking",
         "Find the close contacts of a person in their infectious period. Every trace is audited.",
         frozenset({Role.MEDICAL}),
-        built=True,
+        needs_recent_sign_in=True,
     ),
     Page(
         "risk-models",
         "Risk models",
         "The published models that turn Bluetooth signal data into a risk, with a calculator.",
         frozenset({Role.MEDICAL}),
-        built=True,
     ),
     Page(
         "audit",
         "Audit",
         "Who traced whom, when and why: every trace, reopening and export of the medical service.",
         frozenset({Role.PRIVACY}),
-        built=True,
     ),
     Page(
         "stats",
         "Statistics",
         "Active proximeters, encounters and hand-outs per day; traces per week. No small counts.",
         frozenset({Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION}),
-        built=True,
     ),
     Page(
         "my-data",
         "My data",
         "See the data the service keeps about you: your encounters, devices and appointments.",
-        built=True,
     ),
     Page(
         "location-risk",
         "Location risk",
         "Check, on your own device, whether places you went were visited by people who tested "
         "positive. Your location history never leaves your browser.",
-        built=True,
     ),
     Page(
         "transparency",
         "Transparency",
         "What the service did, in numbers only: traces per month, data purged, devices in service.",
-        built=True,
     ),
 )
 

@@ -9,7 +9,7 @@ urlpatterns = [
     path("help/", views.help_page, name="help"),
     path("help/<slug:section>/", views.help_page, name="help-section"),
     *(
-        path(page.path.lstrip("/"), views.app_shell, {"slug": page.slug}, name=f"page-{page.slug}")
+        path(page.path.lstrip("/"), views.app_shell, {"page": page}, name=f"page-{page.slug}")
         for page in PAGES
     ),
 ]

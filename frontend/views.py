@@ -11,17 +11,17 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from frontend.pages import PAGES_BY_SLUG
+from frontend.pages import Page
 
 
 @ensure_csrf_cookie
-def app_shell(request, slug: str | None = None):
+def app_shell(request, page: Page | None = None):
     """Any signed-in person sees the home page; a page needs one of its roles.
 
     Sign-in itself is enforced by LoginRequiredMiddleware (anonymous -> login).
     """
-    if slug is not None and not PAGES_BY_SLUG[slug].allows(request.user):
-        raise PermissionDenied(f"The page {PAGES_BY_SLUG[slug].title} is not open to your roles.")
+    if page is not None and not page.allows(request.user):
+        raise PermissionDenied(f"The page {page.title} is not open to your roles.")
     return render(request, "frontend/app.html")
 
 

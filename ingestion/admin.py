@@ -2,8 +2,8 @@
 
 from django.contrib import admin, messages
 
-from accounts.roles import Role
 from core.admin import ReadOnlyRoleAdminMixin
+from core.roles import Role
 from ingestion.models import DeadLetter, IngestToken
 from ingestion.services import dead_letter_reprocess, ingest_token_revoke
 

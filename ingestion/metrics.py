@@ -1,6 +1,6 @@
 """Prometheus counters of ingestion. Labels name outcomes, never a device, tag or DevEUI."""
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 
 DELIVERIES = Counter(
     "proximeter_ingest_deliveries_total",
@@ -17,10 +17,4 @@ LAG = Histogram(
     "proximeter_ingest_lag_seconds",
     "From the network server's receive time to the encounters being stored",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
-)
-PURGED = Counter("proximeter_purge_rows_removed_total", "Rows removed by the retention purge")
-LAST_PURGE = Gauge(
-    "proximeter_purge_last_run_timestamp_seconds",
-    "When the purge last ran",
-    multiprocess_mode="max",
 )

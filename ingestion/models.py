@@ -11,7 +11,7 @@ per-device arrival time is ever stored.
 from django.db import models
 from django.db.models import Q
 
-from proximeter.databases import ENCOUNTERS
+from core.databases import ENCOUNTERS
 
 
 class Integration(models.TextChoices):

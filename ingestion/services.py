@@ -1,8 +1,8 @@
-"""The ingestion path: accept a delivery into the inbox fast, process it later, purge what expired.
+"""The ingestion path: accept a delivery into the inbox fast, process it later.
 
     webhook ──> uplink_accept: one INSERT into the inbox, task queued on commit ──> 2xx
     worker  ──> inbox_process: decode → validate → quarantine check → upsert encounters
-    beat    ──> inbox_redrive (rows left waiting), purge_expired (retention)
+    beat    ──> inbox_redrive (rows left waiting); retention/ calls inbox_purge daily
 
 Tasks are acknowledged late and Redis redelivers the task of a killed
 worker, so processing is idempotent: a row is locked, processed once, and
@@ -20,20 +20,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from assets.models import Device
+from core.databases import ENCOUNTERS, delete_in_batches
+from core.queue import enqueue, enqueue_on_commit
+from encounters import payload as codec
+from encounters.services import encounters_upsert
 from ingestion import metrics
 from ingestion.models import DeadLetter, InboxUplink, IngestToken
 from ingestion.parsers import Delivery
-from proximeter.databases import ENCOUNTERS
-from stats.services import purge_record_create
-from tracing import payload as codec
-from tracing.models import Encounter
-from tracing.partitions import partitions_drop_expired
-from tracing.services import encounters_upsert, traces_purge
-from zones.services import coordinates_purge
 
 logger = logging.getLogger(__name__)
 
@@ -146,26 +142,16 @@ def _inbox_insert(**values) -> int | None:
 
 def _queue(inbox_id: int) -> None:
     # delay_on_commit() would follow the default database only.
-    transaction.on_commit(lambda: _send_to_workers([inbox_id]), using=ENCOUNTERS)
+    enqueue_on_commit("ingestion.inbox_process", [inbox_id], using=ENCOUNTERS, fallback=REDRIVE)
+
+
+# The 2xx is given either way: the uplink is committed to the inbox, nothing is lost.
+REDRIVE = "the re-drive will process the inbox"
 
 
 def _send_to_workers(inbox_ids: list[int]) -> bool:
-    """Queue processing; if the broker is down, the row waits for the re-drive instead.
-
-    The uplink is already committed to the inbox, so the network server gets
-    its 2xx either way and nothing is lost.
-    """
-    from ingestion.tasks import inbox_process
-
-    try:
-        inbox_process.apply_async(args=[inbox_ids], retry=False)
-    except Exception as exc:  # broker unreachable: any kombu/redis error
-        logger.warning(
-            "queue unavailable, the re-drive will process the inbox",
-            extra={"error": type(exc).__name__},
-        )
-        return False
-    return True
+    """Queue processing; if the broker is down, the rows wait for the re-drive instead."""
+    return enqueue("ingestion.inbox_process", inbox_ids, fallback=REDRIVE)
 
 
 # --- Processing -----------------------------------------------------------------
@@ -368,54 +354,19 @@ def dead_letter_reprocess(*, dead_letter: DeadLetter) -> Outcome:
 # --- Purge ----------------------------------------------------------------------
 
 
-def _delete_in_batches(queryset, *, batch: int) -> int:
-    """Delete what `queryset` selects, `batch` rows per transaction; returns how many."""
-    deleted_total = 0
-    while True:
-        ids = list(queryset.values_list("pk", flat=True)[:batch])
-        if not ids:
-            return deleted_total
-        with transaction.atomic(using=ENCOUNTERS):
-            # Keep the queryset's own filter: on a partitioned table it prunes the partitions.
-            deleted, _ = queryset.filter(pk__in=ids).delete()
-        deleted_total += deleted
-
-
-def _encounters_purge(*, cutoff: datetime, batch: int) -> int:
-    """Drop whole expired day partitions (PostgreSQL), then DELETE the expired rest.
-
-    The rest: the start of the cutoff's own day and the default partition
-    (or, on SQLite, the whole plain table).
-    """
-    dropped = partitions_drop_expired(cutoff=cutoff)
-    return dropped + _delete_in_batches(
-        Encounter.objects.filter(started_at__lt=cutoff), batch=batch
-    )
-
-
-def purge_expired(*, now: datetime | None = None, batch: int = 10_000) -> dict[str, int]:
-    """Delete what is older than the retention; returns rows removed per table."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.ENCOUNTER_RETENTION_DAYS)
+def inbox_purge(*, now: datetime, cutoff: datetime, batch: int = 10_000) -> dict[str, int]:
+    """Inbox rows older than `cutoff` (processed ones after INBOX_KEEP_PROCESSED_HOURS) and
+    dead letters after DEAD_LETTER_RETENTION_HOURS; rows removed per table (retention/)."""
     processed_cutoff = now - timedelta(hours=settings.INBOX_KEEP_PROCESSED_HOURS)
-    plan = {
-        "inbox": InboxUplink.objects.filter(accepted_at__lt=cutoff),
-        "inbox_processed": InboxUplink.objects.filter(
-            status=InboxUplink.Status.PROCESSED, accepted_at__lt=processed_cutoff
-        ),
-        "dead_letters": DeadLetter.objects.filter(
-            created_at__lt=now - timedelta(hours=settings.DEAD_LETTER_RETENTION_HOURS)
-        ),
+    expired = InboxUplink.objects.filter(accepted_at__lt=cutoff)
+    processed = InboxUplink.objects.filter(
+        status=InboxUplink.Status.PROCESSED, accepted_at__lt=processed_cutoff
+    )
+    dead = DeadLetter.objects.filter(
+        created_at__lt=now - timedelta(hours=settings.DEAD_LETTER_RETENTION_HOURS)
+    )
+    return {
+        "inbox": delete_in_batches(expired, batch=batch)
+        + delete_in_batches(processed, batch=batch),
+        "dead_letters": delete_in_batches(dead, batch=batch),
     }
-    removed = {"encounters": _encounters_purge(cutoff=cutoff, batch=batch)}
-    for name, queryset in plan.items():
-        removed[name] = _delete_in_batches(queryset, batch=batch)
-    removed["inbox"] += removed.pop("inbox_processed")
-    removed["trace_results"] = traces_purge(now=now)
-    removed.update(coordinates_purge(now=now))
-    oldest = Encounter.objects.aggregate(oldest=Min("started_at"))["oldest"]
-    purge_record_create(at=now, removed=removed, oldest_remaining=oldest)
-    metrics.PURGED.inc(sum(removed.values()))
-    metrics.LAST_PURGE.set(now.timestamp())
-    logger.info("purge finished", extra={"removed": removed, "cutoff": cutoff.isoformat()})
-    return removed

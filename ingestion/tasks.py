@@ -14,9 +14,3 @@ def inbox_process(inbox_ids: list[int]) -> int:
 def inbox_redrive() -> int:
     """Every minute (beat): rows nobody processed, e.g. while Redis or the workers were down."""
     return services.inbox_redrive()
-
-
-@shared_task(name="ingestion.purge_expired")
-def purge_expired() -> dict[str, int]:
-    """Daily (beat): delete everything older than the retention."""
-    return services.purge_expired()

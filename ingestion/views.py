@@ -10,10 +10,10 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from encounters.payload import ENCOUNTER_FPORT
 from ingestion import metrics, services
 from ingestion.models import Integration
 from ingestion.parsers import BodyError, load_json_object, parse_chirpstack, parse_tts
-from tracing.payload import ENCOUNTER_FPORT
 
 
 def _answer(integration: str, outcome: str, status: int, **extra) -> JsonResponse:

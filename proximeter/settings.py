@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from proximeter import databases
+from core import databases
 from proximeter.env import env_bool, env_int, env_list, env_mapping, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,18 +61,29 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    # The project's apps by layer (docs/architecture.md; `make lint` holds the arrows).
+    # Ground:
     "core",
+    # One app per database home:
     "accounts",
     "assets",
     "registration",
-    "appointments",
-    "ingestion",
-    "tracing",
+    "encounters",
     "audit",
+    # Operations that cross databases:
+    "risk",
+    "desk",
+    "tracing",
+    "ingestion",
+    "zones",
+    "appointments",
+    "retention",
+    # Pages and read models:
     "stats",
     "selfservice",
-    "zones",
     "frontend",
+    # Outside the service: the simulator and demo data.
+    "simulation",
 ]
 
 MIDDLEWARE = [
@@ -155,7 +166,7 @@ def _database(alias: str) -> dict:
 
 
 DATABASES = {alias: _database(alias) for alias in databases.ALIASES}
-DATABASE_ROUTERS = ["proximeter.databases.HomeDatabaseRouter"]
+DATABASE_ROUTERS = ["core.databases.HomeDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- The service -------------------------------------------------------------
@@ -177,7 +188,7 @@ TRACING_DEFAULT_POLICY = env_str("TRACING_DEFAULT_POLICY", "encounter")
 # Traces (and namings of other contacts) one medical user may run per hour; beyond, a
 # refusal, itself in the audit trail for the privacy officer.
 TRACING_MAX_TRACES_PER_HOUR = env_int("TRACING_MAX_TRACES_PER_HOUR", 20)
-# Risk models (tracing/scoring, docs/risk-models.md): RISK_<MODEL>_<NAME> overrides a
+# Risk models (risk/scoring, docs/risk-models.md): RISK_<MODEL>_<NAME> overrides a
 # paper's value, e.g. RISK_INRIA_R0_PER_MIN (0.007/min) or RISK_DP3T_LOOKBACK_DAYS (10).
 TRACE_RESULT_KEY = env_str("TRACE_RESULT_KEY")  # a Fernet key; derived from SECRET_KEY if unset
 TRACE_RESULT_RETENTION_DAYS = env_int("TRACE_RESULT_RETENTION_DAYS", 14)
@@ -285,8 +296,8 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = env_str("TIME_ZONE", "Europe/Zurich")
 CELERY_BEAT_SCHEDULE = {
     "ingest-inbox-redrive": {"task": "ingestion.inbox_redrive", "schedule": 60.0},
-    "purge-expired": {"task": "ingestion.purge_expired", "schedule": crontab(hour=3, minute=15)},
-    "encounter-partitions-ahead": {"task": "tracing.partitions_ahead", "schedule": 3600.0},
+    "purge-expired": {"task": "retention.purge_expired", "schedule": crontab(hour=3, minute=15)},
+    "encounter-partitions-ahead": {"task": "encounters.partitions_ahead", "schedule": 3600.0},
     "zones-link-coordinates": {"task": "zones.link_coordinates", "schedule": 300.0},
     "appointment-reminders": {
         "task": "appointments.reminders_send",
@@ -394,7 +405,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Default deny: every API view names who may use it.
-    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.DenyAll"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.DenyAll"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON too deep or with a lone surrogate is a 400, not a 500 (core/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
@@ -420,6 +431,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set that several serializers use.
+    "ENUM_NAME_OVERRIDES": {
+        "PolicyEnum": "tracing.contacts.Policy.ALL",
+        "DeviceStateEnum": "assets.models.DeviceState",
+    },
 }
 
 # --- Static files and the Vue frontend ---------------------------------------

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
+from frontend.apis import MeApi
 
 # The admin signs in through allauth like every other page (identity provider, or demo accounts).
 admin.site.login = secure_admin_login(admin.site.login)
@@ -14,11 +15,11 @@ admin.site.site_title = "Proximeter Portal"
 admin.site.index_title = "Records you manage"
 
 api_patterns = [
-    path("", include("accounts.urls")),
-    path("registration/", include("registration.urls")),
+    path("me", MeApi.as_view(), name="me"),
+    path("registration/", include("desk.urls")),
     path("appointments/", include("appointments.urls")),
     path("tracing/", include("tracing.urls")),
-    path("risk/", include("tracing.risk_urls")),
+    path("risk/", include("risk.urls")),
     path("audit/", include("audit.urls")),
     path("selfservice/", include("selfservice.urls")),
     path("zones/", include("zones.urls")),

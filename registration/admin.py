@@ -9,8 +9,8 @@ history contact tracing relies on.
 from django import forms
 from django.contrib import admin
 
-from accounts.roles import Role
 from core.admin import ImportAdminMixin, ImportForm, ReadOnlyRoleAdminMixin, RoleAdminMixin
+from core.roles import Role
 from registration.imports import import_people
 from registration.models import Association, LostReport, Person
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from core.databases import ASSOCIATIONS
 from core.errors import DomainError
 from core.imports import (
     ImportFileError,
@@ -23,7 +24,6 @@ from core.imports import (
     require_columns,
     unit_of,
 )
-from proximeter.databases import ASSOCIATIONS
 from registration.models import Association, Person
 
 COLUMNS = ("person_id", "given_name", "family_name", "email", "department", "active")

@@ -8,7 +8,7 @@ encounter.
 from django.db import models
 from django.db.models import Q
 
-from proximeter.databases import ASSOCIATIONS
+from core.databases import ASSOCIATIONS
 
 
 class Person(models.Model):

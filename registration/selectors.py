@@ -1,18 +1,14 @@
-"""Reads for the registration desk: people search, a device's or a person's status.
+"""Reads of the `associations` database: people, and who held a device when.
 
-These join `assets` (the device) and `associations` (who held it) in memory.
-They never touch encounters.
+The desk's views of a device or a person with its state (two databases) are in desk/selectors.py.
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import OuterRef, Q, Subquery
 
-from assets.models import Device, DeviceEvent
 from core.errors import DomainError
-from registration.models import Association, LostReport, Person
-from registration.services import person_get
+from registration.models import Association, Person
 
 
 def person_search(*, query: str, limit: int = 10) -> list[Person]:
@@ -41,66 +37,6 @@ def person_search(*, query: str, limit: int = 10) -> list[Person]:
     return list(people[:limit])
 
 
-def _device_or_404(device_id: str) -> Device:
-    device = Device.objects.filter(device_id=device_id.strip()).first()
-    if device is None:
-        raise DomainError(
-            f"There is no device {device_id}.", code="unknown_device", status_code=404
-        )
-    return device
-
-
-@dataclass
-class DeviceStatus:
-    device: Device
-    holding: Association | None  # the open one
-    holdings: list[Association] = field(default_factory=list)
-    events: list[DeviceEvent] = field(default_factory=list)
-    lost_reports: list[LostReport] = field(default_factory=list)
-
-    @property
-    def last_holder(self) -> Person | None:
-        """Whoever held the device most recently (now, or before it was lost)."""
-        return self.holdings[0].person if self.holdings else None
-
-
-def device_status(*, device_id: str) -> DeviceStatus:
-    device = _device_or_404(device_id)
-    holdings = list(Association.objects.filter(device_id=device.device_id).select_related("person"))
-    return DeviceStatus(
-        device=device,
-        holding=next((h for h in holdings if h.ended_at is None), None),
-        holdings=holdings,
-        events=list(device.events.order_by("-at", "-pk")),
-        lost_reports=list(
-            LostReport.objects.filter(device_id=device.device_id).select_related("holder")
-        ),
-    )
-
-
-@dataclass
-class PersonStatus:
-    person: Person
-    holding: Association | None
-    device: Device | None
-    holdings: list[Association] = field(default_factory=list)
-    lost_reports: list[LostReport] = field(default_factory=list)
-
-
-def person_status(*, person_id: str) -> PersonStatus:
-    person = person_get(person_id=person_id.strip())
-    holdings = list(person.holdings.all())
-    holding = next((h for h in holdings if h.ended_at is None), None)
-    device = Device.objects.filter(device_id=holding.device_id).first() if holding else None
-    return PersonStatus(
-        person=person,
-        holding=holding,
-        device=device,
-        holdings=holdings,
-        lost_reports=list(person.lost_reports.all()),
-    )
-
-
 def holder_at(*, device_id: str, at: datetime) -> Person | None:
     """Who held the device at that instant, if anyone."""
     holding = (
@@ -121,5 +57,14 @@ def person_for_user(user) -> Person:
             "Contact the registration service.",
             code="no_person",
             status_code=403,
+        )
+    return person
+
+
+def person_get(*, person_id: str) -> Person:
+    person = Person.objects.filter(person_id=person_id).first()
+    if person is None:
+        raise DomainError(
+            f"There is no person {person_id}.", code="unknown_person", status_code=404
         )
     return person

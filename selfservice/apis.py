@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import AnySignedInPerson
+from core.permissions import AnySignedInPerson
 from registration.selectors import person_for_user
 from selfservice.export import csv_pieces, json_pieces, zip_stream
 from selfservice.selectors import encounters_by_day, my_data, my_encounters

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import AnySignedInPerson, IsPrivacy, role_permission
-from accounts.roles import Role
+from core.permissions import AnySignedInPerson, IsPrivacy, role_permission
+from core.roles import Role
 from stats import selectors
 
 CanSeeStats = role_permission(Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION)

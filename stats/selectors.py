@@ -17,9 +17,9 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from encounters.models import Encounter
 from registration.models import Association
-from stats.models import PurgeRecord
-from tracing.models import Encounter
+from retention.models import PurgeRecord
 
 
 def shown(count: int) -> int | str:

@@ -5,7 +5,7 @@ from django.test import override_settings
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from accounts.roles import Role
+from core.roles import Role
 from frontend.pages import PAGES
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ import subprocess
 import pytest
 from django.db import connections
 
-from accounts.roles import Role
 from audit.models import AuditEntry, Disclosure
 from audit.services import audit_record, audit_verify
+from core.roles import Role
 from registration.models import Association
 from tests.conftest import ROOT, database_env_for_workers
 from tests.registration.factories import make_device, make_person

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 
 from accounts.models import RemovedSubject
-from accounts.roles import Role
 from accounts.services import user_set_roles
+from core.roles import Role
 from tests.conftest import (
     PORTAL_CLIENT,
     ROBOT_CLIENT,

@@ -21,8 +21,8 @@ from playwright.sync_api import expect
 from appointments import services
 from appointments.models import Booking, Campaign, Location, OpeningHours, Slot
 from assets.models import Device
+from desk.services import device_assign
 from registration.models import Association, Person
-from registration.services import device_assign
 from tests.browser import sign_in, wait_until_no_sideways_scroll
 from tests.conftest import ROOT
 

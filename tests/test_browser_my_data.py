@@ -22,10 +22,10 @@ from playwright.sync_api import expect
 from assets.models import Device
 from audit.models import AuditEntry
 from audit.services import audit_record
+from encounters.models import Encounter
 from registration.models import Association, Person
 from tests.browser import sign_in
 from tests.conftest import ROOT
-from tracing.models import Encounter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 

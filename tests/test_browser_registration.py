@@ -15,8 +15,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from assets.models import Device
+from desk.services import device_assign, device_report_lost
 from registration.models import Association, LostReport, Person
-from registration.services import device_assign, device_report_lost
 from tests.browser import sign_in
 from tests.conftest import ROOT
 

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from accounts.roles import Role
 from accounts.services import user_set_roles
+from core.roles import Role
 from tests.browser import navigation, open_provider_login, sign_in
 from tests.conftest import user_api_token
 

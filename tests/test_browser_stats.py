@@ -18,15 +18,15 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.roles import Role
 from accounts.services import user_set_roles
 from assets.models import Device, DeviceState
-from ingestion.services import purge_expired
+from core.roles import Role
+from encounters.models import Encounter
 from registration.models import Association, Person
+from retention.services import purge_expired
 from tests.browser import sign_in, wait_until_no_sideways_scroll
 from tests.conftest import ROOT
 from tracing import contacts, services
-from tracing.models import Encounter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 

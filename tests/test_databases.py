@@ -5,13 +5,14 @@ from django.apps import apps
 from django.db import connections, models, router
 from django.test.utils import isolate_apps
 
-from proximeter.databases import (
+from core.databases import (
     ALIASES,
     ASSETS,
     ENCOUNTERS,
     cross_database_relation_errors,
     home_of,
 )
+from tests.routing.guard import WrongDatabase
 from tests.routing.models import AssetLabel, AssetPart, AssetThing, EncounterThing
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -55,6 +56,19 @@ def test_reads_and_writes_go_only_to_the_home_database():
                 assert cursor.fetchone()[0] == (1 if alias == ASSETS else 0)
     assert router.db_for_read(AssetThing) == ASSETS
     assert AssetThing.objects.all().db == ASSETS
+
+
+def test_a_query_sent_to_the_wrong_database_raises_in_every_test():
+    """The guard of tests/routing/guard.py is on every connection of the suite."""
+    assert AssetThing.objects.using(ASSETS).count() == 0  # the home: fine
+    with pytest.raises(WrongDatabase, match="lives in 'assets'"):
+        AssetThing.objects.using(ENCOUNTERS).count()  # the ORM, told the wrong alias
+    with pytest.raises(WrongDatabase, match="lives in 'encounters'"):
+        with connections["default"].cursor() as cursor:  # raw SQL too
+            cursor.execute("SELECT count(*) FROM tracing_encounter")
+    # Another table's name inside a longer word is not that table.
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 'tracing_encounter_p20261120x'")
 
 
 def test_a_many_to_many_table_lives_beside_its_owner():

@@ -9,10 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.roles import Role
 from assets.imports import import_devices
 from assets.models import Device, DeviceEvent, DeviceState
 from core.imports import BadRow, read_rows
+from core.roles import Role
 from registration.imports import import_people
 from registration.models import Association, Person
 

@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-from accounts.roles import Role
+from core.roles import Role
 from tests.registration.factories import make_device, make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")

@@ -13,10 +13,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsMedical
 from audit.models import AuditEntry
 from core import fields
 from core.csv import safe_cell
+from core.permissions import IsMedical
 from core.security import RecentSignIn, RecentSignInToRead
 from registration.selectors import person_search
 from tracing import contacts, services

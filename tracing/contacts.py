@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from core.errors import DomainError
-
-SYMPTOM_ONSET_DAYS_BEFORE = 3  # seeds/002: infectious from 3 days before symptoms
-POSITIVE_TEST_DAYS_BEFORE = 7  # ... or 7 days before the test when there were none
+from risk.infectious import POSITIVE_TEST_DAYS_BEFORE, SYMPTOM_ONSET_DAYS_BEFORE
 
 
 class Policy:

@@ -22,10 +22,10 @@ from django.conf import settings
 from django.db.models import F, Q, Value
 
 from assets.models import Device
+from encounters.models import Encounter
+from encounters.payload import SLOT_SECONDS
 from registration.models import Association, Person
 from tracing.contacts import Piece, Window
-from tracing.models import Encounter
-from tracing.payload import SLOT_SECONDS
 
 
 def to_second(moment: datetime) -> datetime:

@@ -5,7 +5,6 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,60 +12,18 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import audit_lock, audit_record
+from core.databases import DEFAULT
 from core.errors import DomainError
 from core.metrics import TRACES
-from proximeter.databases import DEFAULT, ENCOUNTERS
 from registration.models import Person
+from risk.scoring.inria import InriaParams, aggregate_probability
 from tracing import contacts, selectors
-from tracing.models import Encounter, Trace
-from tracing.scoring.inria import InriaParams, aggregate_probability
-
-# One statement per uplink: insert, or keep the larger slot count of a repeat.
-_UPSERT = {
-    "postgresql": (
-        "INSERT INTO {table} (my_tag, ref_tag, started_at, slots) VALUES {values} "
-        "ON CONFLICT (my_tag, ref_tag, started_at) DO UPDATE SET slots = EXCLUDED.slots "
-        "WHERE {table}.slots < EXCLUDED.slots RETURNING 1"
-    ),
-    "sqlite": (
-        "INSERT INTO {table} (my_tag, ref_tag, started_at, slots) VALUES {values} "
-        "ON CONFLICT (my_tag, ref_tag, started_at) DO UPDATE SET slots = excluded.slots "
-        "WHERE {table}.slots < excluded.slots RETURNING 1"
-    ),
-}
-
-
-def encounters_upsert(records: Iterable[tuple[int, int, datetime, int]]) -> int:
-    """Store (my_tag, ref_tag, started_at, slots) records idempotently.
-
-    A record seen again changes nothing, unless it now has more slots (a
-    device re-sending a meeting that went on). Returns how many rows were
-    inserted or grew.
-    """
-    largest: dict[tuple, int] = {}
-    for my_tag, ref_tag, started_at, slots in records:
-        key = (my_tag, ref_tag, started_at)
-        largest[key] = max(slots, largest.get(key, 0))
-    rows = [(*key, slots) for key, slots in largest.items()]
-    if not rows:
-        return 0
-    connection = connections[ENCOUNTERS]
-    sql = _UPSERT[connection.vendor].format(
-        table=connection.ops.quote_name(Encounter._meta.db_table),
-        values=", ".join(["(%s, %s, %s, %s)"] * len(rows)),
-    )
-    params = []
-    for my_tag, ref_tag, started_at, slots in rows:
-        params += [my_tag, ref_tag, connection.ops.adapt_datetimefield_value(started_at), slots]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return len(cursor.fetchall())
-
+from tracing.models import Trace
 
 # --- Traces ---------------------------------------------------------------------
 

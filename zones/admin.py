@@ -6,8 +6,8 @@ infected people went.
 
 from django.contrib import admin, messages
 
-from accounts.roles import Role
 from core.admin import ReadOnlyRoleAdminMixin
+from core.roles import Role
 from zones.models import DonationCode, GeoZoneSpecification, TrustedSource
 from zones.services import coordinates_relink, trusted_source_revoke
 

@@ -19,9 +19,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import AnySignedInPerson, IsMedical
 from core import fields
 from core.errors import DomainError
+from core.permissions import AnySignedInPerson, IsMedical
 from zones import selectors, services
 from zones.authentication import (
     DonationCredentialAuthentication,

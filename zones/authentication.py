@@ -5,7 +5,7 @@
 
 The donor stays anonymous: the request's user is AnonymousUser, and the
 credential (request.auth) carries only the window the upload may fill.
-accounts/permissions.py has no rule for an anonymous credential, so the
+core/permissions.py has no rule for an anonymous credential, so the
 rule that admits it lives here, beside the authentication that sets it.
 """
 

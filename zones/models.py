@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from proximeter.databases import ENCOUNTERS
+from core.databases import ENCOUNTERS
 
 
 class GeoZoneSpecification(models.Model):

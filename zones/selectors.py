@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connections
 
+from core.databases import ENCOUNTERS
 from core.errors import DomainError
-from proximeter.databases import ENCOUNTERS
 from zones import codes, exposure, grid
 from zones.models import (
     DonationCode,

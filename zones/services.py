@@ -20,9 +20,10 @@ from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
+from core.databases import DEFAULT, ENCOUNTERS, delete_in_batches, home_of
 from core.errors import DomainError
-from proximeter.databases import DEFAULT, ENCOUNTERS, home_of
-from tracing.contacts import POSITIVE_TEST_DAYS_BEFORE, SYMPTOM_ONSET_DAYS_BEFORE
+from core.queue import enqueue
+from risk.infectious import POSITIVE_TEST_DAYS_BEFORE, SYMPTOM_ONSET_DAYS_BEFORE
 from zones import codes, grid, metrics
 from zones.models import (
     ArchivedCoordinate,
@@ -290,15 +291,7 @@ def _store(points: dict[tuple[float, float, int], float], received_at: datetime)
 
 def _queue_linking() -> None:
     """Link the new points now; if the broker is down, the beat's run every 5 minutes will."""
-    from zones.tasks import link_coordinates
-
-    try:
-        link_coordinates.apply_async(retry=False)
-    except Exception as exc:  # broker unreachable: any kombu/redis error
-        logger.warning(
-            "queue unavailable, the periodic linking will catch up",
-            extra={"error": type(exc).__name__},
-        )
+    enqueue("zones.link_coordinates", fallback="the periodic linking will catch up")
 
 
 # --- Linking ------------------------------------------------------------------------
@@ -443,18 +436,6 @@ def coordinates_relink() -> int:
 # --- Purge --------------------------------------------------------------------------
 
 
-def _delete_in_batches(queryset, batch: int) -> int:
-    removed = 0
-    model = queryset.model
-    while True:
-        ids = list(queryset.values_list("pk", flat=True)[:batch])
-        if not ids:
-            return removed
-        with transaction.atomic(using=home_of(model)):
-            _, per_model = model.objects.filter(pk__in=ids).delete()
-        removed += per_model.get(model._meta.label, 0)
-
-
 def coordinates_purge(*, now: datetime | None = None, batch: int = 10_000) -> dict[str, int]:
     """Delete what is past its retention; returns rows removed per kind (daily, with ingestion's).
 
@@ -467,21 +448,23 @@ def coordinates_purge(*, now: datetime | None = None, batch: int = 10_000) -> di
     cutoff = now - timedelta(days=settings.ZONES_RETENTION_DAYS)
     archive_cutoff = now - timedelta(days=settings.ZONES_ARCHIVE_RETENTION_DAYS)
     removed = {
-        "zone_coordinates": _delete_in_batches(Coordinate.objects.filter(time__lt=cutoff), batch),
-        "zone_archive": _delete_in_batches(
-            ArchivedCoordinate.objects.filter(time__lt=archive_cutoff), batch
+        "zone_coordinates": delete_in_batches(
+            Coordinate.objects.filter(time__lt=cutoff), batch=batch
+        ),
+        "zone_archive": delete_in_batches(
+            ArchivedCoordinate.objects.filter(time__lt=archive_cutoff), batch=batch
         ),
         "geo_zones": 0,
     }
     # Children before parents: a parent is empty once its last child is gone.
     while True:
-        emptied = _delete_in_batches(
-            GeoZone.objects.filter(links__isnull=True, children__isnull=True), batch
+        emptied = delete_in_batches(
+            GeoZone.objects.filter(links__isnull=True, children__isnull=True), batch=batch
         )
         removed["geo_zones"] += emptied
         if not emptied:
             break
-    removed["donation_codes"] = _delete_in_batches(
-        DonationCode.objects.filter(expires_at__lt=now), batch
+    removed["donation_codes"] = delete_in_batches(
+        DonationCode.objects.filter(expires_at__lt=now), batch=batch
     )
     return removed

@@ -5,25 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appointments', '0001_initial'),
+        ("appointments", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='booking',
-            name='email_problem',
-            field=models.CharField(blank=True, help_text='Why the last e-mail about it could not be sent.', max_length=200),
+            model_name="booking",
+            name="email_problem",
+            field=models.CharField(
+                blank=True,
+                help_text="Why the last e-mail about it could not be sent.",
+                max_length=200,
+            ),
         ),
         migrations.AlterField(
-            model_name='campaign',
-            name='name',
-            field=models.CharField(max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[^\\x00-\\x1f\\x7f]*$', 'Use one line of text: no line breaks, tabs or other control characters.', code='control_characters')]),
+            model_name="campaign",
+            name="name",
+            field=models.CharField(
+                max_length=100,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[^\\x00-\\x1f\\x7f]*$",
+                        "Use one line of text: no line breaks, tabs or other control characters.",
+                        code="control_characters",
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='location',
-            name='name',
-            field=models.CharField(max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[^\\x00-\\x1f\\x7f]*$', 'Use one line of text: no line breaks, tabs or other control characters.', code='control_characters')]),
+            model_name="location",
+            name="name",
+            field=models.CharField(
+                max_length=100,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[^\\x00-\\x1f\\x7f]*$",
+                        "Use one line of text: no line breaks, tabs or other control characters.",
+                        code="control_characters",
+                    )
+                ],
+            ),
         ),
     ]

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.roles import Role
 from appointments import services
 from appointments.models import Campaign
+from core.roles import Role
 from registration.models import Person
 from tests.appointments.factories import make_campaign, make_location
 from tests.registration.factories import make_person

@@ -11,7 +11,7 @@ from django.utils import timezone
 from appointments import emails, selectors, services
 from appointments.models import Booking, Campaign, Location, Slot
 from core.errors import DomainError
-from registration import services as desk_services
+from desk import services as desk_services
 from registration.models import Person
 from tests.appointments.factories import make_campaign, make_location
 from tests.registration.factories import make_device, make_person

@@ -11,7 +11,7 @@ from appointments import services
 from appointments.models import Booking, Slot
 from appointments.tasks import reminders_send
 from tests.appointments.factories import make_campaign, make_location
-from tests.registration.concurrency import at_the_same_moment
+from tests.desk.concurrency import at_the_same_moment
 from tests.registration.factories import make_person
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")

@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from accounts.roles import Role
 from audit.chain import GENESIS, canonical, hashed_fields
 from audit.checkpoints import Checkpoint, checkpoints_read
 from audit.models import AuditEntry, Disclosure
 from audit.services import audit_digest, audit_record, audit_verify
+from core.roles import Role
 from tests.processes import at_once
 
 # Real commits: the checkpoints are written when an entry commits (on_commit).

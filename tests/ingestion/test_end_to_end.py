@@ -15,12 +15,12 @@ import requests
 from django.utils import timezone
 
 from assets.models import Device
-from ingestion import bodies
+from encounters.models import Encounter
+from encounters.payload import EncounterRecord, encode
 from ingestion.models import DeadLetter, InboxUplink
 from ingestion.services import ingest_token_create
+from simulation import bodies
 from tests.ingestion.stack import Stack, wait_for
-from tracing.models import Encounter
-from tracing.payload import EncounterRecord, encode
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -177,7 +177,7 @@ def test_nothing_that_could_locate_a_person_is_stored_logged_or_exported(stack, 
 
 def test_a_simulated_working_day_is_stored_exactly(stack, token):
     """The device simulator as the network server: duplicates and late deliveries included."""
-    from ingestion.simulator import create_sim_devices, devices_from_assets, simulate
+    from simulation.simulator import create_sim_devices, devices_from_assets, simulate
 
     create_sim_devices(120)
     devices = devices_from_assets(120)

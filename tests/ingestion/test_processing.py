@@ -7,11 +7,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from assets.models import Device
+from encounters.models import Encounter
+from encounters.payload import EncounterRecord, encode
 from ingestion import services
 from ingestion.models import DeadLetter, InboxUplink
+from retention.services import purge_expired
 from tests.registration.factories import make_device
-from tracing.models import Encounter
-from tracing.payload import EncounterRecord, encode
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -236,4 +237,4 @@ def test_a_dead_letter_keeps_what_processing_again_needs_and_no_arrival_time(an_
     assert (bytes(letter.payload), letter.dev_eui) == (payload, SENDER)
     # Gone after DEAD_LETTER_RETENTION_HOURS, not after the 14 days of the encounters.
     later = letter.created_at + timedelta(hours=settings.DEAD_LETTER_RETENTION_HOURS, seconds=1)
-    assert services.purge_expired(now=later)["dead_letters"] == 1
+    assert purge_expired(now=later)["dead_letters"] == 1

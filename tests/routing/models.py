@@ -1,6 +1,6 @@
 from django.db import models
 
-from proximeter.databases import ASSETS, ASSOCIATIONS, ENCOUNTERS
+from core.databases import ASSETS, ASSOCIATIONS, ENCOUNTERS
 
 
 class DefaultThing(models.Model):

@@ -21,7 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import RemovedSubject
-from accounts.roles import Role
+from core.roles import Role
 from tests.conftest import OIDC_ACCOUNTS, ROLE_CLIENTS, user_api_token
 from tests.security.routes import every_url
 
@@ -182,7 +182,7 @@ ADMIN_MODELS = {
     "audit_auditentry": ({PRIV}, set()),
     "zones_geozonespecification": (set(), {"change"}),
     "zones_trustedsource": (set(), {"change"}),  # created by a command; revoked here
-    # zones/admin.py names the medical role, but it is not staff (accounts.roles.ADMIN_ROLES).
+    # zones/admin.py names the medical role, but it is not staff (core.roles.ADMIN_ROLES).
     "zones_donationcode": (set(), set()),
     "accounts_user": (set(), {"add", "change", "delete"}),
     "accounts_removedsubject": (set(), {"delete"}),  # written when an account is deleted

@@ -14,10 +14,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from encounters.models import Encounter
 from registration.models import Association
 from tests.browser import navigation, sign_in
 from tests.registration.factories import make_device, make_person
-from tracing.models import Encounter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 

@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.views import APIView
 
-from accounts.roles import Role
+from core.roles import Role
 from tests.conftest import ROLE_CLIENTS
 from tests.registration.factories import make_person
 from tests.security.routes import every_url

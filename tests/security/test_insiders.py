@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.roles import Role
 from accounts.services import user_sync_from_claims
 from audit.models import AuditEntry
 from audit.services import audit_verify
+from core.roles import Role
 from registration.models import Association
 from tests.processes import at_once
 from tests.registration.factories import make_device, make_person

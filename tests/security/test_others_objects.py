@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import Role
 from appointments.models import Booking
 from appointments.services import booking_create
 from audit.models import AuditEntry
+from core.roles import Role
 from tests.appointments.factories import make_campaign, make_location
 from tests.conftest import ROLE_CLIENTS, user_api_token
 from tests.registration.factories import make_person

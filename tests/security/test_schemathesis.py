@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from accounts.roles import Role
+from core.roles import Role
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES_PER_OPERATION", "5"))
 FIXED_SEED = EXAMPLES_PER_OPERATION <= 5

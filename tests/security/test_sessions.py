@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from accounts.roles import Role
+from core.roles import Role
 from core.security import LAST_ACTIVITY, SIGNED_IN_AT
 from tests.conftest import ROLE_CLIENTS, user_api_token
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from assets.models import Device
 from audit.models import AuditEntry
 from audit.services import audit_record
+from encounters.models import Encounter
 from registration.models import Association, LostReport, Person
 from tests.registration.factories import make_device, make_person
-from tracing.models import Encounter
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

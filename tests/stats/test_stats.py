@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from accounts.roles import Role
-from ingestion.services import purge_expired
+from core.roles import Role
+from encounters.models import Encounter
 from registration.models import Association
-from stats.models import PurgeRecord
+from retention.models import PurgeRecord
+from retention.services import purge_expired
 from tests.registration.factories import make_device, make_person
-from tracing.models import Encounter
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -134,10 +134,10 @@ def test_each_purge_is_recorded_and_an_overdue_purge_is_flagged(client, make_use
 
 def test_no_metric_label_carries_a_person_device_tag_or_dev_eui(client, medic):
     """Scrape /metrics after uplinks, dead letters and a trace, and look at every label value."""
-    from ingestion import bodies
+    from encounters.payload import EncounterRecord, encode
     from ingestion.models import InboxUplink
     from ingestion.services import active_token_hashes, inbox_process, ingest_token_create
-    from tracing.payload import EncounterRecord, encode
+    from simulation import bodies
 
     (
         make_person("810001", "Alice", "Adams"),

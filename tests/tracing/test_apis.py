@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import Role
 from audit.models import AuditEntry
+from core.roles import Role
+from encounters.models import Encounter
 from registration.models import Association
 from tests.registration.factories import make_device, make_person
-from tracing.models import Encounter
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -44,8 +44,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.models import Device
+from encounters.models import Encounter
 from registration.models import Association, Person
-from tracing.models import Encounter
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from accounts.roles import Role
 from audit.models import AuditEntry
 from core.errors import DomainError
+from core.roles import Role
+from encounters.models import Encounter
 from registration.models import Association
 from tests.registration.factories import make_device, make_person
 from tracing import contacts, services
 from tracing.contacts import Policy, trace_window
-from tracing.models import Encounter, Trace
+from tracing.models import Trace
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from accounts.roles import Role
+from core.roles import Role
 from zones import services
 from zones.models import TrustedSource
 
@@ -26,7 +26,7 @@ def test_a_superuser_revokes_a_trusted_source_in_the_admin(client, make_user):
 
 def test_the_medical_role_reads_donation_codes_but_not_trusted_sources(client, make_user):
     services.donation_code_issue(positive_test=timezone.now())
-    # The admin opens to the roles of accounts.roles.ADMIN_ROLES: a medic who holds one too.
+    # The admin opens to the roles of core.roles.ADMIN_ROLES: a medic who holds one too.
     desk_only = make_user("desk2", Role.REGISTRATION)
     client.force_login(desk_only)
     assert client.get("/admin/zones/donationcode/").status_code == 403

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ingestion.services import purge_expired
+from retention.services import purge_expired
 from zones import services
 from zones.models import (
     ArchivedCoordinate,

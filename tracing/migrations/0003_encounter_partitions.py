@@ -11,7 +11,7 @@ from datetime import UTC
 
 from django.db import migrations
 
-from proximeter.databases import ENCOUNTERS
+from core.databases import ENCOUNTERS
 
 TO_PARTITIONED = """
 ALTER TABLE tracing_encounter RENAME TO tracing_encounter_plain;
@@ -74,7 +74,7 @@ def _execute(schema_editor, script: str) -> None:
 def partition(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from tracing.partitions import partitions_ahead, partitions_ensure
+    from encounters.partitions import partitions_ahead, partitions_ensure
 
     _execute(schema_editor, TO_PARTITIONED)
     # Day partitions for the rows already there (the rest: the default partition), then ahead.

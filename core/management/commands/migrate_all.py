@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from proximeter.databases import ALIASES
+from core.databases import ALIASES
 
 
 class Command(BaseCommand):

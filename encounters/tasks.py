@@ -1,0 +1,15 @@
+"""Thin tasks of tracing (safe to run twice)."""
+
+from celery import shared_task
+
+from encounters import partitions
+
+
+@shared_task(name="encounters.partitions_ahead")
+def partitions_ahead() -> int:
+    """Hourly (beat): the encounter table's day partitions, yesterday to a week ahead.
+
+    Cheap when they exist (one catalog query), and hourly rather than daily
+    so that a beat down for a day is caught up long before midnight.
+    """
+    return partitions.partitions_ahead()

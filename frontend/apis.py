@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.permissions import AnySignedInPerson
+from core.roles import ROLE_DESCRIPTIONS, roles_of
+from frontend.pages import pages_for
+from risk.infectious import POSITIVE_TEST_DAYS_BEFORE, SYMPTOM_ONSET_DAYS_BEFORE
+from tracing.contacts import Policy
+
+
+def service_rules() -> dict:
+    """The rules pages and help texts state, as configured here: pages never copy them."""
+    return {
+        "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
+        "close_contact_minutes": settings.TRACING_CLOSE_CONTACT_MINUTES,
+        "default_policy": Policy.ENCOUNTER,
+        "policies": list(Policy.ALL),
+        "symptom_onset_days_before": SYMPTOM_ONSET_DAYS_BEFORE,
+        "positive_test_days_before": POSITIVE_TEST_DAYS_BEFORE,
+        "reauth_minutes": settings.TRACING_REAUTH_MINUTES,
+        "zones_retention_days": settings.ZONES_RETENTION_DAYS,
+    }
+
+
+class MeApi(APIView):
+    """Who am I: name, roles, the pages I may open, and the service's rules."""
+
+    permission_classes = [AnySignedInPerson]
+
+    class OutputSerializer(serializers.Serializer):
+        class PageSerializer(serializers.Serializer):
+            slug = serializers.CharField()
+            title = serializers.CharField()
+            path = serializers.CharField()
+            help = serializers.CharField()
+            help_url = serializers.CharField()
+            needs_recent_sign_in = serializers.BooleanField()
+
+        class RulesSerializer(serializers.Serializer):
+            retention_days = serializers.IntegerField(help_text="ENCOUNTER_RETENTION_DAYS")
+            close_contact_minutes = serializers.IntegerField(
+                help_text="TRACING_CLOSE_CONTACT_MINUTES"
+            )
+            default_policy = serializers.ChoiceField(choices=Policy.ALL)
+            policies = serializers.ListField(child=serializers.ChoiceField(choices=Policy.ALL))
+            symptom_onset_days_before = serializers.IntegerField()
+            positive_test_days_before = serializers.IntegerField()
+            reauth_minutes = serializers.IntegerField(help_text="TRACING_REAUTH_MINUTES")
+            zones_retention_days = serializers.IntegerField(help_text="ZONES_RETENTION_DAYS")
+
+        class LinksSerializer(serializers.Serializer):
+            logout = serializers.CharField()
+            admin = serializers.CharField(allow_null=True)
+            privacy = serializers.CharField(allow_null=True)
+            help = serializers.CharField()
+
+        username = serializers.CharField()
+        display_name = serializers.CharField()
+        email = serializers.CharField()
+        roles = serializers.ListField(child=serializers.CharField())
+        is_staff = serializers.BooleanField()
+        pages = PageSerializer(many=True)
+        links = LinksSerializer()
+        rules = RulesSerializer()
+        role_descriptions = serializers.DictField(
+            child=serializers.CharField(), help_text="Each role of the portal, in words."
+        )
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        user = request.user
+        data = {
+            "username": user.username,
+            "display_name": user.display_name,
+            "email": user.email,
+            "roles": sorted(role.value for role in roles_of(user)),
+            "is_staff": user.is_staff,
+            "pages": pages_for(user),
+            "links": {
+                "logout": reverse("account_logout"),
+                "admin": reverse("admin:index") if user.is_staff else None,
+                "privacy": settings.PRIVACY_NOTICE_URL,
+                "help": "/help/",
+            },
+            "rules": service_rules(),
+            "role_descriptions": {role.value: words for role, words in ROLE_DESCRIPTIONS.items()},
+        }
+        return Response(self.OutputSerializer(data).data)
