@@ -12,18 +12,27 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
+def _task(name: str):
+    """The registered task `name`; the first call in a process runs Celery's autodiscovery
+    (a worker does it at start, a web process only when it first hands work over)."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 def enqueue(name: str, *args, fallback: str | None = None) -> bool:
     """Send the task `name` with `args` to the workers (run at once when tasks are eager).
 
     With `fallback` (what catches up instead, in words), a broker that does not answer
     is logged with it and False returned; without, the error is raised.
     """
-    task = current_app.tasks[name]
+    task = _task(name)
     if fallback is None:
         task.delay(*args)
         return True
+    options = {"args": args} if args else {}
     try:
-        task.apply_async(args=args, retry=False)
+        task.apply_async(**options, retry=False)
     except Exception as exc:  # broker unreachable: any kombu/redis error
         logger.warning(f"queue unavailable, {fallback}", extra={"error": type(exc).__name__})
         return False
