@@ -1,8 +1,10 @@
 """Portal-wide Prometheus metrics. Labels name outcomes and queues, never people or devices."""
 
+import os
+
 import redis
 from django.conf import settings
-from prometheus_client import Counter
+from prometheus_client import CollectorRegistry, Counter, multiprocess, start_http_server
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 
 TRACES = Counter("proximeter_traces_total", "Traces run by the medical service")
@@ -41,3 +43,21 @@ def register_collectors() -> None:
     if not _registered:
         REGISTRY.register(CeleryQueueDepth())
         _registered = True
+
+
+def serve_worker_metrics() -> int | None:
+    """A worker's own /metrics on WORKER_METRICS_PORT (unset: none), for a worker on a host
+    without a web process. It serves this host's PROMETHEUS_MULTIPROC_DIR when set (every
+    process of the host), else this process. Returns the port, or None."""
+    port = settings.WORKER_METRICS_PORT
+    if not port:
+        return None
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    try:
+        start_http_server(port, addr=settings.WORKER_METRICS_ADDR, registry=registry)
+    except OSError:  # another worker of this host serves them already
+        return None
+    return port

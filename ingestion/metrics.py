@@ -18,3 +18,12 @@ LAG = Histogram(
     "From the network server's receive time to the encounters being stored",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
 )
+SPOOLED = Counter(
+    "proximeter_ingest_spooled_total",
+    "Uplinks written to the local spool because the inbox's database did not answer",
+)
+BATCHES = Histogram(
+    "proximeter_ingest_batch_rows",
+    "Inbox rows processed per batch (one commit each)",
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
+)

@@ -1,39 +1,50 @@
-"""The ingestion path: accept a delivery into the inbox fast, process it later.
+"""The ingestion path: accept a delivery into the inbox fast, process inbox rows in batches.
 
-    webhook ──> uplink_accept: one INSERT into the inbox, task queued on commit ──> 2xx
-    worker  ──> inbox_process: decode → validate → quarantine check → upsert encounters
-    beat    ──> inbox_redrive (rows left waiting); retention/ calls inbox_purge daily
+    webhook ──> uplink_accept: one INSERT into the inbox (which wakes the ingest worker) ──> 2xx
+                (the database does not answer: the row goes to this host's spool ──> 2xx)
+    ingest worker ──> inbox_drain: claim a batch of pending rows (FOR UPDATE SKIP LOCKED),
+                decode → validate → sender check → one multi-row upsert, one commit;
+                spool_flush moves spooled rows into the inbox once the database answers
+    beat    ──> inbox_redrive (drains what waits, should no ingest worker run);
+                retention/ calls inbox_purge daily
 
-Tasks are acknowledged late and Redis redelivers the task of a killed
-worker, so processing is idempotent: a row is locked, processed once, and
-the encounters upsert changes nothing when repeated.
+Processing is idempotent: a row is claimed by one worker, processed once (its status
+changes in the same commit as its encounters), and the upsert changes nothing when
+repeated. A worker killed mid-batch rolls back; the rows wait for the next claim.
 """
 
+import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assets.models import Device
-from core.databases import ENCOUNTERS, delete_in_batches
-from core.queue import enqueue, enqueue_on_commit
+from core.databases import ASSETS, ENCOUNTERS, delete_in_batches
 from encounters import payload as codec
 from encounters.services import encounters_upsert
-from ingestion import metrics
+from ingestion import metrics, spool
 from ingestion.models import DeadLetter, InboxUplink, IngestToken
 from ingestion.parsers import Delivery
 
 logger = logging.getLogger(__name__)
 
 TOKEN_CACHE_SECONDS = 10
+# PostgreSQL's channel the webhook notifies and the ingest worker listens on.
+INBOX_CHANNEL = "proximeter_inbox"
+# What tells the database is down (rather than the row being wrong): spool, and answer 2xx.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 # --- Tokens ---------------------------------------------------------------------
 
@@ -51,21 +62,50 @@ def ingest_token_create(*, name: str) -> str:
 
 
 class _ActiveTokenHashes:
-    """Active tokens' hashes, re-read every few seconds (so a revocation applies within them)."""
+    """Active tokens' hashes, re-read every few seconds (so a revocation applies within them).
+
+    When the database does not answer, the last hashes read stay in force, so that
+    uplinks keep being accepted (into the spool); they are also kept in the spool's
+    folder, so a web process started while the database is down knows them too.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._hashes: list[str] = []
         self._read_at = float("-inf")
 
+    @staticmethod
+    def _kept() -> Path:
+        return spool.spool_dir() / "token-hashes.json"
+
+    def _keep(self, hashes: list[str]) -> None:
+        try:
+            path = self._kept()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists() or json.loads(path.read_text()) != hashes:
+                temporary = path.with_suffix(".tmp")
+                temporary.write_text(json.dumps(hashes))
+                temporary.replace(path)
+        except (OSError, ValueError):
+            pass  # only a cold start during an outage needs it
+
     def get(self) -> list[str]:
         with self._lock:
             if time.monotonic() - self._read_at > TOKEN_CACHE_SECONDS:
-                self._hashes = list(
-                    IngestToken.objects.filter(revoked_at__isnull=True).values_list(
-                        "token_hash", flat=True
+                try:
+                    self._hashes = list(
+                        IngestToken.objects.filter(revoked_at__isnull=True).values_list(
+                            "token_hash", flat=True
+                        )
                     )
-                )
+                    self._keep(self._hashes)
+                except DATABASE_DOWN:
+                    if not self._hashes:  # a cold start during the outage
+                        try:
+                            self._hashes = json.loads(self._kept().read_text())
+                        except (OSError, ValueError):
+                            self._hashes = []  # nothing to check against: 401
+                    logger.warning("ingest tokens not re-read: the database does not answer")
                 self._read_at = time.monotonic()
             return self._hashes
 
@@ -98,30 +138,38 @@ def ingest_token_revoke(*, token: IngestToken) -> None:
 
 
 def uplink_accept(*, integration: str, delivery: Delivery) -> bool:
-    """Put an encounter uplink in the inbox; False if this delivery was seen before."""
-    inbox_id = _inbox_insert(
-        integration=integration,
-        delivery_key=delivery.delivery_key,
-        fport=delivery.fport,
-        payload=delivery.payload,
-        dev_eui=delivery.dev_eui,
-        received_at=delivery.received_at,
-        accepted_at=timezone.now(),
-        status=InboxUplink.Status.PENDING,
-        attempts=0,
-    )
-    if inbox_id is None:
-        return False
-    _queue(inbox_id)
-    return True
+    """Put an encounter uplink in the inbox; False if this delivery was seen before.
+
+    When the inbox's database does not answer, the row goes to this host's spool and
+    counts as accepted (True): a repeat of it is recognised when the spool is moved.
+    Raises spool.SpoolUnavailable only if the spool cannot be written either.
+    """
+    values = {
+        "integration": integration,
+        "delivery_key": delivery.delivery_key,
+        "fport": delivery.fport,
+        "payload": delivery.payload,
+        "dev_eui": delivery.dev_eui,
+        "received_at": delivery.received_at,
+        "accepted_at": timezone.now(),
+        "status": InboxUplink.Status.PENDING,
+        "attempts": 0,
+    }
+    try:
+        return inbox_insert(**values) is not None
+    except DATABASE_DOWN as exc:
+        # (Django closes the broken connection at the request's end; the next one reconnects.)
+        spool.spool_write(values)
+        metrics.SPOOLED.inc()
+        logger.warning("inbox unavailable, uplink spooled", extra={"error": type(exc).__name__})
+        return True
 
 
-def _inbox_insert(**values) -> int | None:
+def inbox_insert(**values) -> int | None:
     """One INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, None if a duplicate.
 
-    The webhook's hot path: one round trip instead of get_or_create's
-    SELECT, savepoint, INSERT and commit (bench/ingest.py). PostgreSQL and
-    SQLite (3.35+) both speak this.
+    The webhook's hot path: one round trip, committed on return (autocommit). On
+    PostgreSQL the same statement notifies the ingest worker (delivered at commit).
     """
     connection = connections[ENCOUNTERS]
     meta = InboxUplink._meta
@@ -133,6 +181,8 @@ def _inbox_insert(**values) -> int | None:
         f"ON CONFLICT ({qn('integration')}, {qn('delivery_key')}) DO NOTHING "
         f"RETURNING {qn(meta.pk.column)}"
     )
+    if connection.vendor == "postgresql":
+        sql = f"WITH new AS ({sql}) SELECT id, pg_notify('{INBOX_CHANNEL}', '') FROM new"
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -140,18 +190,12 @@ def _inbox_insert(**values) -> int | None:
     return row[0] if row else None
 
 
-def _queue(inbox_id: int) -> None:
-    # delay_on_commit() would follow the default database only.
-    enqueue_on_commit("ingestion.inbox_process", [inbox_id], using=ENCOUNTERS, fallback=REDRIVE)
-
-
-# The 2xx is given either way: the uplink is committed to the inbox, nothing is lost.
-REDRIVE = "the re-drive will process the inbox"
-
-
-def _send_to_workers(inbox_ids: list[int]) -> bool:
-    """Queue processing; if the broker is down, the rows wait for the re-drive instead."""
-    return enqueue("ingestion.inbox_process", inbox_ids, fallback=REDRIVE)
+def spool_flush() -> int:
+    """Move this host's spooled uplinks into the inbox (exactly once); returns how many."""
+    moved = spool.spool_flush(inbox_insert)
+    if moved:
+        logger.info("spooled uplinks moved into the inbox", extra={"count": moved})
+    return moved
 
 
 # --- Processing -----------------------------------------------------------------
@@ -165,13 +209,29 @@ class Outcome:
     invalid: dict[str, int] = field(default_factory=dict)
     dead_letter: str | None = None
 
+    def add(self, other: "Outcome") -> None:
+        self.stored += other.stored
+        self.unchanged += other.unchanged
+        self.expired += other.expired
+        for reason, count in other.invalid.items():
+            self.invalid[reason] = self.invalid.get(reason, 0) + count
 
-def _sender_refusal(dev_eui: str | None, my_tag: int) -> tuple[str, str] | None:
+
+def _registered_tags(dev_euis) -> dict[str, int]:
+    """DevEUI -> the tag of the device registered with it (one query to `assets`)."""
+    wanted = {dev_eui.upper() for dev_eui in dev_euis if dev_eui}
+    if not wanted:
+        return {}
+    return dict(
+        Device.objects.using(ASSETS).filter(dev_eui__in=wanted).values_list("dev_eui", "tag_id")
+    )
+
+
+def _sender_refusal(dev_eui: str | None, my_tag: int, tags: dict[str, int]):
     """Why an uplink may not speak for `my_tag` (reason, detail), or None when it may."""
     if not dev_eui:
         return ("no_dev_eui", "The uplink names no DevEUI: no registered device sent it.")
-    registered = Device.objects.filter(dev_eui=dev_eui.upper()).values_list("tag_id", flat=True)
-    tag = registered.first()
+    tag = tags.get(dev_eui.upper())
     if tag is None:
         return ("unregistered_device", "The DevEUI is not registered for any device.")
     if tag != my_tag:
@@ -192,10 +252,10 @@ def _end_of_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
-def _dead_letter(source, *, integration: str, delivery_key: str, reason: str, detail: str) -> None:
+def _dead_letter(source, *, integration: str, delivery_key: str, reason: str, detail: str):
     # The hour's end: never earlier than the uplink's arrival, so that processing it again
     # judges "in the future" no more strictly, and no per-device arrival time is kept.
-    DeadLetter.objects.create(
+    return DeadLetter(
         integration=integration,
         delivery_key=delivery_key,
         fport=source.fport,
@@ -205,48 +265,47 @@ def _dead_letter(source, *, integration: str, delivery_key: str, reason: str, de
         detail=detail[:500],
         created_at=_end_of_hour(portal_received_at(source) or timezone.now()),
     )
-    metrics.DEAD_LETTERS.labels(reason=reason).inc()
 
 
-def uplink_process(
-    source, *, integration: str, delivery_key: str, now: datetime | None = None
-) -> Outcome:
-    """Decode an uplink and store its valid records; dead-letter what cannot be stored.
+@dataclass
+class _Judged:
+    records: list = field(default_factory=list)  # (my_tag, ref_tag, started_at, slots)
+    outcome: Outcome = field(default_factory=Outcome)
+    dead_letter: DeadLetter | None = None
 
-    `source` has fport, payload, dev_eui and received_at (an inbox row or a
-    dead letter). Must run inside `transaction.atomic(using=ENCOUNTERS)`.
-    """
-    now = now or timezone.now()
-    outcome = Outcome()
+
+def _judge(source, *, integration: str, delivery_key: str, tags: dict, now: datetime) -> _Judged:
+    """Decode one uplink and sort its records: to store, expired, or invalid (dead letter)."""
+    judged = _Judged()
     try:
         decoded = codec.decode(bytes(source.payload or b""))
     except codec.PayloadError as error:
-        outcome.dead_letter = error.reason
-        _dead_letter(
+        judged.outcome.dead_letter = error.reason
+        judged.dead_letter = _dead_letter(
             source,
             integration=integration,
             delivery_key=delivery_key,
             reason=error.reason,
             detail=str(error),
         )
-        return outcome
+        return judged
     # Only a registered device speaks for its tag: a network-server token alone must not be
     # able to make two people close contacts.
-    refusal = _sender_refusal(source.dev_eui, decoded.my_tag)
+    refusal = _sender_refusal(source.dev_eui, decoded.my_tag, tags)
     if refusal is not None:
-        outcome.dead_letter = refusal[0]
-        _dead_letter(
+        judged.outcome.dead_letter = refusal[0]
+        judged.dead_letter = _dead_letter(
             source,
             integration=integration,
             delivery_key=delivery_key,
             reason=refusal[0],
             detail=refusal[1],
         )
-        return outcome
-    valid = []
+        return judged
     # The portal's clock: a time the body claims may only move the reference earlier.
     claimed = getattr(source, "received_at", None)
     received_at = min(filter(None, (portal_received_at(source), claimed, now)))
+    outcome = judged.outcome
     for record in decoded.records:
         verdict = codec.classify(
             record,
@@ -257,7 +316,7 @@ def uplink_process(
             longest=timedelta(minutes=settings.ENCOUNTER_MAX_MINUTES),
         )
         if verdict is None:
-            valid.append((decoded.my_tag, record.ref_tag, record.started_at, record.slots))
+            judged.records.append((decoded.my_tag, record.ref_tag, record.started_at, record.slots))
         elif verdict == codec.EXPIRED:
             outcome.expired += 1
         else:
@@ -267,73 +326,129 @@ def uplink_process(
         detail = ", ".join(
             f"{count} x {reason}" for reason, count in sorted(outcome.invalid.items())
         )
-        _dead_letter(
+        judged.dead_letter = _dead_letter(
             source,
             integration=integration,
             delivery_key=delivery_key,
             reason="invalid_records",
             detail=f"Records not stored: {detail}; the valid ones were.",
         )
-    outcome.stored = encounters_upsert(valid)
-    outcome.unchanged = len(valid) - outcome.stored
+    return judged
+
+
+def _store(judged: list[_Judged]) -> Outcome:
+    """Store the records of several judged uplinks with one upsert; save their dead letters.
+
+    Must run inside `transaction.atomic(using=ENCOUNTERS)`.
+    """
+    total = Outcome()
+    records = [record for one in judged for record in one.records]
+    for one in judged:
+        total.add(one.outcome)
+    total.stored = encounters_upsert(records)
+    total.unchanged = len(records) - total.stored
+    letters = [one.dead_letter for one in judged if one.dead_letter is not None]
+    if letters:
+        DeadLetter.objects.bulk_create(letters)
+    return total
+
+
+def uplink_process(
+    source, *, integration: str, delivery_key: str, now: datetime | None = None
+) -> Outcome:
+    """Decode one uplink and store its valid records; dead-letter what cannot be stored.
+
+    `source` has fport, payload, dev_eui and received_at (an inbox row or a
+    dead letter). Must run inside `transaction.atomic(using=ENCOUNTERS)`.
+    """
+    judged = _judge(
+        source,
+        integration=integration,
+        delivery_key=delivery_key,
+        tags=_registered_tags([source.dev_eui]),
+        now=now or timezone.now(),
+    )
+    outcome = _store([judged])
+    outcome.dead_letter = judged.outcome.dead_letter
     return outcome
 
 
-def _count(outcome: Outcome) -> None:
+def _count(outcome: Outcome, dead_letters: list[str]) -> None:
     metrics.RECORDS.labels(outcome="stored").inc(outcome.stored)
     metrics.RECORDS.labels(outcome="unchanged").inc(outcome.unchanged)
     metrics.RECORDS.labels(outcome="expired").inc(outcome.expired)
     for reason, count in outcome.invalid.items():
         metrics.RECORDS.labels(outcome=f"invalid_{reason}").inc(count)
+    for reason in dead_letters:
+        metrics.DEAD_LETTERS.labels(reason=reason).inc()
+
+
+def _process_batch(*, batch: int, only_ids: list[int] | None = None, older_than=None) -> int:
+    """Claim up to `batch` pending rows, process them all, commit once; returns how many."""
+    now = timezone.now()
+    with transaction.atomic(using=ENCOUNTERS):
+        pending = InboxUplink.objects.select_for_update(skip_locked=True).filter(
+            status=InboxUplink.Status.PENDING
+        )
+        if only_ids is not None:
+            pending = pending.filter(pk__in=only_ids)
+        if older_than is not None:
+            pending = pending.filter(accepted_at__lt=now - older_than)
+        rows = list(pending.order_by("accepted_at", "pk")[:batch])
+        if not rows:
+            return 0
+        tags = _registered_tags(row.dev_eui for row in rows)
+        judged = [
+            _judge(
+                row, integration=row.integration, delivery_key=row.delivery_key, tags=tags, now=now
+            )
+            for row in rows
+        ]
+        outcome = _store(judged)
+        # Keep only the delivery ID (to recognise a repeat) until the purge.
+        InboxUplink.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=InboxUplink.Status.PROCESSED,
+            payload=None,
+            dev_eui=None,
+            received_at=None,
+            fport=None,
+            attempts=F("attempts") + 1,
+        )
+    _count(outcome, [one.outcome.dead_letter for one in judged if one.dead_letter is not None])
+    finished = timezone.now()
+    for row in rows:
+        if row.received_at is not None:
+            metrics.LAG.observe(max(0.0, (finished - row.received_at).total_seconds()))
+    metrics.BATCHES.observe(len(rows))
+    return len(rows)
+
+
+def inbox_drain(*, batch: int | None = None, older_than: timedelta | None = None) -> int:
+    """Process every pending inbox row, a batch per commit; returns how many."""
+    batch = batch or settings.INGEST_BATCH_SIZE
+    done = 0
+    while True:
+        claimed = _process_batch(batch=batch, older_than=older_than)
+        done += claimed
+        if claimed < batch:
+            return done
 
 
 def inbox_process(*, inbox_ids: list[int]) -> int:
-    """Process waiting inbox rows (each once, whoever asks twice); returns how many."""
-    done = 0
-    for inbox_id in inbox_ids:
-        with transaction.atomic(using=ENCOUNTERS):
-            row = (
-                InboxUplink.objects.select_for_update(skip_locked=True)
-                .filter(pk=inbox_id, status=InboxUplink.Status.PENDING)
-                .first()
-            )
-            if row is None:
-                continue  # processed already, or another worker has it now
-            outcome = uplink_process(
-                row, integration=row.integration, delivery_key=row.delivery_key
-            )
-            if row.received_at is not None:
-                metrics.LAG.observe(max(0.0, (timezone.now() - row.received_at).total_seconds()))
-            # Keep only the delivery ID (to recognise a repeat) until the purge.
-            row.status, row.payload, row.dev_eui, row.received_at, row.fport = (
-                InboxUplink.Status.PROCESSED,
-                None,
-                None,
-                None,
-                None,
-            )
-            row.attempts += 1
-            row.save(
-                update_fields=["status", "payload", "dev_eui", "received_at", "fport", "attempts"]
-            )
-        _count(outcome)
-        done += 1
-    return done
+    """Process these inbox rows if still pending (each once, whoever asks twice)."""
+    return _process_batch(batch=len(inbox_ids), only_ids=inbox_ids) if inbox_ids else 0
 
 
-def inbox_redrive(*, older_than: timedelta = timedelta(minutes=2), batch: int = 500) -> int:
-    """Queue again the rows still waiting (Redis or the workers were down); returns how many."""
-    waiting = list(
-        InboxUplink.objects.filter(
-            status=InboxUplink.Status.PENDING, accepted_at__lt=timezone.now() - older_than
-        )
-        .order_by("accepted_at")
-        .values_list("pk", flat=True)[: batch * 20]
-    )
-    for start in range(0, len(waiting), batch):
-        if not _send_to_workers(waiting[start : start + batch]):
-            break
-    return len(waiting)
+def inbox_redrive(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Beat's safety net: drain the rows waiting longer than `older_than` (should no ingest
+    worker run), and this host's spool; returns how many rows were processed."""
+    with contextlib.suppress(*DATABASE_DOWN):
+        spool_flush()
+    return inbox_drain(older_than=older_than)
+
+
+def pending_count() -> int:
+    return InboxUplink.objects.filter(status=InboxUplink.Status.PENDING).count()
 
 
 def dead_letter_reprocess(*, dead_letter: DeadLetter) -> Outcome:
@@ -347,7 +462,7 @@ def dead_letter_reprocess(*, dead_letter: DeadLetter) -> Outcome:
         outcome = uplink_process(
             letter, integration=letter.integration, delivery_key=letter.delivery_key
         )
-    _count(outcome)
+    _count(outcome, [outcome.dead_letter] if outcome.dead_letter else [])
     return outcome
 
 

@@ -14,6 +14,7 @@ from encounters.payload import ENCOUNTER_FPORT
 from ingestion import metrics, services
 from ingestion.models import Integration
 from ingestion.parsers import BodyError, load_json_object, parse_chirpstack, parse_tts
+from ingestion.spool import SpoolUnavailable
 
 
 def _answer(integration: str, outcome: str, status: int, **extra) -> JsonResponse:
@@ -66,7 +67,18 @@ def _webhook(request, integration: str, parse):
             200,
             detail=f"FPort {delivery.fport} does not carry encounters.",
         )
-    if services.uplink_accept(integration=integration, delivery=delivery):
+    try:
+        accepted = services.uplink_accept(integration=integration, delivery=delivery)
+    except SpoolUnavailable as error:
+        # The one 5xx: neither the inbox nor this host's spool could keep the uplink.
+        return _answer(
+            integration,
+            "failed_spool",
+            507,
+            detail=f"The inbox's database does not answer and the local spool cannot be "
+            f"written ({error}); the uplink was not kept.",
+        )
+    if accepted:
         return _answer(integration, "accepted", 202)
     return _answer(integration, "duplicate", 200, detail="This delivery was accepted before.")
 

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proximeter.settings")
 
@@ -25,3 +25,11 @@ def _retire_old_connections(sender=None, **_kwargs) -> None:
     if sender is not None and getattr(sender.request, "is_eager", False):
         return
     close_old_connections()
+
+
+@worker_ready.connect
+def _serve_metrics(**_kwargs) -> None:
+    """A worker host without a web process: its metrics on WORKER_METRICS_PORT (when set)."""
+    from core.metrics import serve_worker_metrics
+
+    serve_worker_metrics()

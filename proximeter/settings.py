@@ -148,14 +148,21 @@ def _database(alias: str) -> dict:
             # Web and worker processes write at once: WAL, and wait for the
             # lock instead of failing ("database is locked").
             "OPTIONS": {
+                # FULL for the inbox's database: an uplink answered 2xx survives a power loss.
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                    "PRAGMA journal_mode=WAL; "
+                    f"PRAGMA synchronous={'FULL' if alias == databases.ENCOUNTERS else 'NORMAL'}; "
+                    "PRAGMA busy_timeout=10000;"
                 ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 10,
             },
         }
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    # A server that does not answer is known within the network server's 5 s (then: spool).
+    config.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2)
+    )
     engine = _PROMETHEUS_ENGINES.get(config["ENGINE"])
     if engine is None:
         raise ImproperlyConfigured(
@@ -180,6 +187,17 @@ INBOX_KEEP_PROCESSED_HOURS = env_int("INBOX_KEEP_PROCESSED_HOURS", 24)
 # Dead letters (uplinks that could not be stored) wait this long to be processed again.
 DEAD_LETTER_RETENTION_HOURS = env_int("DEAD_LETTER_RETENTION_HOURS", 72)
 INGEST_MAX_BODY_BYTES = 256 * 1024
+# The ingest worker (manage.py ingest_worker) claims this many inbox rows per commit.
+INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 500)
+# On the embedded default (no LISTEN/NOTIFY) the ingest worker looks for new rows this often.
+INGEST_POLL_SECONDS = float(env_str("INGEST_POLL_SECONDS", "0.25"))
+# Where a web host keeps the uplinks its inbox could not take (the database was down); the
+# ingest worker of the same host moves them in. Local disk, one folder per host.
+INGEST_SPOOL_DIR = env_str("INGEST_SPOOL_DIR") or str(DATA_DIR / "spool")
+# A worker (Celery, ingest) serves its host's metrics on this port when set: for a worker
+# host without a web process. Bind to a private address; Prometheus scrapes it there.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "127.0.0.1")
 DATA_PROTECTION_CONTACT = env_str("DATA_PROTECTION_CONTACT", "data-protection@example.org")
 PRIVACY_NOTICE_URL = "/privacy/"
 # Tracing: close-contact rules (brief §5) and the stored results.

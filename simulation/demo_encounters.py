@@ -4,17 +4,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from encounters.models import Encounter
-from ingestion.models import InboxUplink
-from ingestion.services import inbox_process
+from ingestion.services import inbox_drain
 from simulation.simulator import devices_from_assets, simulate
 
 
 def load_demo_encounters(stdout=None) -> int:
-    """Deliver a simulated week in process, then process the inbox right away.
-
-    The tasks queued meanwhile find their rows done and do nothing; doing it
-    here means the portal shows encounters the moment it starts.
-    """
+    """Deliver a simulated week in process, then process the inbox right away, in batches
+    (nothing is queued: the portal shows encounters the moment it starts)."""
     days = settings.DEMO_ENCOUNTER_DAYS
     if days == 0 or Encounter.objects.exists():
         return 0
@@ -24,11 +20,7 @@ def load_demo_encounters(stdout=None) -> int:
         Device.objects.filter(state="assigned", dev_eui__isnull=False).count()
     )
     report = simulate(devices, days=days, end=timezone.now(), seed=2021)
-    pending = list(
-        InboxUplink.objects.filter(status=InboxUplink.Status.PENDING).values_list("pk", flat=True)
-    )
-    for start in range(0, len(pending), 500):
-        inbox_process(inbox_ids=pending[start : start + 500])
+    inbox_drain()
     if stdout is not None:
         stdout.write(
             f"Demo encounters: {report.uplinks_sent} uplinks from {len(devices)} devices over "

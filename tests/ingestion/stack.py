@@ -1,7 +1,7 @@
 """The production process layout on loopback, for end-to-end and fault tests.
 
-A private Redis server (so a test may stop it), the web app under gunicorn
-and a Celery worker, all on the test's PostgreSQL databases. The test
+A private Redis server (so a test may stop it), the web app under gunicorn,
+a Celery worker and the ingest worker, all on the test's PostgreSQL databases. The test
 process posts webhooks over HTTP and reads the databases.
 """
 
@@ -34,7 +34,7 @@ class Stack:
             "PROMETHEUS_MULTIPROC_DIR": str(folder / "prometheus"),
         }
         (folder / "prometheus").mkdir(exist_ok=True)
-        self.redis = self.web = self.worker = None
+        self.redis = self.web = self.worker = self.ingest = None
         self.url = f"http://127.0.0.1:{self.web_port}"
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
@@ -107,6 +107,23 @@ class Stack:
         self.worker.send_signal(signal.SIGKILL)
         self.worker.wait(timeout=10)
 
+    # --- ingest worker (manage.py ingest_worker: the inbox in batches)
+    def start_ingest(self, **env: str) -> None:
+        process_env = {**self.env, **env}
+        log = open(self.folder / "ingest.log", "ab")  # noqa: SIM115  (closed with the process)
+        self.ingest = subprocess.Popen(
+            [sys.executable, "manage.py", "ingest_worker"],
+            cwd=ROOT,
+            env=process_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill_ingest(self) -> None:
+        """SIGKILL in the middle of whatever batch it holds."""
+        self.ingest.send_signal(signal.SIGKILL)
+        self.ingest.wait(timeout=10)
+
     def manage(self, *args: str) -> str:
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
@@ -123,10 +140,15 @@ class Stack:
         self.start_redis()
         self.start_web()
         self.start_worker()
+        self.start_ingest()
         return self
 
+    def stop_ingest(self) -> None:
+        self.ingest.terminate()
+        self.ingest.wait(timeout=15)
+
     def stop(self) -> None:
-        for process in (self.worker, self.web, self.redis):
+        for process in (self.ingest, self.worker, self.web, self.redis):
             if process is not None and process.poll() is None:
                 process.terminate()
                 try:

@@ -1,4 +1,4 @@
-"""Webhook → inbox → real Celery worker → encounters on gunicorn, Redis, PostgreSQL, with faults.
+"""Webhook → inbox → the ingest worker → encounters on gunicorn, Redis, PostgreSQL, with faults.
 
 Each test runs the production process layout (tests/ingestion/stack.py)
 and checks exact counts: everything accepted is stored once, nothing twice.
@@ -6,6 +6,8 @@ and checks exact counts: everything accepted is stored once, nothing twice.
 
 import json
 import re
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -20,6 +22,7 @@ from encounters.payload import EncounterRecord, encode
 from ingestion.models import DeadLetter, InboxUplink
 from ingestion.services import ingest_token_create
 from simulation import bodies
+from tests.conftest import ROOT
 from tests.ingestion.stack import Stack, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -106,32 +109,68 @@ def test_each_delivery_three_times_is_stored_once(stack, token):
     assert Encounter.objects.count() == len(expected)
 
 
-def test_webhooks_arriving_while_redis_is_down_are_all_stored_once_it_returns(stack, token):
+def test_webhooks_arriving_while_redis_is_down_are_all_stored(stack, token):
+    """Redis (the Celery broker) is not on the ingestion path any more: nothing waits for it."""
     stack.stop_redis()
     uplinks, expected = make_uplinks(30)
     started = time.monotonic()
     assert set(deliver(stack, token, uplinks)) == {202}  # the inbox took them
     assert time.monotonic() - started < 20
-    assert InboxUplink.objects.filter(status="pending").count() == 30
-    stack.start_redis()
-    stack.manage("redrive_inbox", "--older-than", "0")  # what beat does every minute
-    wait_until_processed()
+    wait_until_processed(timeout=30)
     assert stored() == expected
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(stack, token):
-    uplinks, expected = make_uplinks(150)
+def test_rows_left_while_no_ingest_worker_runs_are_drained_by_the_beats_redrive(stack, token):
+    stack.stop_ingest()
+    uplinks, expected = make_uplinks(30)
     assert set(deliver(stack, token, uplinks)) == {202}
-    wait_for(lambda: Encounter.objects.exists(), timeout=60, what="the worker to start storing")
-    stack.kill_worker()
+    assert InboxUplink.objects.filter(status="pending").count() == 30
+    stack.manage("redrive_inbox", "--older-than", "0")  # what beat does every minute
+    assert not InboxUplink.objects.filter(status="pending").exists()
+    assert stored() == expected
+
+
+def test_an_ingest_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(stack, token):
+    stack.stop_ingest()
+    uplinks, expected = make_uplinks(1500, records_per_uplink=2)
+    assert set(deliver(stack, token, uplinks, threads=16)) == {202}
+    stack.start_ingest(INGEST_BATCH_SIZE="20")
+    wait_for(
+        lambda: Encounter.objects.exists(),
+        timeout=60,
+        what="the worker to start storing",
+        interval=0.02,
+    )
+    stack.kill_ingest()
     assert InboxUplink.objects.filter(status="pending").exists(), (
         "the kill came too late to test anything"
     )
-    stack.start_worker()
-    stack.manage("redrive_inbox", "--older-than", "0")
+    stack.start_ingest()
     wait_until_processed()
     assert stored() == expected
     assert Encounter.objects.count() == len(expected)
+
+
+def test_two_ingest_workers_claim_disjoint_batches(stack, token):
+    stack.stop_ingest()
+    uplinks, expected = make_uplinks(600, records_per_uplink=1)
+    assert set(deliver(stack, token, uplinks, threads=16)) == {202}
+    stack.start_ingest(INGEST_BATCH_SIZE="25")
+    other = subprocess.Popen(
+        [sys.executable, "manage.py", "ingest_worker"],
+        cwd=ROOT,
+        env={**stack.env, "INGEST_BATCH_SIZE": "25"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_processed()
+    finally:
+        other.terminate()
+        other.wait(timeout=15)
+    assert stored() == expected
+    # Every row processed exactly once: one attempt each, whichever worker claimed it.
+    assert set(InboxUplink.objects.values_list("attempts", flat=True)) == {1}
 
 
 def test_nothing_that_could_locate_a_person_is_stored_logged_or_exported(stack, token):
@@ -167,6 +206,7 @@ def test_nothing_that_could_locate_a_person_is_stored_logged_or_exported(stack, 
         "database rows": dump,
         "web log": stack.log("web"),
         "worker log": stack.log("worker"),
+        "ingest worker log": stack.log("ingest"),
         "metrics": metrics,
     }.items():
         leaked = [value for value in sentinels if value in text]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from encounters.payload import EncounterRecord, encode
 from ingestion.models import InboxUplink, IngestToken
-from ingestion.services import active_token_hashes, ingest_token_create, ingest_token_revoke
+from ingestion.services import ingest_token_create, ingest_token_revoke
 from simulation import bodies
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -36,26 +36,6 @@ def _shared_fixtures() -> Path | None:
 
 SHARED_FIXTURES = _shared_fixtures()
 DEV_EUI = "70B3D57ED0051234"
-
-
-@pytest.fixture
-def token():
-    active_token_hashes.forget()
-    return ingest_token_create(name="tts-test")
-
-
-@pytest.fixture
-def post(client, token):
-    def post(path: str, body, *, auth: str | None = None, content_type="application/json"):
-        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-        return client.post(
-            path,
-            data,
-            content_type=content_type,
-            HTTP_AUTHORIZATION=auth if auth is not None else f"Bearer {token}",
-        )
-
-    return post
 
 
 def an_uplink_payload() -> bytes:

@@ -1,10 +1,12 @@
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand
 
 from ingestion.services import inbox_redrive
 
 
 class Command(BaseCommand):
-    help = "Queue again the inbox rows still waiting (beat does this every minute)."
+    help = "Process the inbox rows still waiting, and this host's spool (beat: every minute)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -12,6 +14,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, older_than: int, **options):
-        from datetime import timedelta
-
-        self.stdout.write(f"{inbox_redrive(older_than=timedelta(seconds=older_than))} rows queued")
+        processed = inbox_redrive(older_than=timedelta(seconds=older_than))
+        self.stdout.write(f"{processed} rows processed")
