@@ -35,14 +35,33 @@ class CeleryQueueDepth:
         yield gauge
 
 
-_registered = False
+# Collectors that read their figures at scrape time (a queue's depth, the inbox's activity).
+# In multiprocess mode (PROMETHEUS_MULTIPROC_DIR) the scrape builds a registry of its own,
+# which must get them too: they are not counters that a process writes to the folder.
+SCRAPE_COLLECTORS: list = []
+
+
+def add_scrape_collector(collector) -> None:
+    if any(type(known) is type(collector) for known in SCRAPE_COLLECTORS):
+        return
+    SCRAPE_COLLECTORS.append(collector)
+    REGISTRY.register(collector)
 
 
 def register_collectors() -> None:
-    global _registered
-    if not _registered:
-        REGISTRY.register(CeleryQueueDepth())
-        _registered = True
+    add_scrape_collector(CeleryQueueDepth())
+
+
+def scrape_registry():
+    """What /metrics serves: every process of this host (multiprocess), or this process;
+    with the scrape-time collectors either way."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    for collector in SCRAPE_COLLECTORS:
+        registry.register(collector)
+    return registry
 
 
 def serve_worker_metrics() -> int | None:
@@ -52,12 +71,8 @@ def serve_worker_metrics() -> int | None:
     port = settings.WORKER_METRICS_PORT
     if not port:
         return None
-    registry = REGISTRY
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
     try:
-        start_http_server(port, addr=settings.WORKER_METRICS_ADDR, registry=registry)
+        start_http_server(port, addr=settings.WORKER_METRICS_ADDR, registry=scrape_registry())
     except OSError:  # another worker of this host serves them already
         return None
     return port

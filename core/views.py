@@ -8,11 +8,12 @@ import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connections
-from django.http import HttpResponseForbidden, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.cache import never_cache
-from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.databases import ALIASES
+from core.metrics import scrape_registry
 
 
 def _timed(check) -> dict:
@@ -40,12 +41,27 @@ def _redis_check() -> None:
         client.close()
 
 
+# Checks an app adds (name -> a function returning {"status": ..., ...}); a "warning"
+# is shown without failing the answer: a load balancer must not take the portal out.
+EXTRA_CHECKS: dict = {}
+
+
+def register_check(name: str, check) -> None:
+    EXTRA_CHECKS[name] = check
+
+
 @login_not_required  # public: load balancers and orchestrators ask it
 @never_cache
 def healthz(request):
-    """Each database alias and Redis (when configured): 200 when all answer, else 503."""
+    """Each database alias and Redis (when configured): 200 when all answer, else 503;
+    and what the apps add (the network servers' activity), as warnings."""
     checks = {f"database:{alias}": _timed(_database_check(alias)) for alias in ALIASES}
     checks["redis"] = _timed(_redis_check) if settings.REDIS_URL else {"status": "not configured"}
+    for name, check in EXTRA_CHECKS.items():
+        try:
+            checks.update(check())
+        except Exception as exc:  # the databases' own checks say why
+            checks[name] = {"status": "unknown", "error": type(exc).__name__}
     healthy = all(result["status"] != "error" for result in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
@@ -71,4 +87,5 @@ def _metrics_allowed(request) -> bool:
 def metrics(request):
     if not _metrics_allowed(request):
         return HttpResponseForbidden("Metrics are for the monitoring system only.")
-    return ExportToDjangoView(request)
+    registry = scrape_registry()
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -27,3 +27,31 @@ BATCHES = Histogram(
     "Inbox rows processed per batch (one commit each)",
     buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
 )
+
+
+class IntegrationActivity:
+    """Uplinks per integration in the last 5 minutes, and silence, read at scrape time."""
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        from ingestion.selectors import integration_activity
+
+        recent = GaugeMetricFamily(
+            "proximeter_ingest_uplinks_last_5m",
+            "Uplinks accepted in the last 5 minutes, per network server",
+            labels=["integration"],
+        )
+        silent = GaugeMetricFamily(
+            "proximeter_ingest_integration_silent",
+            "1 when a network server that usually sends has been silent in working hours",
+            labels=["integration"],
+        )
+        try:
+            for activity in integration_activity():
+                recent.add_metric([activity.integration], activity.last_5_min)
+                silent.add_metric([activity.integration], int(activity.silent))
+        except Exception:  # a database down: /healthz says so; metrics stay scrapeable
+            return
+        yield recent
+        yield silent

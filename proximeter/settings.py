@@ -194,6 +194,12 @@ INGEST_POLL_SECONDS = float(env_str("INGEST_POLL_SECONDS", "0.25"))
 # Where a web host keeps the uplinks its inbox could not take (the database was down); the
 # ingest worker of the same host moves them in. Local disk, one folder per host.
 INGEST_SPOOL_DIR = env_str("INGEST_SPOOL_DIR") or str(DATA_DIR / "spool")
+# Silence: an integration that sent at least INGEST_SILENCE_USUAL_PER_HOUR uplinks an hour
+# over the last day and nothing for INGEST_SILENCE_MINUTES, within working hours (weekdays,
+# local time), is reported silent in /healthz, /metrics and on the statistics page.
+INGEST_SILENCE_MINUTES = env_int("INGEST_SILENCE_MINUTES", 15)
+INGEST_SILENCE_USUAL_PER_HOUR = env_int("INGEST_SILENCE_USUAL_PER_HOUR", 12)
+INGEST_WORKING_HOURS = env_str("INGEST_WORKING_HOURS", "07:00-19:00")
 # A worker (Celery, ingest) serves its host's metrics on this port when set: for a worker
 # host without a web process. Bind to a private address; Prometheus scrapes it there.
 WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
