@@ -1,8 +1,54 @@
-"""Steps the browser tests share: signing in through the loopback identity provider."""
+"""Steps the browser tests share: Chromium, signing in, the pages, the screenshots.
+
+Debian's Chromium driven by Playwright (its own browser download cannot work
+here); tests/conftest.py makes the `chromium` and `page` fixtures with it.
+"""
 
 import re
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 
+from django.utils import timezone
 from playwright.sync_api import expect
+
+# --- Chromium ----------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# Screenshots: the user guide's pictures, and a test's page when it failed.
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def new_page(browser):
+    """A page in a fresh browser profile, on a desktop screen, waiting up to 15 s for anything."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def screenshot(page, name: str) -> None:
+    """The whole page into test-artifacts/<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+# --- Signing in and out --------------------------------------------------------
 
 
 def open_provider_login(page, portal_url: str) -> None:
@@ -13,6 +59,7 @@ def open_provider_login(page, portal_url: str) -> None:
 
 
 def sign_in(page, portal_url: str, login: str, password: str) -> None:
+    """Sign in through the loopback identity provider."""
     open_provider_login(page, portal_url)
     page.locator("#username").fill(login)
     page.locator("#password").fill(password)
@@ -20,10 +67,50 @@ def sign_in(page, portal_url: str, login: str, password: str) -> None:
     expect(page).to_have_url(f"{portal_url}/")
 
 
+def sign_in_with_a_session(page, portal_url: str, user) -> None:
+    """`user` signed in without the identity provider: the session of a test client."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": portal_url}]
+    )
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()  # posts here, redirects to the provider
+    logout = page.locator("#kc-logout")  # the provider asks whether to end its session too
+    expect(logout).to_be_visible()
+    logout.click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+# --- The pages ---------------------------------------------------------------
+
+
+def main_navigation(page):
+    return page.get_by_role("navigation", name="Main")
+
+
 def navigation(page) -> list[str]:
-    nav = page.get_by_role("navigation", name="Main")
+    nav = main_navigation(page)
     expect(nav).to_be_visible()
     return [text.strip() for text in nav.get_by_role("link").all_inner_texts()]
+
+
+def open_page(page, title: str) -> None:
+    """Follow the main navigation's link `title` to the page of that heading."""
+    main_navigation(page).get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+
+
+def scan(page, text: str) -> None:
+    """A barcode scanner types into the focused field, then presses Enter."""
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
 
 
 def wait_until_no_sideways_scroll(page, width: int, timeout: float = 15.0) -> None:
@@ -31,10 +118,57 @@ def wait_until_no_sideways_scroll(page, width: int, timeout: float = 15.0) -> No
 
     Generous: on a loaded machine the charts take seconds to lay out again.
     """
-    import time
-
     deadline = time.monotonic() + timeout
     while page.evaluate("() => document.documentElement.scrollWidth") > width:
         if time.monotonic() > deadline:
             raise AssertionError(f"the page still scrolls sideways at {width} px")
         page.wait_for_timeout(100)
+
+
+@contextmanager
+def phone_sized(page):
+    """The page on a phone-sized screen (the layout must not need sideways scrolling).
+
+    A chart follows the new width on the browser's next resize observation, so wait for it.
+    """
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        wait_until_no_sideways_scroll(page, PHONE["width"])
+        yield
+    finally:
+        page.set_viewport_size(size)
+
+
+def browser_time(page, days_ago: int = 0) -> str:
+    """Now (or `days_ago` days before), as a person types it into a date-time field.
+
+    In the browser's time zone: "2025-11-18T09:41".
+    """
+    return page.evaluate(
+        """(daysAgo) => {
+          const d = new Date(Date.now() - daysAgo * 86400000), p = (n) => String(n).padStart(2, '0')
+          return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}` +
+            `T${p(d.getHours())}:${p(d.getMinutes())}`
+        }""",
+        days_ago,
+    )
+
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August"]
+MONTHS += ["September", "October", "November", "December"]
+
+
+def day_label(day, *, with_year: bool = False) -> str:
+    """How the pages name a day: "Tuesday 24 November", with the year when not this year's.
+
+    `day`: a date, or a moment (the day in the portal's time zone); with_year: always the year
+    ("Tuesday 18 November 2025", as MY DATA's chart table names a day).
+    """
+    if isinstance(day, datetime):
+        day = timezone.localtime(day).date()
+    label = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    if with_year or day.year != timezone.localdate().year:
+        label = f"{label} {day.year}"
+    return label

@@ -7,41 +7,59 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from accounts.services import user_set_roles
-from core.roles import Role
+from tests import personas
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
+# --- Personas (tests/personas.py) --------------------------------------------
+
+
 @pytest.fixture
 def make_user(db):
-    """make_user("alice", Role.MEDICAL) -> a local account holding those roles."""
-
-    def make(username: str, *roles: Role, **fields):
-        user = get_user_model().objects.create_user(username=username, password="pw", **fields)
-        user_set_roles(user=user, roles=set(roles))
-        return user
-
-    return make
+    """make_user("alice", Role.MEDICAL) -> a local account holding those roles (no persona)."""
+    return personas.make_user
 
 
 @pytest.fixture
-def desk(make_user):
-    return make_user("desk", Role.REGISTRATION, first_name="Dana", last_name="Desk")
+def desk(db):
+    """Dana Desk, the registration desk's clerk."""
+    return personas.clerk()
 
 
 @pytest.fixture
-def medic(make_user):
-    return make_user("medic", Role.MEDICAL)
+def medic(db):
+    return personas.medic()
 
 
 @pytest.fixture
-def person(make_user):
+def second_medic(db):
+    return personas.second_medic()
+
+
+@pytest.fixture
+def privacy_officer(db):
+    """Dora Privacy, of the data-protection office."""
+    return personas.privacy_officer()
+
+
+@pytest.fixture
+def asset_manager(db):
+    return personas.asset_manager()
+
+
+@pytest.fixture
+def superuser(db):
+    """Staff and superuser, no role of the portal."""
+    return personas.superuser()
+
+
+@pytest.fixture
+def person(db):
     """Charlie holds no role: MY DATA and APPOINTMENTS only."""
-    return make_user("charlie")
+    return personas.person()
 
 
 def start_celery_worker(env: dict, queue: str, log_path: Path) -> subprocess.Popen:
@@ -224,29 +242,17 @@ def user_api_token(provider, login: str, portal_url: str) -> str:
 
 
 # --- The browser -------------------------------------------------------------
-# Debian's Chromium driven by Playwright (its own browser download cannot work here).
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
+# Debian's Chromium driven by Playwright: its helpers are in tests/browser.py.
 
 
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright
 
+    from tests.browser import launch_chromium
+
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
@@ -254,15 +260,14 @@ def chromium():
 @pytest.fixture
 def page(chromium, request):
     """A fresh browser profile per test; a screenshot is kept when the test fails."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15_000)
-    browser_page = context.new_page()
+    from tests.browser import new_page, screenshot
+
+    browser_page = new_page(chromium)
     yield browser_page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        browser_page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
-    context.close()
+        screenshot(browser_page, request.node.name)
+    browser_page.context.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -5,8 +5,8 @@ from django.test import override_settings
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from core.roles import Role
 from frontend.pages import PAGES
+from tests import personas
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +51,8 @@ def test_a_page_is_the_vue_shell_with_a_csrf_cookie(client, medic):
     assert "csrftoken" in response.cookies
 
 
-def test_who_am_i_lists_exactly_the_pages_of_the_roles(client, make_user):
-    user = make_user("both", Role.MEDICAL, Role.REGISTRATION, first_name="Bo", last_name="Th")
+def test_who_am_i_lists_exactly_the_pages_of_the_roles(client):
+    user = personas.desk_medic(first_name="Bo", last_name="Th")
     client.force_login(user)
     body = client.get("/api/me").json()
     assert body["display_name"] == "Bo Th"
@@ -78,14 +78,13 @@ def test_who_am_i_refuses_anonymous_callers(client):
     assert response.status_code in (401, 403)
 
 
-def test_an_api_view_that_names_no_rule_refuses_everyone_even_a_superuser(make_user):
+def test_an_api_view_that_names_no_rule_refuses_everyone_even_a_superuser(superuser):
     class Forgotten(APIView):
         def get(self, request):
             return None
 
-    admin = make_user("root", is_staff=True, is_superuser=True)
     request = APIRequestFactory().get("/api/forgotten")
-    force_authenticate(request, user=admin)
+    force_authenticate(request, user=superuser)
     response = Forgotten.as_view()(request)
     assert response.status_code == 403
     assert "no access rule" in str(response.data["detail"])

@@ -7,7 +7,6 @@ from django.db import connections
 
 from audit.models import AuditEntry, Disclosure
 from audit.services import audit_record, audit_verify
-from core.roles import Role
 from registration.models import Association
 from tests.conftest import ROOT, database_env_for_workers
 from tests.registration.factories import make_device, make_person
@@ -15,8 +14,7 @@ from tests.registration.factories import make_device, make_person
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 
-def test_a_backup_restores_holdings_and_an_intact_audit_trail(tmp_path, make_user):
-    medic = make_user("mira", Role.MEDICAL)
+def test_a_backup_restores_holdings_and_an_intact_audit_trail(tmp_path, medic):
     make_person("1"), make_device("P-1")
     Association.objects.create(
         person_id="1", device_id="P-1", started_at="2026-11-01T08:00Z", started_by="t"

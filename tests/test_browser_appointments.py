@@ -10,11 +10,9 @@ worker runs here, and nothing waits for it.
 """
 
 import re
-from contextlib import contextmanager
 from datetime import time, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -23,77 +21,14 @@ from appointments.models import Booking, Campaign, Location, OpeningHours, Slot
 from assets.models import Device
 from desk.services import device_assign
 from registration.models import Association, Person
-from tests.browser import sign_in, wait_until_no_sideways_scroll
-from tests.conftest import ROOT
+from tests.browser import day_label, open_page, phone_sized, scan, screenshot, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
-SHOTS = ROOT / "test-artifacts"
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
-def screenshot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-@contextmanager
-def phone_sized(page):
-    """The page on a phone-sized screen (the layout must not need sideways scrolling).
-
-    A chart follows the new width on the browser's next resize observation, so wait for it.
-    """
-    size = page.viewport_size
-    page.set_viewport_size({"width": 390, "height": 844})
-    try:
-        wait_until_no_sideways_scroll(page, 390)
-        yield
-    finally:
-        page.set_viewport_size(size)
-
-
-def scan(page, text: str) -> None:
-    """A barcode scanner types into the focused field, then presses Enter."""
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-
-
-def open_page(page, title: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    page.locator("#kc-logout").click()  # the provider asks whether to end its session too
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-
-
-def day_label(moment) -> str:
-    """How the pages name a day: "Tuesday 24 November" (with the year when not this year)."""
-    local = timezone.localtime(moment)
-    label = f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}"
-    return label if local.year == timezone.localdate().year else f"{label} {local.year}"
-
 
 @pytest.fixture
-def appointment_data():
+def appointment_data(desk):
     """Main desk open all day every day; a hand-out campaign today and tomorrow; a recall."""
-    setup = get_user_model().objects.create_user("setup")
     today = timezone.localdate()
     Person.objects.create(
         person_id="810002",
@@ -117,7 +52,7 @@ def appointment_data():
         slot_minutes=30,
         capacity_per_slot=2,
         location_ids=[location.pk],
-        acting_user=setup,
+        acting_user=desk,
     )
 
     # Devices handed out over the last weeks (for the chart), two of them recalled.
@@ -144,7 +79,7 @@ def appointment_data():
         device_assign(
             device_id=device_id,
             person_id=person_id,
-            acting_user=setup,
+            acting_user=desk,
             at=now - timedelta(days=3 + 4 * number),
         )
 
@@ -156,7 +91,7 @@ def appointment_data():
         slot_minutes=30,
         capacity_per_slot=2,
         location_ids=[location.pk],
-        acting_user=setup,
+        acting_user=desk,
     )
     services.recall_invite(campaign=recall, firmware=["1.0.3"], batches=[])
 

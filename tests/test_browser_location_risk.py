@@ -16,14 +16,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser import sign_in
-from tests.conftest import ROOT
+from tests.browser import open_page, screenshot, sign_in
 from zones import services
 from zones.selectors import Credential
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
-
-SHOTS = ROOT / "test-artifacts"
 
 
 def _donate_an_hour_in_zurich(hour_start: int) -> None:
@@ -72,8 +69,7 @@ def test_bob_checks_his_location_risk_without_sending_his_history(
         "request",
         lambda request: sent.append((request.url, request.post_data or "", request.all_headers())),
     )
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Location risk").click()
-    expect(page.get_by_role("heading", level=1, name="Location risk")).to_be_visible()
+    open_page(page, "Location risk")
     expect(page.get_by_role("link", name="Help")).to_have_attribute("href", "/help/location-risk/")
     expect(
         page.get_by_text(
@@ -133,5 +129,4 @@ def test_bob_checks_his_location_risk_without_sending_his_history(
     page.get_by_role("button", name="Check my risk").click()
     expect(page.locator(".location-risk-value")).to_be_visible()
     page.wait_for_timeout(1200)  # the chart's bars grow
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "location-risk.png"), full_page=True)
+    screenshot(page, "location-risk")

@@ -15,7 +15,6 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -24,12 +23,9 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from encounters.models import Encounter
 from registration.models import Association, Person
-from tests.browser import sign_in
-from tests.conftest import ROOT
+from tests.browser import day_label, open_page, phone_sized, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
-
-SHOTS = ROOT / "test-artifacts"
 
 BOB_DEVICE, BOB_TAG = "P-3141", 3141592653
 PEER_ID, PEER_DEVICE, PEER_TAG = "810099", "P-2718", 2718281828
@@ -38,38 +34,13 @@ CASE = "C-2025-314"
 SECRETS = ("Zed", "Zimmermann", "zed.z@example.org", PEER_ID, PEER_DEVICE, str(PEER_TAG), CASE)
 
 
-def screenshot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-def day_label(moment) -> str:
-    """How the chart's table names a day: "Tuesday 18 November 2025"."""
-    weekdays = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-    months = ("January", "February", "March", "April", "May", "June", "July", "August")
-    months += ("September", "October", "November", "December")
-    return f"{weekdays[moment.weekday()]} {moment.day} {months[moment.month - 1]} {moment.year}"
-
-
-def assert_fits(page, width: int) -> None:
-    """No sideways scrolling (a chart follows a new width at the browser's next frame).
-
-    Polled from here: the page's Content-Security-Policy forbids wait_for_function's eval.
-    """
-    for _ in range(50):
-        if page.evaluate("() => document.documentElement.scrollWidth") <= width:
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"the page is wider than {width} px")
-
-
 def assert_no_secret(text: str, where: str) -> None:
     for secret in SECRETS:
         assert secret not in text, f"{secret!r} appears in {where}"
 
 
 @pytest.fixture
-def met_zed():
+def met_zed(medic):
     """Bob and Zed held a device each for 10 days and met twice, two days ago."""
     now = timezone.now()
     for person_id, given, family, device, tag in (
@@ -104,7 +75,6 @@ def met_zed():
     )
 
     # The medical service traced Bob yesterday: he sees the date, and only the date.
-    medic = get_user_model().objects.create_user("medic")
     audit_record(
         acting_user=medic,
         action=AuditEntry.Action.TRACE,
@@ -121,8 +91,7 @@ def test_a_person_sees_their_data_and_nothing_about_the_other_person(
     url = live_server.url
     page.emulate_media(reduced_motion="reduce")  # the chart is drawn at once, not animated
     sign_in(page, url, "bob", "bob-pw")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My data").click()
-    expect(page.get_by_role("heading", level=1, name="My data")).to_be_visible()
+    open_page(page, "My data")
     main = page.locator("main")
     expect(main.locator("p.help")).to_contain_text("See the data the service keeps about you")
 
@@ -170,7 +139,9 @@ def test_a_person_sees_their_data_and_nothing_about_the_other_person(
     chart.get_by_role("button", name="Show as table").click()
     table_rows = chart.locator("tbody tr")
     expect(table_rows).to_have_count(15)
-    expect(table_rows.filter(has_text=day_label(met_zed)).locator("td")).to_have_text("22")
+    expect(
+        table_rows.filter(has_text=day_label(met_zed, with_year=True)).locator("td")
+    ).to_have_text("22")
     values = [text.strip() for text in table_rows.locator("td").all_inner_texts()]
     assert sorted(values) == ["0"] * 14 + ["22"]
     chart.get_by_role("button", name="Show as chart").click()
@@ -179,10 +150,8 @@ def test_a_person_sees_their_data_and_nothing_about_the_other_person(
     assert_no_secret(page.content(), "the page")
 
     # On a phone: no sideways scrolling.
-    page.set_viewport_size({"width": 390, "height": 844})
-    assert_fits(page, 390)
-    screenshot(page, "my-data-phone")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    with phone_sized(page):
+        screenshot(page, "my-data-phone")
 
     # The export: one ZIP with JSON and CSV, his encounters, nothing about Zed.
     with page.expect_download() as download_info:

@@ -6,55 +6,22 @@ to the person who lost it. The screenshots in test-artifacts/ feed the user guid
 """
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from assets.models import Device
 from desk.services import device_assign, device_report_lost
 from registration.models import Association, LostReport, Person
-from tests.browser import sign_in
-from tests.conftest import ROOT
+from tests.browser import browser_time, open_page, phone_sized, scan, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
-SHOTS = ROOT / "test-artifacts"
-
-
-def screenshot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-@contextmanager
-def phone_sized(page):
-    """The page on a phone-sized screen (the layout must not need sideways scrolling)."""
-    size = page.viewport_size
-    page.set_viewport_size({"width": 390, "height": 844})
-    try:
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        yield
-    finally:
-        page.set_viewport_size(size)
-
-
-def scan(page, text: str) -> None:
-    """A barcode scanner types into the focused field, then presses Enter."""
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-
-
-def open_page(page, title: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
-
 
 @pytest.fixture
-def desk_data():
+def desk_data(desk):
     for number in (1001, 1002, 2001):
         Device.objects.create(device_id=f"P-{number}", tag_id=number)
     Person.objects.create(
@@ -78,9 +45,8 @@ def desk_data():
         department="Finance",
         email="carla.clark@example.org",
     )
-    setup = get_user_model().objects.create_user("setup")
-    device_assign(device_id="P-2001", person_id="810005", acting_user=setup)
-    device_report_lost(device_id="P-2001", acting_user=setup)
+    device_assign(device_id="P-2001", person_id="810005", acting_user=desk)
+    device_report_lost(device_id="P-2001", acting_user=desk)
 
 
 def test_the_desk_hands_out_checks_takes_back_and_returns_a_found_device(
@@ -204,20 +170,13 @@ def test_a_refusal_shows_next_to_the_form_and_changes_nothing(page, live_server,
     assert not Association.objects.filter(person_id="810001").exists()
 
 
-def test_record_a_lost_device_with_the_time_it_was_lost(page, live_server, oidc, desk_data):
+def test_record_a_lost_device_with_the_time_it_was_lost(page, live_server, oidc, desk, desk_data):
     two_days_ago = timezone.now() - timedelta(days=2)
-    setup = get_user_model().objects.get(username="setup")
-    device_assign(device_id="P-1001", person_id="810001", acting_user=setup, at=two_days_ago)
+    device_assign(device_id="P-1001", person_id="810001", acting_user=desk, at=two_days_ago)
     sign_in(page, live_server.url, "alice", "alice-pw")
     page.goto(f"{live_server.url}/found/")
     # yesterday at this time, as the clerk would type it in the browser's time zone
-    yesterday = page.evaluate(
-        """() => {
-          const d = new Date(Date.now() - 86400000), p = (n) => String(n).padStart(2, '0')
-          const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`
-          return `${day}T${p(d.getHours())}:${p(d.getMinutes())}`
-        }"""
-    )
+    yesterday = browser_time(page, days_ago=1)
     form = page.locator("form").filter(has=page.get_by_role("button", name="Record as lost"))
     form.get_by_role("textbox", name="Device ID").fill("P-1001")
     form.get_by_label("Lost at").fill(yesterday)

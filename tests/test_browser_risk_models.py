@@ -13,18 +13,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import sign_in
-from tests.conftest import ROOT
+from tests.browser import open_page, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
-
-SHOTS = ROOT / "test-artifacts"
 
 
 def test_alice_computes_both_risk_models(page, live_server, oidc):
     sign_in(page, live_server.url, "alice", "alice-pw")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Risk models").click()
-    expect(page.get_by_role("heading", level=1, name="Risk models")).to_be_visible()
+    open_page(page, "Risk models")
     expect(page.get_by_role("link", name="Help")).to_have_attribute("href", "/help/risk-models/")
 
     # DP-3T: the example, three days; 3 + 2 = 5, 10 + 6 = 16 (notify), 2 + 3 = 5.
@@ -80,5 +76,4 @@ def test_alice_computes_both_risk_models(page, live_server, oidc):
     rssi.get_by_role("button", name="Compute the contact scores").click()
     expect(rssi.locator(".probability-value")).to_have_text("7.8 %")
     page.wait_for_timeout(500)  # the bars and lines grow in
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / "risk-models.png", full_page=True)
+    screenshot(page, "risk-models")

@@ -1,14 +1,12 @@
 """End to end in Chromium: sign in through the real OpenID Connect provider."""
 
-import re
-
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from accounts.services import user_set_roles
 from core.roles import Role
-from tests.browser import navigation, open_provider_login, sign_in
+from tests.browser import main_navigation, navigation, open_provider_login, sign_in, sign_out
 from tests.conftest import user_api_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
@@ -34,12 +32,10 @@ def test_people_see_exactly_the_pages_their_groups_allow_and_sign_out(page, live
     # The registration role also manages people in the admin.
     assert navigation(page) == [*EVERY_PAGE, "Administration"]
     expect(page.locator(".account-name")).to_have_text("Alice Adams")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tracking").click()
+    main_navigation(page).get_by_role("link", name="Tracking").click()
     expect(page.get_by_role("heading", name="Tracking")).to_be_visible()
 
-    page.get_by_role("button", name="Sign out").click()
-    page.locator("#kc-logout").click()  # the provider asks whether to end its session too
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    sign_out(page)  # of the provider too
 
     # Bob's groups give no role: only what every person may use.
     sign_in(page, live_server.url, "bob", "bob-pw")

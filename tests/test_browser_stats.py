@@ -13,44 +13,28 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.services import user_set_roles
 from assets.models import Device, DeviceState
-from core.roles import Role
 from encounters.models import Encounter
 from registration.models import Association, Person
 from retention.services import purge_expired
-from tests.browser import sign_in, wait_until_no_sideways_scroll
-from tests.conftest import ROOT
+from tests.browser import (
+    day_label,
+    open_page,
+    phone_sized,
+    screenshot,
+    sign_in,
+    sign_in_with_a_session,
+)
 from tracing import contacts, services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
-SHOTS = ROOT / "test-artifacts"
-
-
-def screenshot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-def open_page(page, title: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
-
-
-def long_day(day) -> str:
-    """The table's label of a day: "Tuesday 18 November" (and the year when not this year)."""
-    label = f"{day:%A} {day.day} {day:%B}"
-    return label if day.year == timezone.localdate().year else f"{label} {day.year}"
-
 
 @pytest.fixture
-def activity():
+def activity(medic):
     """Six proximeters met two days ago (four of them for 20 minutes), three met yesterday.
 
     Six people got a device five days ago, two four days ago; one of them
@@ -88,7 +72,6 @@ def activity():
             started_by="t",
         )
 
-    medic = get_user_model().objects.create_user("medic")
     window = contacts.trace_window(
         now=timezone.now(),
         retention=timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
@@ -132,22 +115,22 @@ def test_alice_reads_the_statistics_transparency_and_the_help(page, live_server,
     activity_section.get_by_role("button", name="Show as table").click()
     table = activity_section.get_by_role("table", name="Active proximeters and encounters per day")
     expect(table).to_be_visible()
-    busy_row = table.get_by_role("row").filter(has_text=long_day(activity["busy"]))
+    busy_row = table.get_by_role("row").filter(has_text=day_label(activity["busy"]))
     expect(busy_row.get_by_role("cell")).to_have_text(["6", "6"])
-    quiet_row = table.get_by_role("row").filter(has_text=long_day(activity["quiet"]))
+    quiet_row = table.get_by_role("row").filter(has_text=day_label(activity["quiet"]))
     expect(quiet_row.get_by_role("cell")).to_have_text(["< 5", "< 5"])
     expect(activity_section.get_by_role("button", name="Show as chart")).to_be_focused()
 
     close_section = page.locator(".stats-section").nth(1)
     close_section.get_by_role("button", name="Show as table").click()
-    close_row = close_section.get_by_role("row").filter(has_text=long_day(activity["busy"]))
+    close_row = close_section.get_by_role("row").filter(has_text=day_label(activity["busy"]))
     expect(close_row.get_by_role("cell")).to_have_text(["< 5"])  # four of close-contact length
 
     handouts = page.locator(".stats-section").nth(2)
     handouts.get_by_role("button", name="Show as table").click()
     five_days_ago = timezone.localdate() - timedelta(days=5)
     expect(
-        handouts.get_by_role("row").filter(has_text=long_day(five_days_ago)).get_by_role("cell")
+        handouts.get_by_role("row").filter(has_text=day_label(five_days_ago)).get_by_role("cell")
     ).to_have_text(["6", "5"])
     screenshot(page, "stats-tables")
 
@@ -159,10 +142,8 @@ def test_alice_reads_the_statistics_transparency_and_the_help(page, live_server,
     assert f"{activity['quiet'].isoformat()},< 5,< 5" in csv_text
 
     # On a phone: no sideways scrolling.
-    page.set_viewport_size({"width": 390, "height": 844})
-    wait_until_no_sideways_scroll(page, 390)
-    screenshot(page, "stats-phone")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    with phone_sized(page):
+        screenshot(page, "stats-phone")
 
     # TRANSPARENCY: numbers only.
     open_page(page, "Transparency")
@@ -197,22 +178,9 @@ def test_alice_reads_the_statistics_transparency_and_the_help(page, live_server,
     expect(page.get_by_text("A count from 1 to 4 is shown as")).to_be_visible()
 
 
-def signed_in_as_privacy_officer(page, live_server) -> None:
-    """The data-protection office's browser, signed in through a session of the test client."""
-    officer = get_user_model().objects.create_user(
-        "dpo", first_name="Dora", last_name="Privacy", password="pw"
-    )
-    user_set_roles(user=officer, roles={Role.PRIVACY})
-    client = Client()
-    client.force_login(officer)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-
-
-def test_the_privacy_office_is_warned_that_the_purge_is_overdue(page, live_server):
-    signed_in_as_privacy_officer(page, live_server)
+def test_the_privacy_office_is_warned_that_the_purge_is_overdue(page, live_server, privacy_officer):
+    # The data-protection office's browser, signed in through a session of the test client.
+    sign_in_with_a_session(page, live_server.url, privacy_officer)
     page.goto(f"{live_server.url}/")
     expect(page.get_by_role("link", name="Help")).to_have_attribute("href", "/help/")
     open_page(page, "Audit")

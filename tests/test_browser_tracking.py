@@ -13,35 +13,27 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.services import user_set_roles
 from assets.models import Device
 from audit.models import AuditEntry
-from core.roles import Role
 from encounters.models import Encounter
 from registration.models import Association, Person
-from tests.browser import sign_in, wait_until_no_sideways_scroll
-from tests.conftest import ROOT
+from tests.browser import (
+    browser_time,
+    main_navigation,
+    open_page,
+    phone_sized,
+    screenshot,
+    sign_in,
+    sign_in_with_a_session,
+)
 from tracing import contacts, services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
-SHOTS = ROOT / "test-artifacts"
 CASE = "C-2025-017"
-
-
-def screenshot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-def open_page(page, title: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
 
 
 @pytest.fixture
@@ -83,17 +75,6 @@ def encounters():
     )
 
 
-def browser_now(page) -> str:
-    """Now, as a person types it into a date-time field in the browser's time zone."""
-    return page.evaluate(
-        """() => {
-          const d = new Date(), p = (n) => String(n).padStart(2, '0')
-          return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}` +
-            `T${p(d.getHours())}:${p(d.getMinutes())}`
-        }"""
-    )
-
-
 def test_a_medic_traces_the_close_contacts_and_downloads_them(page, live_server, oidc, encounters):
     url = live_server.url
     page.emulate_media(reduced_motion="reduce")  # the chart is drawn at once, not animated
@@ -120,7 +101,7 @@ def test_a_medic_traces_the_close_contacts_and_downloads_them(page, live_server,
     expect(page.locator(".trace-person")).to_contain_text("Tina Tracey")
 
     page.get_by_label("Positive test, no symptoms").check()
-    page.get_by_label("Date and time of the positive test").fill(browser_now(page))
+    page.get_by_label("Date and time of the positive test").fill(browser_time(page))
     expect(page.locator("#tracking-window-preview")).to_contain_text("The trace will cover")
     expect(page.locator("#tracking-window-preview")).to_contain_text("to now")
     page.get_by_label("One encounter longer than 15 minutes (CERN)").check()
@@ -161,15 +142,12 @@ def test_a_medic_traces_the_close_contacts_and_downloads_them(page, live_server,
     expect(result.locator(".encounter-row").nth(1)).to_be_hidden()
     expect(page.locator(".trace-timeline")).to_contain_text("Timeline")
     screenshot(page, "tracking-results")
-    page.set_viewport_size({"width": 390, "height": 844})
-    # no sideways scrolling (the chart follows the new width at the next frame)
-    wait_until_no_sideways_scroll(page, 390)
-    screenshot(page, "tracking-phone")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    with phone_sized(page):  # no sideways scrolling
+        screenshot(page, "tracking-phone")
 
     # The printed report: no navigation or form, every encounter shown.
     page.emulate_media(media="print")
-    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(main_navigation(page)).to_be_hidden()
     expect(page.locator(".trace-form")).to_be_hidden()
     expect(result.get_by_role("link", name="Download CSV")).to_be_hidden()
     expect(result.get_by_role("heading", level=2, name=f"Case {CASE}")).to_be_visible()
@@ -229,22 +207,9 @@ def test_a_period_beyond_the_retention_is_refused_next_to_it(page, live_server, 
     assert not AuditEntry.objects.exists()
 
 
-def signed_in_as_privacy_officer(page, live_server) -> None:
-    """The data-protection office's browser, signed in through a session of the test client."""
-    officer = get_user_model().objects.create_user(
-        "dpo", first_name="Dora", last_name="Privacy", password="pw"
-    )
-    user_set_roles(user=officer, roles={Role.PRIVACY})
-    client = Client()
-    client.force_login(officer)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-
-
-def test_the_privacy_office_sees_the_trace_in_the_audit_trail(page, live_server, encounters):
-    medic = get_user_model().objects.create_user("medic")
+def test_the_privacy_office_sees_the_trace_in_the_audit_trail(
+    page, live_server, encounters, medic, privacy_officer
+):
     now = timezone.now()
     window = contacts.trace_window(
         now=now, retention=timedelta(days=settings.ENCOUNTER_RETENTION_DAYS), positive_test=now
@@ -269,7 +234,8 @@ def test_the_privacy_office_sees_the_trace_in_the_audit_trail(page, live_server,
         acting_user=medic,
     )
 
-    signed_in_as_privacy_officer(page, live_server)
+    # The data-protection office's browser, signed in through a session of the test client.
+    sign_in_with_a_session(page, live_server.url, privacy_officer)
     page.goto(f"{live_server.url}/")
     open_page(page, "Audit")
     expect(page.get_by_text("Who traced whom, when and why").first).to_be_visible()

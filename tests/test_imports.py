@@ -12,7 +12,6 @@ from django.utils import timezone
 from assets.imports import import_devices
 from assets.models import Device, DeviceEvent, DeviceState
 from core.imports import BadRow, read_rows
-from core.roles import Role
 from registration.imports import import_people
 from registration.models import Association, Person
 
@@ -414,8 +413,8 @@ def test_the_device_command_prints_each_error_then_the_summary_and_exits_1_on_er
 # --- The admin ---------------------------------------------------------------
 
 
-def test_an_assets_user_sees_devices_and_not_people(client, make_user):
-    client.force_login(make_user("arno", Role.ASSETS, is_staff=True))
+def test_an_assets_user_sees_devices_and_not_people(client, asset_manager):
+    client.force_login(asset_manager)
     index = client.get("/admin/").content.decode()
     assert "/admin/assets/device/" in index
     assert "/admin/assets/deviceevent/" in index
@@ -426,8 +425,8 @@ def test_an_assets_user_sees_devices_and_not_people(client, make_user):
     assert client.get("/admin/registration/person/import/").status_code == 403
 
 
-def test_a_registration_user_sees_people_and_not_devices(client, make_user):
-    client.force_login(make_user("rita", Role.REGISTRATION, is_staff=True))
+def test_a_registration_user_sees_people_and_not_devices(client, desk):
+    client.force_login(desk)
     index = client.get("/admin/").content.decode()
     assert "/admin/registration/person/" in index
     assert "/admin/registration/lostreport/" in index
@@ -438,11 +437,11 @@ def test_a_registration_user_sees_people_and_not_devices(client, make_user):
 
 
 def test_a_device_state_is_read_only_and_devices_and_holdings_cannot_be_deleted(
-    client, make_user, tmp_path
+    client, superuser, tmp_path
 ):
     devices(tmp_path, "D-1,1,,1.0,B1")
     device = Device.objects.get()
-    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    client.force_login(superuser)
     page = client.get(f"/admin/assets/device/{device.pk}/change/").content.decode()
     assert 'name="state"' not in page
     assert "changes only through the registration desk" in page
@@ -457,8 +456,8 @@ def test_a_device_state_is_read_only_and_devices_and_holdings_cannot_be_deleted(
     assert "holding_ends_after" not in page and 'name="_save"' not in page
 
 
-def test_the_device_upload_page_imports_a_file_and_shows_the_report(client, make_user):
-    client.force_login(make_user("arno", Role.ASSETS, is_staff=True))
+def test_the_device_upload_page_imports_a_file_and_shows_the_report(client, asset_manager):
+    client.force_login(asset_manager)
     assert "Import devices from CSV" in client.get("/admin/assets/device/").content.decode()
     upload = io.BytesIO(f"{DEVICE_HEADER}\nD-1,1,,1.0,B1\nD-2,x,,1.0,B1\n".encode())
     upload.name = "delivery.csv"
@@ -472,9 +471,9 @@ def test_the_device_upload_page_imports_a_file_and_shows_the_report(client, make
     assert DeviceEvent.objects.get().actor == "arno"
 
 
-def test_the_people_upload_page_imports_and_can_deactivate_missing_people(client, make_user):
+def test_the_people_upload_page_imports_and_can_deactivate_missing_people(client, desk):
     Person.objects.create(person_id="9", given_name="Old", family_name="Timer")
-    client.force_login(make_user("rita", Role.REGISTRATION, is_staff=True))
+    client.force_login(desk)
     assert (
         "Import people from CSV/JSON" in client.get("/admin/registration/person/").content.decode()
     )
@@ -493,8 +492,8 @@ def test_the_people_upload_page_imports_and_can_deactivate_missing_people(client
     assert not Person.objects.get(person_id="9").active
 
 
-def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(client, make_user):
-    client.force_login(make_user("arno", Role.ASSETS, is_staff=True))
+def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(client, asset_manager):
+    client.force_login(asset_manager)
     upload = io.BytesIO(b"whatever")
     upload.name = "devices.xlsx"
     response = client.post("/admin/assets/device/import/", {"file": upload})
@@ -503,8 +502,8 @@ def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(client, make
     assert not Device.objects.exists()
 
 
-def test_a_device_added_in_the_admin_starts_in_stock_with_its_first_event(client, make_user):
-    client.force_login(make_user("arno", Role.ASSETS, is_staff=True))
+def test_a_device_added_in_the_admin_starts_in_stock_with_its_first_event(client, asset_manager):
+    client.force_login(asset_manager)
     form = {
         "device_id": "D-1",
         "tag_id": "7",

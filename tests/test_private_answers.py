@@ -5,15 +5,15 @@ import logging
 import pytest
 from django.urls import reverse
 
-from core.roles import Role
+from tests.personas import desk_medic
 from tests.registration.factories import make_device, make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 @pytest.fixture
-def desk_client(client, make_user):
-    client.force_login(make_user("desk-1", Role.REGISTRATION, Role.MEDICAL, person_id="810009"))
+def desk_client(client, db):
+    client.force_login(desk_medic(person_id="810009"))
     return client
 
 
@@ -40,8 +40,8 @@ def test_an_anonymous_api_answer_is_not_cached_either(client):
     assert "no-store" in client.get("/api/me")["Cache-Control"]
 
 
-def test_static_files_keep_their_caching(client, make_user):
-    client.force_login(make_user("someone"))
+def test_static_files_keep_their_caching(client, person):
+    client.force_login(person)
     response = client.get("/static/admin/css/base.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")

@@ -8,6 +8,7 @@ from appointments.models import Campaign
 from core.roles import Role
 from registration.models import Person
 from tests.appointments.factories import make_campaign, make_location
+from tests.personas import persona_for, wearer
 from tests.registration.factories import make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -22,9 +23,9 @@ def campaign():
 
 
 @pytest.fixture
-def alice(make_user):
+def alice(db):
     make_person("810001", "Alice", "Adams")
-    return make_user("alice", person_id="810001")
+    return wearer("810001")
 
 
 def test_a_person_books_moves_and_cancels_their_own_appointment(client, alice, campaign):
@@ -48,9 +49,9 @@ def test_a_person_books_moves_and_cancels_their_own_appointment(client, alice, c
     )
 
 
-def test_nobody_sees_or_changes_another_persons_booking(client, alice, make_user, campaign):
+def test_nobody_sees_or_changes_another_persons_booking(client, alice, campaign):
     make_person("810002")
-    bob = make_user("bob", person_id="810002")
+    bob = wearer("810002")
     booking = services.booking_create(
         person=alice_person(), slot_id=campaign.slots.order_by("starts_at").first().pk
     )
@@ -65,8 +66,8 @@ def alice_person():
     return Person.objects.get(person_id="810001")
 
 
-def test_an_account_without_a_directory_entry_is_told_why(client, make_user, campaign):
-    client.force_login(make_user("visitor"))
+def test_an_account_without_a_directory_entry_is_told_why(client, person, campaign):
+    client.force_login(person)
     response = client.get(reverse("my-campaigns"))
     assert response.status_code == 403
     assert "not linked to a person" in response.json()["detail"]
@@ -78,8 +79,8 @@ def test_booking_needs_a_signed_in_person(client, campaign):
 
 
 @pytest.mark.parametrize("role", [None, Role.MEDICAL, Role.ASSETS, Role.PRIVACY])
-def test_the_desks_endpoints_refuse_every_other_role(client, make_user, campaign, role):
-    client.force_login(make_user("someone", *([role] if role else [])))
+def test_the_desks_endpoints_refuse_every_other_role(client, campaign, role):
+    client.force_login(persona_for(role))
     for name in DESK_GETS:
         assert client.get(reverse(name)).status_code == 403, name
     assert client.get(reverse("desk-day"), {"location": 1}).status_code == 403

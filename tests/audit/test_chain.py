@@ -12,7 +12,6 @@ from audit.chain import GENESIS, canonical, hashed_fields
 from audit.checkpoints import Checkpoint, checkpoints_read
 from audit.models import AuditEntry, Disclosure
 from audit.services import audit_digest, audit_record, audit_verify
-from core.roles import Role
 from tests.processes import at_once
 
 # Real commits: the checkpoints are written when an entry commits (on_commit).
@@ -141,10 +140,10 @@ def test_a_digest_that_was_not_signed_with_the_key_is_refused(medic):
 
 
 def test_the_privacy_officer_downloads_a_signed_digest_and_verifies_with_it(
-    client, make_user, medic, tmp_path, capsys
+    client, privacy_officer, medic, tmp_path, capsys
 ):
     trail(medic, 3)
-    client.force_login(make_user("dpo", Role.PRIVACY))
+    client.force_login(privacy_officer)
     response = client.get("/api/audit/digest")
     assert response.status_code == 200
     assert "audit-digest-" in response["Content-Disposition"]

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from core.roles import Role
 from desk.services import device_assign
+from tests.personas import persona_for
 from tests.registration.factories import make_device, make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -34,8 +35,8 @@ def world():
 
 
 @pytest.mark.parametrize("role", [None, Role.MEDICAL, Role.ASSETS, Role.PRIVACY])
-def test_everyone_but_the_registration_role_is_refused(client, make_user, world, role):
-    client.force_login(make_user("someone", *([role] if role else [])))
+def test_everyone_but_the_registration_role_is_refused(client, world, role):
+    client.force_login(persona_for(role))
     for url in GETS:
         assert client.get(url).status_code == 403, url
     for name, body in POSTS.items():
@@ -96,7 +97,7 @@ def test_status_of_a_person_and_a_device_and_the_type_ahead(client, desk, world)
     assert client.get(reverse("person-search")).status_code == 400  # q is required
 
 
-def test_roles_that_manage_records_get_the_admin(make_user):
-    assert make_user("arno", Role.ASSETS).is_staff
-    assert make_user("dana", Role.REGISTRATION).is_staff
-    assert not make_user("mira", Role.MEDICAL).is_staff
+def test_roles_that_manage_records_get_the_admin(asset_manager, desk, medic):
+    assert asset_manager.is_staff
+    assert desk.is_staff
+    assert not medic.is_staff

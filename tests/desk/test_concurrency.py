@@ -1,13 +1,13 @@
 """Two desks at the same moment on PostgreSQL: one wins, the other gets a clear refusal."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from assets.models import Device, DeviceState
 from desk import services
 from desk.reconcile import find_disagreements
 from registration.models import Association
 from tests.desk.concurrency import at_the_same_moment
+from tests.personas import second_clerk
 from tests.registration.factories import make_device, make_person
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -16,7 +16,7 @@ ROUNDS = 8
 
 
 def test_two_desks_assigning_the_same_device_to_two_people(desk):
-    clerk2 = get_user_model().objects.create_user("desk2")
+    clerk2 = second_clerk()
     for round_ in range(ROUNDS):
         device = f"P-{round_}"
         make_device(device), make_person(f"a{round_}"), make_person(f"b{round_}")
@@ -37,7 +37,7 @@ def test_two_desks_assigning_the_same_device_to_two_people(desk):
 
 
 def test_two_desks_handing_two_devices_to_the_same_person(desk):
-    clerk2 = get_user_model().objects.create_user("desk2")
+    clerk2 = second_clerk()
     for round_ in range(ROUNDS):
         person = f"p{round_}"
         make_person(person), make_device(f"X-{round_}"), make_device(f"Y-{round_}")

@@ -3,7 +3,6 @@
 import itertools
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -15,6 +14,7 @@ from core.errors import DomainError
 from desk import services
 from desk.reconcile import find_disagreements
 from registration.models import Association, EndReason, LostReport, Person
+from tests import personas
 from tests.registration.factories import make_device, make_person
 
 DEVICES = ["D-1", "D-2", "D-3", "D-4"]
@@ -32,7 +32,7 @@ class DeskMachine(RuleBasedStateMachine):
             make_device(device_id)
         for person_id in PEOPLE:
             make_person(person_id)
-        self.clerk = get_user_model().objects.get_or_create(username="clerk")[0]
+        self.clerk = personas.clerk()  # the same account in every run of the machine
         self.refusals = 0
 
     def attempt(self, operation, **kwargs):

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from core.roles import Role
+from tests.personas import persona_for
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +14,8 @@ def post(client, name, body):
 
 
 @pytest.mark.parametrize("role", [None, Role.REGISTRATION, Role.PRIVACY])
-def test_only_the_medical_role_uses_the_risk_models(client, make_user, role):
-    client.force_login(make_user("x", *([role] if role else [])))
+def test_only_the_medical_role_uses_the_risk_models(client, role):
+    client.force_login(persona_for(role))
     for name in ("risk-dp3t", "risk-rssi", "risk-aggregate"):
         assert post(client, name, {}).status_code == 403
 

@@ -21,7 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import RemovedSubject
-from core.roles import Role
+from tests import personas
 from tests.conftest import OIDC_ACCOUNTS, ROLE_CLIENTS, user_api_token
 from tests.security.routes import every_url
 
@@ -249,7 +249,7 @@ def tokens(oidc_provider, live_server):
 
 
 @pytest.fixture
-def samples(oidc, make_user):
+def samples(oidc, db):
     """The callers' accounts (each linked to a person) and one object of each kind."""
     from allauth.account.models import EmailAddress
     from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
@@ -268,13 +268,13 @@ def samples(oidc, make_user):
     from zones.services import donation_code_issue, trusted_source_create
 
     users = {}
-    personas = [(PERSON, []), (REG, [Role.REGISTRATION]), (ASSETS, [Role.ASSETS])]
-    personas += [(MED, [Role.MEDICAL]), (PRIV, [Role.PRIVACY])]
-    for number, (kind, roles) in enumerate(personas, start=1):
+    of_kind = [(PERSON, "wearer"), (REG, "clerk"), (ASSETS, "asset_manager")]
+    of_kind += [(MED, "medic"), (PRIV, "privacy_officer")]
+    for number, (kind, persona) in enumerate(of_kind, start=1):
         make_person(f"7000{number}")
-        users[kind] = make_user(f"user-{kind}", *roles, person_id=f"7000{number}")
+        users[kind] = personas.make_persona(persona, person_id=f"7000{number}")
     make_person("70009")
-    users[SUPER] = make_user("user-superuser", person_id="70009", is_staff=True, is_superuser=True)
+    users[SUPER] = personas.superuser(person_id="70009")
     User = get_user_model()
     for number, client in enumerate(ROLE_CLIENTS.values(), start=1):
         # The account a token's subject gets on first use, made beforehand with a person.
@@ -307,7 +307,7 @@ def samples(oidc, make_user):
     DeadLetter.objects.create(
         integration="tts", delivery_key="k", payload=b"{}", reason="r", detail="d", created_at=now
     )
-    colleague = make_user("user-colleague", Role.MEDICAL)
+    colleague = personas.second_medic()
     trace = services.trace_run(
         person_id="79999",
         window=contacts.trace_window(now=now, retention=timedelta(days=14), positive_test=now),

@@ -7,7 +7,6 @@ and signs out at the provider again. Every `securitypolicyviolation` event, CSP
 console message and uncaught page error is collected.
 """
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from playwright.sync_api import expect
 
 from encounters.models import Encounter
 from registration.models import Association
-from tests.browser import navigation, sign_in
+from tests.browser import main_navigation, navigation, sign_in, sign_out
 from tests.registration.factories import make_device, make_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
@@ -65,7 +64,7 @@ def test_every_page_works_under_the_policy(page, live_server, oidc, alice_with_a
     problems.watch(page)
     sign_in(page, live_server.url, "alice", "alice-pw")  # form-action: the provider
 
-    main = page.get_by_role("navigation", name="Main")
+    main = main_navigation(page)
     titles = [title for title in navigation(page) if title != "Administration"]
     assert {"Registration", "Tracking", "My data"} <= set(titles)
     for title in titles:
@@ -87,10 +86,7 @@ def test_every_page_works_under_the_policy(page, live_server, oidc, alice_with_a
     problems.collect(page, "API docs")
 
     page.goto(f"{live_server.url}/")
-    page.get_by_role("button", name="Sign out").click()  # posts here, redirects to the provider
-    expect(page.locator("#kc-logout")).to_be_visible()
-    page.locator("#kc-logout").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    sign_out(page)  # posts here, redirects to the provider (form-action)
     problems.collect(page, "signed out")
 
     assert not problems, "\n".join(problems)

@@ -11,6 +11,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.views import APIView
 
 from core.roles import Role
+from tests import personas
 from tests.conftest import ROLE_CLIENTS
 from tests.registration.factories import make_person
 from tests.security.routes import every_url
@@ -44,9 +45,9 @@ def session_write_endpoints():
 
 
 @pytest.fixture
-def everyone(make_user):
+def everyone(db):
     """A signed-in person holding every role (so that only the CSRF check can refuse)."""
-    return make_user("all-roles", *Role, is_staff=True, is_superuser=True)
+    return personas.superuser(roles=Role)
 
 
 def test_there_are_state_changing_api_calls_to_check():
@@ -64,10 +65,10 @@ def test_a_session_cannot_change_anything_through_the_api_without_the_csrf_token
     assert not let_through, "answered without a CSRF token:\n" + "\n".join(let_through)
 
 
-def test_with_the_token_from_the_page_the_call_goes_through(make_user):
+def test_with_the_token_from_the_page_the_call_goes_through():
     browser = Client(enforce_csrf_checks=True)
     make_person("630001")
-    browser.force_login(make_user("someone", person_id="630001"))
+    browser.force_login(personas.wearer("630001"))
     browser.get("/appointments/")  # every page sets the cookie (ensure_csrf_cookie)
     token = browser.cookies["csrftoken"].value
     response = browser.post(

@@ -9,8 +9,8 @@ from django.utils import timezone
 from accounts.services import user_sync_from_claims
 from audit.models import AuditEntry
 from audit.services import audit_verify
-from core.roles import Role
 from registration.models import Association
+from tests import personas
 from tests.processes import at_once
 from tests.registration.factories import make_device, make_person
 
@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 # --- The person number ------------------------------------------------------------
 
 
-def test_a_superuser_cannot_set_a_person_number_in_the_admin(client, make_user):
-    admin = make_user("root", is_staff=True, is_superuser=True, person_id="810001")
+def test_a_superuser_cannot_set_a_person_number_in_the_admin(client):
+    admin = personas.superuser(person_id="810001")
     client.force_login(admin)
     url = f"/admin/accounts/user/{admin.pk}/change/"
     page = client.get(url).content.decode()
@@ -42,8 +42,8 @@ def test_a_superuser_cannot_set_a_person_number_in_the_admin(client, make_user):
     assert admin.person_id == "810001"
 
 
-def test_any_change_of_a_person_number_is_audited_with_who_changed_it(make_user):
-    user = make_user("wearer")
+def test_any_change_of_a_person_number_is_audited_with_who_changed_it(person):
+    user = person  # not linked to a person of the directory yet
     user_sync_from_claims(user=user, claims={"person_id": "810001"})  # first sign-in
     assert not AuditEntry.objects.exists()  # the provider states the number: no change
     user_sync_from_claims(user=user, claims={"person_id": "810002"})
@@ -86,16 +86,16 @@ def trace(client):
 
 
 def test_a_medic_over_the_hourly_limit_is_refused_and_the_privacy_officer_sees_it(
-    client, make_user, settings
+    client, privacy_officer, settings
 ):
     settings.TRACING_MAX_TRACES_PER_HOUR = 3
     world()
-    client.force_login(make_user("mia", Role.MEDICAL))
+    client.force_login(personas.medic(username="mia"))
     assert [trace(client).status_code for _ in range(3)] == [201, 201, 201]
     refused = trace(client)
     assert refused.status_code == 429
     assert "3 traces in the last hour" in refused.json()["detail"]
-    client.force_login(make_user("dpo", Role.PRIVACY))
+    client.force_login(privacy_officer)
     [entry] = client.get("/api/audit/entries", {"action": "trace_refused"}).json()
     assert (entry["actor"], entry["details"]["person_id"]) == ("mia", "1")
     assert AuditEntry.objects.filter(action="trace").count() == 3

@@ -7,19 +7,19 @@ from django.utils import timezone
 from appointments.models import Booking
 from appointments.services import booking_create
 from audit.models import AuditEntry
-from core.roles import Role
 from tests.appointments.factories import make_campaign, make_location
 from tests.conftest import ROLE_CLIENTS, user_api_token
+from tests.personas import wearer
 from tests.registration.factories import make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 @pytest.fixture
-def two_people(make_user):
+def two_people(db):
     """Ann and Ben, each linked to a person of the directory; Ben has booked a time."""
-    ann = make_user("ann", person_id="610001")
-    ben = make_user("ben", person_id="610002")
+    ann = wearer("610001")
+    ben = wearer("610002")
     make_person("610001", "Ann")
     ben_person = make_person("610002", "Ben")
     campaign = make_campaign([make_location("Hall")])
@@ -47,11 +47,10 @@ def test_a_person_cannot_cancel_or_move_another_persons_booking(client, two_peop
 
 
 @pytest.fixture
-def colleagues_trace(client, make_user):
+def colleagues_trace(client, medic, second_medic):
     """A trace run by one medic (through the API), and a second medic."""
     make_person("620001", "Tia")
-    author = make_user("medic-one", Role.MEDICAL)
-    colleague = make_user("medic-two", Role.MEDICAL)
+    author, colleague = medic, second_medic
     client.force_login(author)
     created = client.post(
         reverse("traces"),

@@ -22,19 +22,19 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from core.roles import Role
+from tests import personas
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES_PER_OPERATION", "5"))
 FIXED_SEED = EXAMPLES_PER_OPERATION <= 5
 CSRF_TOKEN = "fuzz" * 8  # 32 letters: the form of a CSRF secret, sent as cookie and header
-# Who calls: no roles (a person), each role, and a superuser (staff, admin).
+# Who calls: no roles (a person), each role, and a superuser (staff, admin): kind -> persona.
 PERSONAS = {
-    "person": [],
-    "registration": [Role.REGISTRATION],
-    "assets": [Role.ASSETS],
-    "medical": [Role.MEDICAL],
-    "privacy": [Role.PRIVACY],
-    "superuser": [],
+    "person": "wearer",
+    "registration": "clerk",
+    "assets": "asset_manager",
+    "medical": "medic",
+    "privacy": "privacy_officer",
+    "superuser": "superuser",
 }
 
 SCHEMA_PATH = "/api/schema/"
@@ -65,16 +65,15 @@ def connections_kept_open():
 
 
 @pytest.fixture
-def callers(make_user) -> dict[str, dict]:
+def callers(db) -> dict[str, dict]:
     """The browser cookies of each kind of user, anonymous included."""
     from tests.registration.factories import make_person
 
     cookies = {"anonymous": {"csrftoken": CSRF_TOKEN}}
-    for number, (kind, roles) in enumerate(PERSONAS.items(), start=1):
+    for number, (kind, persona) in enumerate(PERSONAS.items(), start=1):
         person_id = f"7200{number}"
         make_person(person_id, "Sam", f"Sample{number}", email=f"{person_id}@example.org")
-        staff = {"is_staff": True, "is_superuser": True} if kind == "superuser" else {}
-        user = make_user(f"fuzz-{kind}", *roles, person_id=person_id, **staff)
+        user = personas.make_persona(persona, person_id=person_id)
         cookies[kind] = {"csrftoken": CSRF_TOKEN, "sessionid": session_cookie(user)}
     return cookies
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from core.roles import Role
 from core.security import LAST_ACTIVITY, SIGNED_IN_AT
+from tests import personas
 from tests.conftest import ROLE_CLIENTS, user_api_token
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -35,25 +36,23 @@ def a_fresh_address() -> str:
 # --- Recording the sign-in --------------------------------------------------------------
 
 
-def test_the_sign_in_time_is_recorded_when_signing_in_with_a_password(client, settings, make_user):
+def test_the_sign_in_time_is_recorded_when_signing_in_with_a_password(client, settings, medic):
     settings.SOCIALACCOUNT_ONLY = False  # demo mode: local accounts may sign in
-    make_user("demo-medic", Role.MEDICAL)
     before = int(time.time())
     response = client.post(
         reverse("account_login"),
-        {"login": "demo-medic", "password": "pw"},
+        {"login": medic.username, "password": personas.PASSWORD},
         REMOTE_ADDR=a_fresh_address(),
     )
     assert response.status_code == 302
     assert before <= client.session[SIGNED_IN_AT] <= time.time()
 
 
-def test_outside_demo_mode_a_password_does_not_sign_in(client, settings, make_user):
+def test_outside_demo_mode_a_password_does_not_sign_in(client, settings, person):
     settings.SOCIALACCOUNT_ONLY = True
-    make_user("someone")
     client.post(
         reverse("account_login"),
-        {"login": "someone", "password": "pw"},
+        {"login": person.username, "password": personas.PASSWORD},
         REMOTE_ADDR=a_fresh_address(),
     )
     assert client.get(reverse("me")).status_code == 401
@@ -63,9 +62,9 @@ def test_outside_demo_mode_a_password_does_not_sign_in(client, settings, make_us
 
 
 @pytest.mark.parametrize("role", [Role.MEDICAL, Role.PRIVACY])
-def test_a_sensitive_session_ends_after_the_idle_timeout(client, settings, make_user, role):
+def test_a_sensitive_session_ends_after_the_idle_timeout(client, settings, role):
     settings.SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES = 15
-    client.force_login(make_user("sensitive", role))
+    client.force_login(personas.persona_for(role))
     set_session(client, **{LAST_ACTIVITY: minutes_ago(16)})
     response = client.get(reverse("me"))
     assert response.status_code == 401
@@ -74,17 +73,17 @@ def test_a_sensitive_session_ends_after_the_idle_timeout(client, settings, make_
     assert page.redirect_chain[-1][0].startswith("/accounts/login/")
 
 
-def test_the_idle_timeout_tells_the_person_on_the_sign_in_page(client, settings, make_user):
+def test_the_idle_timeout_tells_the_person_on_the_sign_in_page(client, settings, medic):
     settings.SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES = 15
-    client.force_login(make_user("sensitive", Role.MEDICAL))
+    client.force_login(medic)
     set_session(client, **{LAST_ACTIVITY: minutes_ago(16)})
     page = client.get("/appointments/", follow=True)
     assert "signed out after 15 minutes without activity" in page.content.decode()
 
 
-def test_activity_keeps_a_sensitive_session_alive(client, settings, make_user):
+def test_activity_keeps_a_sensitive_session_alive(client, settings, medic):
     settings.SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES = 15
-    client.force_login(make_user("sensitive", Role.MEDICAL))
+    client.force_login(medic)
     set_session(client, **{LAST_ACTIVITY: minutes_ago(14)})
     assert client.get(reverse("me")).status_code == 200
     assert client.session[LAST_ACTIVITY] >= minutes_ago(0.1)  # the clock starts again
@@ -92,9 +91,9 @@ def test_activity_keeps_a_sensitive_session_alive(client, settings, make_user):
 
 
 @pytest.mark.parametrize("role", [None, Role.REGISTRATION, Role.ASSETS])
-def test_other_roles_have_no_short_idle_timeout(client, settings, make_user, role):
+def test_other_roles_have_no_short_idle_timeout(client, settings, role):
     settings.SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES = 15
-    client.force_login(make_user("everyday", *([role] if role else [])))
+    client.force_login(personas.persona_for(role))
     set_session(client, **{LAST_ACTIVITY: minutes_ago(120)})
     assert client.get(reverse("me")).status_code == 200
 
@@ -183,10 +182,10 @@ def test_the_rate_limits_of_allauth_are_on():
     assert limits["login_failed"] and limits["login"]
 
 
-def test_failed_passwords_lock_the_account_for_a_while(client, settings, make_user):
+def test_failed_passwords_lock_the_account_for_a_while(client, settings):
     settings.SOCIALACCOUNT_ONLY = False  # demo mode: the only place a password is asked
     name = f"target-{uuid.uuid4().hex[:8]}"  # the limit counts per account in a shared cache
-    make_user(name)
+    personas.person(username=name)
     address = a_fresh_address()
     for _ in range(5):
         wrong = client.post(
@@ -194,7 +193,9 @@ def test_failed_passwords_lock_the_account_for_a_while(client, settings, make_us
         )
         assert wrong.status_code == 200
     right = client.post(
-        reverse("account_login"), {"login": name, "password": "pw"}, REMOTE_ADDR=address
+        reverse("account_login"),
+        {"login": name, "password": personas.PASSWORD},
+        REMOTE_ADDR=address,
     )
     assert "Too many failed login attempts" in right.content.decode()
     assert client.get(reverse("me")).status_code == 401

@@ -17,6 +17,7 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from encounters.models import Encounter
 from registration.models import Association, LostReport, Person
+from tests import personas
 from tests.registration.factories import make_device, make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -38,7 +39,7 @@ def holds(person_id, device_id, start, end=None, reason="relinquished"):
 
 
 def signed_in(client, person_id: str):
-    user = get_user_model().objects.create_user(username=f"u-{person_id}", person_id=person_id)
+    user = personas.wearer(person_id)
     client.force_login(user)
     return user
 
@@ -152,8 +153,8 @@ def test_anonymous_callers_are_refused_and_another_persons_id_is_ignored(client)
     assert client.get("/api/selfservice/data?person_id=2").json()["person"]["person_id"] == "1"
 
 
-def test_an_account_that_is_no_person_is_told_so(client):
-    client.force_login(get_user_model().objects.create_user(username="visitor"))
+def test_an_account_that_is_no_person_is_told_so(client, person):
+    client.force_login(person)
     response = client.get("/api/selfservice/data")
     assert response.status_code == 403 and "not linked to a person" in response.json()["detail"]
 

@@ -12,6 +12,7 @@ from encounters.models import Encounter
 from registration.models import Association
 from retention.models import PurgeRecord
 from retention.services import purge_expired
+from tests.personas import persona_for
 from tests.registration.factories import make_device, make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -27,10 +28,10 @@ def encounters_on(day_offset: int, tags: list[int], *, slots: int = 2):
         )
 
 
-def test_small_counts_are_shown_as_below_the_threshold(client, make_user):
+def test_small_counts_are_shown_as_below_the_threshold(client, medic):
     encounters_on(1, [1, 2, 3])  # 3 active proximeters: could point at people
     encounters_on(2, [1, 2, 3, 4, 5, 6], slots=40)  # 6: fine, and all of close-contact length
-    client.force_login(make_user("mira", Role.MEDICAL))
+    client.force_login(medic)
     days = {d["date"]: d for d in client.get(reverse("stats-daily")).json()["days"]}
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     before = (timezone.localdate() - timedelta(days=2)).isoformat()
@@ -65,14 +66,14 @@ def test_running_totals_cannot_reveal_a_small_daily_count(client, desk):
     assert today["devices_handed_out_total"] == 5  # 8 rounded down: the one of today stays hidden
 
 
-def test_the_transparency_count_of_devices_shows_no_single_hand_out(client, make_user):
+def test_the_transparency_count_of_devices_shows_no_single_hand_out(client, person):
     long_ago = timezone.now() - timedelta(days=20)
     for n in range(7):
         make_person(f"p{n}")
         Association.objects.create(
             person_id=f"p{n}", device_id=f"X-{n}", started_at=long_ago, started_by="t"
         )
-    client.force_login(make_user("anyone"))
+    client.force_login(person)
 
     def shown():
         return client.get(reverse("transparency")).json()["devices_in_service"]
@@ -92,9 +93,9 @@ def test_the_transparency_count_of_devices_shows_no_single_hand_out(client, make
     assert shown() == 10
 
 
-def test_the_statistics_download_as_csv(client, make_user):
+def test_the_statistics_download_as_csv(client, privacy_officer):
     encounters_on(1, [1, 2, 3, 4, 5, 6])
-    client.force_login(make_user("pia", Role.PRIVACY))
+    client.force_login(privacy_officer)
     response = client.get(reverse("stats-daily-csv"))
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("date,active_proximeters,encounters")
@@ -102,16 +103,15 @@ def test_the_statistics_download_as_csv(client, make_user):
 
 
 @pytest.mark.parametrize("role", [None, Role.ASSETS])
-def test_statistics_are_for_the_medical_privacy_and_registration_roles(client, make_user, role):
-    client.force_login(make_user("x", *([role] if role else [])))
+def test_statistics_are_for_the_medical_privacy_and_registration_roles(client, role):
+    client.force_login(persona_for(role))
     assert client.get(reverse("stats-daily")).status_code == 403
     assert client.get(reverse("purge-log")).status_code == 403
     assert client.get(reverse("transparency")).status_code == 200  # everyone's
 
 
-def test_each_purge_is_recorded_and_an_overdue_purge_is_flagged(client, make_user):
-    pia = make_user("pia", Role.PRIVACY)
-    client.force_login(pia)
+def test_each_purge_is_recorded_and_an_overdue_purge_is_flagged(client, privacy_officer):
+    client.force_login(privacy_officer)
     assert client.get(reverse("purge-log")).json()["overdue"] is True  # never ran
     Encounter.objects.create(
         my_tag=1, ref_tag=2, started_at=timezone.now() - timedelta(days=20), slots=1

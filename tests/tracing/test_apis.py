@@ -10,6 +10,7 @@ from audit.models import AuditEntry
 from core.roles import Role
 from encounters.models import Encounter
 from registration.models import Association
+from tests.personas import persona_for
 from tests.registration.factories import make_device, make_person
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -41,8 +42,8 @@ def run(client, **overrides):
 
 
 @pytest.mark.parametrize("role", [None, Role.REGISTRATION, Role.ASSETS, Role.PRIVACY])
-def test_only_the_medical_role_traces(client, make_user, world, role):
-    client.force_login(make_user("someone", *([role] if role else [])))
+def test_only_the_medical_role_traces(client, world, role):
+    client.force_login(persona_for(role))
     assert run(client).status_code == 403
     assert client.get(reverse("trace-people"), {"q": "al"}).status_code == 403
     assert client.get(reverse("traces")).status_code == 403
@@ -87,10 +88,10 @@ def test_a_trace_returns_the_contacts_and_the_author_reopens_and_exports_it(clie
     assert actions == ["trace", "trace_reopened", "trace_exported"]
 
 
-def test_another_medics_trace_does_not_exist_for_you(client, medic, make_user, world):
+def test_another_medics_trace_does_not_exist_for_you(client, medic, second_medic, world):
     client.force_login(medic)
     trace_id = run(client).json()["id"]
-    client.force_login(make_user("other-medic", Role.MEDICAL))
+    client.force_login(second_medic)
     assert client.get(reverse("trace-detail", args=[trace_id])).status_code == 404
     assert client.get(reverse("trace-export", args=[trace_id])).status_code == 404
     assert client.get(reverse("traces")).json() == []
@@ -103,11 +104,11 @@ def test_an_unknown_person_is_a_404_and_audited_nothing(client, medic, world):
     assert not AuditEntry.objects.exists()
 
 
-def test_the_privacy_role_reads_the_audit_trail_with_filters(client, medic, make_user, world):
+def test_the_privacy_role_reads_the_audit_trail_with_filters(client, medic, privacy_officer, world):
     client.force_login(medic)
     run(client)
     run(client, person_id="2", case_reference="C-8")
-    client.force_login(make_user("pia", Role.PRIVACY))
+    client.force_login(privacy_officer)
     everything = client.get(reverse("audit-entries")).json()
     assert [e["person_id"] for e in everything] == ["2", "1"]
     only = client.get(reverse("audit-entries"), {"person_id": "1", "actor": "medic"}).json()

@@ -37,7 +37,6 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -46,6 +45,7 @@ from hypothesis import strategies as st
 from assets.models import Device
 from encounters.models import Encounter
 from registration.models import Association, Person
+from tests import personas
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -410,7 +410,7 @@ def my_data_as_seen(days: list[dict]) -> list[dict]:
 @pytest.fixture
 def users(medic, settings):
     settings.TRACING_MAX_TRACES_PER_HOUR = 10**9  # thousands of traces, one medic
-    return medic, get_user_model().objects.create_user(username="wearer", person_id="1")
+    return medic, personas.wearer("1")
 
 
 @settings(

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from core.errors import DomainError
-from core.roles import Role
 from encounters.models import Encounter
 from registration.models import Association
+from tests.personas import wearer
 from tests.registration.factories import make_device, make_person
 from tracing import contacts, services
 from tracing.contacts import Policy, trace_window
@@ -288,16 +288,10 @@ def test_a_contact_is_found_when_the_persons_old_device_went_to_them(world, medi
         [quinn] = [c for c in trace(policy=policy, user=medic)["contacts"] if c["close_contact"]]
         assert (quinn["person_id"], quinn["total_seconds"]) == ("5", 1200)
     # P's own MY DATA shows the meeting (it did not before).
-    client.force_login(make_user_for("1"))
+    client.force_login(wearer("1"))
     days = client.get("/api/selfservice/encounters").json()["days"]
     # One meeting of 20 minutes; near local midnight MY DATA shows it split over two days.
     assert sum(e["seconds"] for day in days for e in day["encounters"]) == 1200
-
-
-def make_user_for(person_id: str):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_user(username=f"wearer-{person_id}", person_id=person_id)
 
 
 def test_one_encounter_over_the_threshold_across_midnight_is_close_under_both_policies(
@@ -347,7 +341,7 @@ def test_records_that_touch_are_one_encounter_and_a_gap_makes_two(world, medic):
 
 
 def test_only_close_contacts_are_named_and_naming_the_others_is_its_own_audited_step(
-    client, medic, make_user
+    client, medic, second_medic
 ):
     make_person("1", "Ida", "Index")
     make_device("D-1", tag_id=1)
@@ -394,7 +388,7 @@ def test_only_close_contacts_are_named_and_naming_the_others_is_its_own_audited_
     refs = {c["ref"] for c in result["contacts"]}
     assert {c["ref"] for c in named.json()["contacts"]} == refs
     # Nobody else can name the contacts of this trace, not even another medic.
-    client.force_login(make_user("medic-2", Role.MEDICAL))
+    client.force_login(second_medic)
     refused = client.post(url, {"reason": "curious"}, content_type="application/json")
     assert refused.status_code == 404
     assert AuditEntry.objects.filter(action="contacts_revealed").count() == 1
@@ -406,7 +400,7 @@ def test_people_named_as_contacts_see_the_date_in_my_data_never_by_whom(world, m
     trace(user=medic)
     today = timezone.localdate().isoformat()
     for person_id, consulted in (("1", [today]), ("2", [today]), ("3", [])):
-        client.force_login(make_user_for(person_id))
+        client.force_login(wearer(person_id))
         data = client.get("/api/selfservice/data").json()
         assert data["consulted_on"] == consulted, person_id
         assert "medic" not in str(data) and "CASE-1" not in str(data)

@@ -3,16 +3,16 @@
 import pytest
 from django.utils import timezone
 
-from core.roles import Role
+from tests.personas import desk_medic
 from zones import services
 from zones.models import TrustedSource
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
-def test_a_superuser_revokes_a_trusted_source_in_the_admin(client, make_user):
+def test_a_superuser_revokes_a_trusted_source_in_the_admin(client, superuser):
     services.trusted_source_create(name="lab")
-    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    client.force_login(superuser)
     source = TrustedSource.objects.get()
     response = client.post(
         "/admin/zones/trustedsource/",
@@ -24,13 +24,12 @@ def test_a_superuser_revokes_a_trusted_source_in_the_admin(client, make_user):
     assert client.get("/admin/zones/geozonespecification/").status_code == 200
 
 
-def test_the_medical_role_reads_donation_codes_but_not_trusted_sources(client, make_user):
+def test_the_medical_role_reads_donation_codes_but_not_trusted_sources(client, desk):
     services.donation_code_issue(positive_test=timezone.now())
     # The admin opens to the roles of core.roles.ADMIN_ROLES: a medic who holds one too.
-    desk_only = make_user("desk2", Role.REGISTRATION)
-    client.force_login(desk_only)
+    client.force_login(desk)  # the desk only
     assert client.get("/admin/zones/donationcode/").status_code == 403
-    client.force_login(make_user("doc", Role.MEDICAL, Role.REGISTRATION))
+    client.force_login(desk_medic())
     listing = client.get("/admin/zones/donationcode/")
     assert listing.status_code == 200
     assert (
