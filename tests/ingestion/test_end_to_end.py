@@ -23,7 +23,7 @@ from ingestion.models import DeadLetter, InboxUplink
 from ingestion.services import ingest_token_create
 from simulation import bodies
 from tests.conftest import ROOT
-from tests.ingestion.stack import Stack, wait_for
+from tests.ingestion.stack import Stack, free_port, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -238,3 +238,33 @@ def test_a_simulated_working_day_is_stored_exactly(stack, token):
     wait_until_processed(timeout=180)
     assert Encounter.objects.count() == report.distinct_records - report.expired_records
     assert not DeadLetter.objects.exists()
+
+
+def _counter(text: str, name: str, **labels) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    pattern = (
+        rf"^{name}\{{{re.escape(wanted)}\}} ([0-9.e+]+)$" if labels else rf"^{name} ([0-9.e+]+)$"
+    )
+    found = re.findall(pattern, text, flags=re.MULTILINE)
+    return sum(map(float, found))
+
+
+def test_what_the_ingest_worker_counts_reaches_metrics_on_this_host_and_on_its_own(
+    stack, token, tmp_path
+):
+    # The same host as the web: /metrics adds it up with gunicorn's workers.
+    uplinks, expected = make_uplinks(10)
+    assert set(deliver(stack, token, uplinks)) == {202}
+    wait_until_processed()
+    web = requests.get(f"{stack.url}/metrics", timeout=5).text
+    assert _counter(web, "proximeter_ingest_records_total", outcome="stored") == len(expected)
+    # A worker on another host: a metrics folder of its own, scraped on its own port.
+    stack.stop_ingest()
+    time.sleep(1.1)  # new records: make_uplinks stamps them with the current second
+    uplinks, expected = make_uplinks(10)
+    assert set(deliver(stack, token, uplinks)) == {202}
+    port = free_port()
+    stack.start_ingest(PROMETHEUS_MULTIPROC_DIR=str(tmp_path), WORKER_METRICS_PORT=str(port))
+    wait_until_processed()
+    own = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert _counter(own, "proximeter_ingest_records_total", outcome="stored") == len(expected)
