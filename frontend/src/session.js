@@ -1,4 +1,12 @@
+import { computed, inject } from 'vue'
 import { apiFetch } from './api.js'
+import {
+  MalformedAnswer,
+  normalizeRoleDescriptions,
+  normalizeRules,
+  roleDescriptionsProblems,
+  rulesProblems,
+} from './rules.js'
 
 /** Injection key for the signed-in person (a ref holding the /api/me answer). */
 export const ME_KEY = Symbol('me')
@@ -6,9 +14,16 @@ export const ME_KEY = Symbol('me')
 /** Product name shown in the header and the browser tab. */
 export const PRODUCT_NAME = 'Proximeter Portal'
 
-/** Fill in missing fields so the layout never trips over a partial answer. */
+/**
+ * The /api/me answer, with missing fields of the account filled in so the
+ * layout never trips over a partial answer. The service's rules and the
+ * roles in words are the server's alone: an answer without them (or with one
+ * malformed) throws MalformedAnswer, which the shell shows as an error.
+ */
 export function normalizeMe(data) {
   const me = data && typeof data === 'object' ? data : {}
+  const problems = [...rulesProblems(me.rules), ...roleDescriptionsProblems(me.role_descriptions)]
+  if (problems.length) throw new MalformedAnswer(problems)
   const links = me.links && typeof me.links === 'object' ? me.links : {}
   return {
     username: me.username ?? '',
@@ -23,6 +38,10 @@ export function normalizeMe(data) {
       privacy: links.privacy || null,
       help: links.help || '/help/',
     },
+    // The service's rules (retention, close-contact threshold, ...) and the
+    // roles in words, as the server sent them.
+    rules: normalizeRules(me.rules),
+    role_descriptions: normalizeRoleDescriptions(me.role_descriptions),
   }
 }
 
@@ -31,22 +50,40 @@ export async function loadMe() {
   return normalizeMe(await apiFetch('/api/me'))
 }
 
-// Roles in plain words for the welcome page; keep in step with
-// accounts/roles.py ROLE_DESCRIPTIONS. Unknown roles fall back to their name
-// with dashes/underscores turned into spaces.
-const ROLE_WORDS = {
-  registration: 'registration desk',
-  medical: 'medical service',
-  assets: 'asset team',
-  privacy: 'data-protection office',
+/**
+ * The service's rules from the signed-in person's /api/me (a computed ref),
+ * for a page or component under App (which provides ME_KEY).
+ */
+export function useRules() {
+  const me = inject(ME_KEY, null)
+  if (!me) throw new Error('useRules() needs the signed-in person: use it in a component under App.')
+  return computed(() => me.value.rules)
 }
 
-export function roleInWords(role) {
-  return ROLE_WORDS[role] ?? String(role).replace(/[_-]+/g, ' ').trim()
+/**
+ * The roles in words from the signed-in person's /api/me, as a computed
+ * function (role => words), for a page that names a team in a sentence:
+ * `The {{ roleWords('medical') }} reviews it.` Use it under App.
+ */
+export function useRoleWords() {
+  const me = inject(ME_KEY, null)
+  if (!me) throw new Error('useRoleWords() needs the signed-in person: use it in a component under App.')
+  return computed(() => (role) => roleInWords(role, me.value.role_descriptions))
 }
 
-export function rolesSentence(roles) {
-  const words = [...new Set((roles ?? []).map(roleInWords).filter(Boolean))]
+/**
+ * A role in plain words for the welcome page: the server's `role_descriptions`
+ * (/api/me, core/roles.py ROLE_DESCRIPTIONS). A role it does not describe is
+ * shown by its name, with dashes/underscores turned into spaces.
+ */
+export function roleInWords(role, descriptions = {}) {
+  const words = descriptions?.[role]
+  return typeof words === 'string' && words ? words : String(role).replace(/[_-]+/g, ' ').trim()
+}
+
+/** "Your roles: registration desk and medical service." (`descriptions`: /api/me `role_descriptions`) */
+export function rolesSentence(roles, descriptions = {}) {
+  const words = [...new Set((roles ?? []).map((r) => roleInWords(r, descriptions)).filter(Boolean))]
   if (!words.length) return 'You have no staff roles: you can see and manage your own data.'
   const list = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(words)
   return words.length === 1 ? `Your role: ${list}.` : `Your roles: ${list}.`

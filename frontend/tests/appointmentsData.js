@@ -71,7 +71,6 @@ export function personMe() {
         title: 'Appointments',
         path: '/appointments/',
         help: 'Book, move or cancel a time to pick up or swap your device.',
-        built: true,
       },
     ],
   })
@@ -85,7 +84,6 @@ export function deskDayMe() {
     title: 'Desk day',
     path: '/desk/',
     help: "Today's appointments at your desk: check people in, mark no-shows, follow hand-outs.",
-    built: true,
   })
   return me
 }

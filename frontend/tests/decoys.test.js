@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { areaOf } from '../src/locationrisk/grid.js'
 import { anchorOf, buildRequests, HOUR } from '../src/locationrisk/request.js'
+import { SERVICE_RULES } from './helpers.js'
 
 const DAY = 86400
 const NOW = Math.floor(new Date(2026, 11, 4, 14, 20, 7).getTime() / 1000) // local clock
@@ -103,7 +104,7 @@ function run({ people, model, seed }) {
   const facts = { offHour: 0, areas: 0, repeatsOk: 0, personal: 0, positionsReal: [], positionsDecoy: [] }
   for (let n = 0; n < people; n++) {
     const points = history(random, cells)
-    const { bodies, real, decoys } = buildRequests(points, NOW, { model: model(cells), random })
+    const { bodies, real, decoys } = buildRequests(points, NOW, { keepDays: SERVICE_RULES.zones_retention_days, model: model(cells), random })
     const sent = bodies.flatMap((b) => b.areaRequests)
     if (adversaryFindsTheRealHome(sent, real, cells)) found++
     // What a per-area classifier could use: edges, repeats, place in the request.

@@ -4,6 +4,38 @@ import { flushPromises, mount } from '@vue/test-utils'
 import App from '../src/App.vue'
 import { createPortalRouter } from '../src/router.js'
 
+// --- A /api/me answer ---------------------------------------------------------
+
+/**
+ * The service's rules as the server sends them in /api/me (frontend/apis.py
+ * service_rules, with the settings' defaults). The frontend holds no copy:
+ * every test that mounts the app gives them here.
+ */
+export const SERVICE_RULES = Object.freeze({
+  retention_days: 14,
+  close_contact_minutes: 15,
+  default_policy: 'encounter',
+  policies: ['encounter', 'daily'],
+  symptom_onset_days_before: 3,
+  positive_test_days_before: 7,
+  reauth_minutes: 60,
+  zones_retention_days: 14,
+})
+
+/** The roles in words, as /api/me sends them (core/roles.py ROLE_DESCRIPTIONS). */
+export const ROLE_DESCRIPTIONS = Object.freeze({
+  registration: 'registration desk',
+  medical: 'medical service',
+  assets: 'asset team',
+  privacy: 'data-protection office',
+})
+
+/** The service's rules with some changed, e.g. rulesWith({retention_days: 21}). */
+export const rulesWith = (changes = {}) => ({ ...SERVICE_RULES, ...changes })
+
+/** `me` (an /api/me answer) with some of its rules changed. */
+export const meWithRules = (me, changes) => ({ ...me, rules: rulesWith(changes) })
+
 export function makeMe(overrides = {}) {
   return {
     username: 'desk',
@@ -17,17 +49,17 @@ export function makeMe(overrides = {}) {
         title: 'Registration',
         path: '/registration/',
         help: 'Assign a device to a person, take one back, or swap it.',
-        built: false,
       },
       {
         slug: 'my-data',
         title: 'My data',
         path: '/my-data/',
         help: 'See the data the portal holds about you.',
-        built: false,
       },
     ],
     links: { logout: '/accounts/logout/', admin: null, privacy: '/privacy/' },
+    rules: rulesWith(),
+    role_descriptions: { ...ROLE_DESCRIPTIONS },
     ...overrides,
   }
 }
@@ -113,21 +145,18 @@ export function deskMe() {
         title: 'Registration',
         path: '/registration/',
         help: 'Give a device to a person, take one back, or swap a broken or recalled one.',
-        built: true,
       },
       {
         slug: 'status',
         title: 'Status',
         path: '/status/',
         help: 'Look up a device or a person: who holds what now, its state and its history.',
-        built: true,
       },
       {
         slug: 'found',
         title: 'Found',
         path: '/found/',
         help: 'Scan a found device to see whom to return it to, or record a device reported lost.',
-        built: true,
       },
     ],
   })

@@ -63,9 +63,9 @@ describe('navigation', () => {
     const me = makeMe({
       roles: ['medical'],
       pages: [
-        { slug: 'tracking', title: 'Tracking', path: '/tracking/', help: 'Trace.', built: false },
-        { slug: 'appointments', title: 'Appointments', path: '/appointments/', help: 'Book.', built: false },
-        { slug: 'status', title: 'Status', path: '/status/', help: 'Status.', built: false },
+        { slug: 'tracking', title: 'Tracking', path: '/tracking/', help: 'Trace.' },
+        { slug: 'appointments', title: 'Appointments', path: '/appointments/', help: 'Book.' },
+        { slug: 'status', title: 'Status', path: '/status/', help: 'Status.' },
       ],
     })
     const r = await mountApp('/', me)
@@ -193,9 +193,9 @@ describe('help', () => {
   const helpMe = () =>
     makeMe({
       pages: [
-        { slug: 'registration', title: 'Registration', path: '/registration/', help: 'Give.', help_url: '/help/registration/', built: false },
-        { slug: 'my-data', title: 'My data', path: '/my-data/', help: 'See.', help_url: '/help/my-data/', built: false },
-        { slug: 'transparency', title: 'Transparency', path: '/transparency/', help: 'Numbers.', help_url: '/help/transparency/', built: false },
+        { slug: 'registration', title: 'Registration', path: '/registration/', help: 'Give.', help_url: '/help/registration/' },
+        { slug: 'my-data', title: 'My data', path: '/my-data/', help: 'See.', help_url: '/help/my-data/' },
+        { slug: 'transparency', title: 'Transparency', path: '/transparency/', help: 'Numbers.', help_url: '/help/transparency/' },
       ],
       links: { logout: '/accounts/logout/', admin: null, privacy: '/privacy/', help: '/help/' },
     })
@@ -234,8 +234,8 @@ describe('help', () => {
   })
 
   it('falls back to the guide when /api/me names no help links', async () => {
-    expect(normalizeMe({}).links.help).toBe('/help/')
-    expect(normalizeMe({ links: { help: '/guide/' } }).links.help).toBe('/guide/')
+    expect(normalizeMe(makeMe({ links: {} })).links.help).toBe('/help/')
+    expect(normalizeMe(makeMe({ links: { help: '/guide/' } })).links.help).toBe('/guide/')
     const r = await mountApp('/registration/') // pages without help_url, links without help
     wrapper = r.wrapper
     expect(helpLink(wrapper).attributes('href')).toBe('/help/')

@@ -3,8 +3,10 @@ import { keepRecent, parseHistory } from '../src/locationrisk/parse.js'
 import { areaOf, squareIndices, zoneOf, ZONE_SIZE_E7 } from '../src/locationrisk/grid.js'
 import { buildRequests, realAreas, shuffle } from '../src/locationrisk/request.js'
 import { computeRisk, exposureRisk } from '../src/locationrisk/risk.js'
+import { SERVICE_RULES } from './helpers.js'
 
 const NOW = 1_760_000_000 // a fixed "now" (Unix seconds)
+const KEEP = SERVICE_RULES.zones_retention_days // the days the server keeps donated locations
 
 function seeded(seed = 42) {
   let s = seed
@@ -62,9 +64,10 @@ describe('parsing a location history', () => {
     expect(parseHistory('{"points": []}').errors[0]).toMatch(/list of points/)
   })
 
-  it('keeps the last 14 days only', () => {
+  it('keeps the days it is told only (the server\'s zones_retention_days)', () => {
     const pts = [NOW - 15 * 86400, NOW - 13 * 86400, NOW - 60].map((time) => ({ lat: 0, long: 0, time, accuracy: 1 }))
-    expect(keepRecent(pts, NOW).map((p) => p.time)).toEqual([NOW - 13 * 86400, NOW - 60])
+    expect(keepRecent(pts, NOW, KEEP).map((p) => p.time)).toEqual([NOW - 13 * 86400, NOW - 60])
+    expect(keepRecent(pts, NOW, 21).map((p) => p.time)).toEqual([NOW - 15 * 86400, NOW - 13 * 86400, NOW - 60])
   })
 })
 
@@ -98,7 +101,7 @@ describe('the grid, as the server cuts it', () => {
       { lat: 47.38, long: 8.5401, time: t + 1200, accuracy: 1 }, // north of the border
       { lat: 47.3701, long: 8.5401, time: t + 3 * 3600, accuracy: 1 }, // later, same area
     ]
-    const areas = realAreas(pts, NOW)
+    const areas = realAreas(pts, NOW, KEEP)
     expect(areas).toHaveLength(3)
     for (const a of areas) {
       expect(a.start % 3600).toBe(0)
@@ -121,7 +124,7 @@ describe('the exposure request', () => {
   points.push({ lat: -33.52491, long: 18.42417, time: NOW - 86400 - 77, accuracy: 0.9 })
 
   it('mixes at least as many decoys in, shuffled', () => {
-    const { bodies, real, decoys } = buildRequests(points, NOW, { random: seeded(7) })
+    const { bodies, real, decoys } = buildRequests(points, NOW, { keepDays: KEEP, random: seeded(7) })
     expect(bodies).toHaveLength(1)
     const sent = bodies[0].areaRequests
     expect(decoys.length).toBeGreaterThanOrEqual(real.length)
@@ -135,7 +138,7 @@ describe('the exposure request', () => {
     expect(positions).not.toEqual(real.map((_, n) => n))
     // Every area lies inside the retention and not in the future.
     for (const a of sent) {
-      expect(a.start).toBeGreaterThanOrEqual(NOW - 14 * 86400)
+      expect(a.start).toBeGreaterThanOrEqual(NOW - KEEP * 86400)
       expect(a.end).toBeLessThanOrEqual(NOW)
       expect(a.end).toBeGreaterThan(a.start)
     }
@@ -143,7 +146,7 @@ describe('the exposure request', () => {
   })
 
   it('never contains a point: only area centres and whole hours', () => {
-    const { bodies } = buildRequests(points, NOW, { random: seeded(11) })
+    const { bodies } = buildRequests(points, NOW, { keepDays: KEEP, random: seeded(11) })
     const text = JSON.stringify(bodies)
     for (const p of points) {
       expect(text).not.toContain(String(p.lat))

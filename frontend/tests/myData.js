@@ -9,7 +9,6 @@ export const myDataPage = {
   title: 'My data',
   path: '/my-data/',
   help: 'See the data the service keeps about you: your encounters, devices and appointments.',
-  built: true,
 }
 
 export const personMe = () =>

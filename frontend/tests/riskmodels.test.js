@@ -40,7 +40,6 @@ const riskPage = {
   path: '/risk-models/',
   help: 'The published models that turn Bluetooth signal data into a risk, with a calculator.',
   help_url: '/help/risk-models/',
-  built: true,
 }
 const medicMe = () =>
   makeMe({ username: 'medic', display_name: 'Maya Medic', roles: ['medical'], pages: [riskPage] })

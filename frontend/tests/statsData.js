@@ -11,7 +11,6 @@ export const statsPage = {
   path: '/stats/',
   help: 'Active proximeters, encounters and hand-outs per day; traces per week. No small counts.',
   help_url: '/help/stats/',
-  built: true,
 }
 
 export const transparencyPage = {
@@ -20,7 +19,6 @@ export const transparencyPage = {
   path: '/transparency/',
   help: 'What the service did, in numbers only: traces per month, data purged, devices in service.',
   help_url: '/help/transparency/',
-  built: true,
 }
 
 const LINKS = { logout: '/accounts/logout/', admin: null, privacy: '/privacy/', help: '/help/' }

@@ -9,7 +9,6 @@ export const trackingPage = {
   title: 'Tracking',
   path: '/tracking/',
   help: 'Find the close contacts of a person in their infectious period. Every trace is audited.',
-  built: true,
 }
 
 export const auditPage = {
@@ -17,7 +16,6 @@ export const auditPage = {
   title: 'Audit',
   path: '/audit/',
   help: 'Who traced whom, when and why: every trace, reopening and export of the medical service.',
-  built: true,
 }
 
 export const medicMe = () =>

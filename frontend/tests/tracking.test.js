@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
-import { mountPage, reply, typeInto, waitFor } from './helpers.js'
+import { mountPage, reply, SERVICE_RULES, typeInto, waitFor } from './helpers.js'
 import { medicMe, myTraces, NOW, samNamed, tinaSearch, traceResult } from './tracingData.js'
 import { localInputToIso } from '../src/registration/format.js'
 import { plannedWindow, policyLabel, toLocalIso } from '../src/tracing/format.js'
@@ -431,22 +431,22 @@ describe('TRACKING: my recent traces', () => {
 describe('tracing/format', () => {
   const now = new Date('2025-11-20T10:00:00')
   it('works out the period as the server does', () => {
-    const onset = plannedWindow({ kind: 'symptom_onset', onset: '2025-11-18T07:30' }, now)
+    const onset = plannedWindow({ kind: 'symptom_onset', onset: '2025-11-18T07:30' }, now, SERVICE_RULES)
     expect(toLocalIso(onset.start)).toBe(localInputToIso('2025-11-15T07:30'))
     expect(onset.end).toBe(null)
     expect(onset.clamped).toBe(false)
-    const test = plannedWindow({ kind: 'positive_test', test: '2025-11-20T08:00' }, now)
+    const test = plannedWindow({ kind: 'positive_test', test: '2025-11-20T08:00' }, now, SERVICE_RULES)
     expect(toLocalIso(test.start)).toBe(localInputToIso('2025-11-13T08:00'))
-    const old = plannedWindow({ kind: 'positive_test', test: '2025-11-01T08:00' }, now)
+    const old = plannedWindow({ kind: 'positive_test', test: '2025-11-01T08:00' }, now, SERVICE_RULES)
     expect(old.clamped).toBe(true)
     expect(toLocalIso(old.start)).toBe(localInputToIso('2025-11-06T10:00'))
-    const gone = plannedWindow({ kind: 'explicit', from: '2025-10-01T08:00', to: '2025-10-02T08:00' }, now)
+    const gone = plannedWindow({ kind: 'explicit', from: '2025-10-01T08:00', to: '2025-10-02T08:00' }, now, SERVICE_RULES)
     expect(gone.empty).toBe(true)
-    expect(plannedWindow({ kind: 'explicit', from: '' }, now)).toBe(null)
+    expect(plannedWindow({ kind: 'explicit', from: '' }, now, SERVICE_RULES)).toBe(null)
   })
 
   it('names the policies with the threshold', () => {
-    expect(policyLabel('encounter')).toBe('One encounter longer than 15 minutes (CERN)')
+    expect(policyLabel('encounter', 15)).toBe('One encounter longer than 15 minutes (CERN)')
     expect(policyLabel('daily', 10)).toBe('10 minutes or more in one day (Swiss/ECDC)')
   })
 })

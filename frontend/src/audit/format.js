@@ -1,5 +1,6 @@
 // The audit trail in words.
-import { derivedFromWords, formatShortMoment, plural } from '../tracing/format.js'
+import { formatShortDayTime } from '../format/time.js'
+import { derivedFromWords, plural } from '../tracing/format.js'
 
 /** The actions a filter can choose (keep in step with audit.models.AuditEntry.Action). */
 export const AUDIT_ACTIONS = [
@@ -25,19 +26,19 @@ const POLICY_WORDS = {
 }
 
 /**
- * An entry's details as short lines, e.g.
+ * An entry's details as short lines (`rules`: the service's, from /api/me), e.g.
  * ["Period: 11 Nov, 10:00 to 18 Nov, 10:00 (from 7 days before the positive test)",
  *  "Close contact: one long encounter (CERN)", "3 contacts, 1 close contact"].
  */
-export function detailLines(details) {
+export function detailLines(details, rules) {
   if (!details || typeof details !== 'object') return []
   const lines = []
   const rest = { ...details }
   const w = rest.window
   if (w && typeof w === 'object') {
     delete rest.window
-    let text = `Period: ${formatShortMoment(w.from)} to ${formatShortMoment(w.to)}`
-    if (w.derived_from && w.derived_from !== 'explicit') text += ` (from ${derivedFromWords(w.derived_from)})`
+    let text = `Period: ${formatShortDayTime(w.from)} to ${formatShortDayTime(w.to)}`
+    if (w.derived_from && w.derived_from !== 'explicit') text += ` (from ${derivedFromWords(w.derived_from, rules)})`
     if (w.clamped_to_retention) text += ', start limited by the retention'
     lines.push(text)
   }

@@ -131,10 +131,13 @@ export function parseHistory(text) {
 }
 
 export const DAY_SECONDS = 86400
-export const KEEP_DAYS = 14
 
-/** The points of the last 14 days (a little less, so every request stays in the retention). */
-export function keepRecent(points, nowSeconds, days = KEEP_DAYS) {
+/**
+ * The points of the last `days` days (a little less, so every request stays in
+ * the retention): `days` is as long as the server keeps donated locations,
+ * /api/me `rules.zones_retention_days`.
+ */
+export function keepRecent(points, nowSeconds, days) {
   const earliest = nowSeconds - days * DAY_SECONDS + 600
   return points.filter((p) => p.time >= earliest && p.time <= nowSeconds)
 }

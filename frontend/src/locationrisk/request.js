@@ -14,7 +14,7 @@
 // measures what a classifier that knows all this can tell).
 
 import { AREA_SIZE_E7, SMALL_SQUARE_SPEC_ID, areaOf, squareCentre } from './grid.js'
-import { DAY_SECONDS, KEEP_DAYS } from './parse.js'
+import { DAY_SECONDS } from './parse.js'
 
 export const HOUR = 3600
 export const MINUTE_PERIOD = 60
@@ -43,11 +43,12 @@ export function shuffle(list, random = cryptoRandom) {
 
 /**
  * The span a request may ask for, in whole hours: from the first whole hour
- * inside the retention to the last whole hour before now (the hour under way
- * is left out: an area ending at the very second of the request would say so).
+ * inside the retention (`keepDays`: /api/me `rules.zones_retention_days`) to
+ * the last whole hour before now (the hour under way is left out: an area
+ * ending at the very second of the request would say so).
  */
-export function requestWindow(nowSeconds) {
-  const earliest = Math.ceil((nowSeconds - KEEP_DAYS * DAY_SECONDS + 300) / HOUR) * HOUR
+export function requestWindow(nowSeconds, keepDays) {
+  const earliest = Math.ceil((nowSeconds - keepDays * DAY_SECONDS + 300) / HOUR) * HOUR
   return { earliest, latest: Math.floor(nowSeconds / HOUR) * HOUR }
 }
 
@@ -61,8 +62,8 @@ function cellArea(row, column, start, end, extra = {}) {
  * points ({lat, long} = the cell's centre, start/end on whole hours, inside
  * the request window).
  */
-export function realAreas(points, nowSeconds) {
-  const { earliest, latest } = requestWindow(nowSeconds)
+export function realAreas(points, nowSeconds, keepDays) {
+  const { earliest, latest } = requestWindow(nowSeconds, keepDays)
   const cells = new Map() // key -> {cell, hours:Set}
   for (const p of points) {
     const cell = areaOf(p.lat, p.long)
@@ -170,12 +171,13 @@ function body(areas) {
 }
 
 /**
- * The request bodies for `points` (already the last 14 days): the real areas
- * and the decoy copies, shuffled together, at most MAX_AREAS a body.
+ * The request bodies for `points` (already those of the last `keepDays` days,
+ * the server's retention): the real areas and the decoy copies, shuffled
+ * together, at most MAX_AREAS a body.
  * Returns { bodies, real, decoys } (real/decoys only stay in the browser).
  */
-export function buildRequests(points, nowSeconds, { model = {}, random = cryptoRandom } = {}) {
-  const real = realAreas(points, nowSeconds)
+export function buildRequests(points, nowSeconds, { keepDays, model = {}, random = cryptoRandom }) {
+  const real = realAreas(points, nowSeconds, keepDays)
   const decoys = decoyHistories(real, model.histories ?? DEFAULT_HISTORIES, model, random)
   const all = shuffle([...real, ...decoys], random)
   const limit = model.max_areas ?? MAX_AREAS

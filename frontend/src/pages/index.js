@@ -1,16 +1,16 @@
 // The one place that says which component renders which page.
 //
-// Every page starts as the placeholder. When a page is built, add its own
-// component file next to this one (e.g. RegistrationPage.vue) and point its
-// slug at it below, for example:
+// Each slug of the server's page list (frontend/pages.py, /api/me `pages`)
+// maps to its own component file next to this one, downloaded when the page
+// is first opened. A new page: add its component here, e.g.
 //
 //   registration: lazyPage(() => import('./RegistrationPage.vue')),
 //
 // Nothing else (layout, router, navigation) needs to change. Page components
 // receive two props: `page` (its entry from /api/me `pages`: slug, title,
-// path, help, help_url, built) and `me` (the whole /api/me answer).
+// path, help, help_url, needs_recent_sign_in) and `me` (the whole /api/me
+// answer, with the service's `rules` and `role_descriptions`).
 import { defineAsyncComponent } from 'vue'
-import PlaceholderPage from './PlaceholderPage.vue'
 import PageLoadError from '../components/PageLoadError.vue'
 
 /** A page whose code is downloaded when first opened. */
@@ -18,23 +18,7 @@ function lazyPage(loader) {
   return defineAsyncComponent({ loader, errorComponent: PageLoadError })
 }
 
-/** Every page the portal knows, with its URL (the server decides who sees which). */
-export const PAGE_SLUGS = [
-  'registration',
-  'status',
-  'found',
-  'desk',
-  'appointments',
-  'tracking',
-  'risk-models',
-  'audit',
-  'stats',
-  'my-data',
-  'location-risk',
-  'transparency',
-]
-
-/** slug -> component; a slug missing here renders the placeholder. */
+/** slug -> component, for every page the portal knows (the server decides who sees which). */
 export const pageComponents = {
   registration: lazyPage(() => import('./RegistrationPage.vue')),
   status: lazyPage(() => import('./StatusPage.vue')),
@@ -50,12 +34,14 @@ export const pageComponents = {
   transparency: lazyPage(() => import('./TransparencyPage.vue')),
 }
 
+/** Every page the portal knows, in the order above, each with its URL. */
+export const PAGE_SLUGS = Object.keys(pageComponents)
+
 export function pagePath(slug) {
   return `/${slug}/`
 }
 
+/** The component of a page; null for a slug the portal does not know. */
 export function pageComponent(slug) {
-  return pageComponents[slug] ?? PlaceholderPage
+  return Object.hasOwn(pageComponents, slug) ? pageComponents[slug] : null
 }
-
-export { PlaceholderPage }

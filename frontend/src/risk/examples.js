@@ -1,11 +1,8 @@
 // Small built-in examples for the calculators.
+import { localDayKey } from '../format/time.js'
 
 /** 'YYYY-MM-DD' of `date` plus `days` (local calendar). */
-export function isoDay(date = new Date(), days = 0) {
-  const d = new Date(date.getFullYear(), date.getMonth(), date.getDate() + days)
-  const pad = (n) => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
-}
+export const isoDay = (date = new Date(), days = 0) => localDayKey(date, days)
 
 /**
  * Three days ending today: 5 min of exposure score, then 16 (≥ 15: notify), then 5.

@@ -1,10 +1,10 @@
 // Words, numbers and days of MY DATA.
 //
 // Times from the server ("2025-11-18T14:05:00+01:00") are shown as written,
-// i.e. on the service's clock (see ../appointments/format.js), which is also
-// the clock of the server's days and daily totals.
-import { addDays, dayKey, formatDate, formatDay, formatShortDate, formatTime, todayKey } from '../appointments/format.js'
-import { minutesOf, plural } from '../tracing/format.js'
+// i.e. on the service's clock (see ../format/time.js), which is also the
+// clock of the server's days and daily totals.
+import { addDays, dayKey, dayRange, formatDate, formatDay, formatShortDate, formatTime, todayKey } from '../format/time.js'
+import { formatMinutes, minutesOf, plural } from '../tracing/format.js'
 
 const list = (value) => (Array.isArray(value) ? value : [])
 const count = (value) => (Number.isFinite(Number(value)) && value !== null ? Number(value) : null)
@@ -38,9 +38,7 @@ export function normaliseMyData(data) {
 }
 
 /** "20 min", "2.5 min" (encounters are recorded in steps of 30 seconds). */
-export function formatMinutes(seconds) {
-  return `${minutesOf(seconds)} min`
-}
+export { formatMinutes } from '../tracing/format.js'
 
 /** "2 encounters, 22 min in total" */
 export function daySummary(day) {
@@ -59,20 +57,18 @@ export function longWords(minutes) {
 }
 
 /**
- * The days of the chart: every day of the retention window up to today (or
- * the newest day with encounters, if the server's day is ahead of the
- * browser's), oldest first, as "YYYY-MM-DD".
+ * The days of the chart: every day of the retention window (`retentionDays`,
+ * the server's) up to today (or the newest day with encounters, if the
+ * server's day is ahead of the browser's), oldest first, as "YYYY-MM-DD".
  */
 export function windowDays(days, retentionDays, now = new Date()) {
   const keys = new Set(days.map((d) => d.date))
   let last = todayKey(now)
   for (const key of keys) if (key > last) last = key
-  const span = Math.max(0, Math.min(Number(retentionDays) || 14, 366))
+  const span = Math.max(0, Math.min(Number(retentionDays) || 0, 366))
   let first = addDays(last, -span)
   for (const key of keys) if (key < first) first = key
-  const out = []
-  for (let key = first; key <= last && out.length < 400; key = addDays(key, 1)) out.push(key)
-  return out
+  return dayRange(first, last, 400)
 }
 
 /** Minutes in encounters on each of `keys` (0 on days without any). */

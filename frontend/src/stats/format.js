@@ -3,23 +3,20 @@
 // A count is a number, or the string "< 5" when it is too small to show
 // (the small-count rule). Such a string is shown as it is, in tables and
 // tooltips; a chart draws it as a hatched bar (see TimeSeriesChart).
-import { addDays, formatDay, formatShortDate, wallClock } from '../appointments/format.js'
+import {
+  addDays,
+  addMonths,
+  formatDay,
+  formatMonth,
+  formatShortDate,
+  formatShortMonth,
+  localMonthKey,
+  mondayOf,
+  monthKey,
+} from '../format/time.js'
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-const pad = (n) => String(n).padStart(2, '0')
+export { mondayOf, monthKey } from '../format/time.js'
+
 const list = (value) => (Array.isArray(value) ? value : [])
 
 const SMALL = /^\s*<\s*(\d+)\s*$/
@@ -85,14 +82,6 @@ export function normaliseDaily(data) {
   return { min_count: limit, days, traces_per_week: weeks }
 }
 
-/** The Monday of the week of a "YYYY-MM-DD" day. */
-export function mondayOf(key) {
-  const w = wallClock(key)
-  if (!w) return key
-  const weekday = new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() // 0 = Sunday
-  return addDays(key, -((weekday + 6) % 7))
-}
-
 /**
  * Traces per week, a row for every week (0 where the server lists none)
  * from the week of `first` to the week of `last` (and any week the server
@@ -114,17 +103,6 @@ export function everyWeek(weeks, first, last) {
   return out
 }
 
-/** "2025-11" of a "YYYY-MM(-DD)" value; '' if not one. */
-export function monthKey(value) {
-  const m = /^(\d{4})-(\d{2})/.exec(String(value ?? ''))
-  return m && Number(m[2]) >= 1 && Number(m[2]) <= 12 ? `${m[1]}-${m[2]}` : ''
-}
-
-function nextMonth(key) {
-  const [y, m] = key.split('-').map(Number)
-  return m === 12 ? `${y + 1}-01` : `${y}-${pad(m + 1)}`
-}
-
 /**
  * Traces per month, a row for every month of the last `span` months up to
  * `now`'s month (0 where the server lists none): [{month: "YYYY-MM", traces}].
@@ -135,34 +113,24 @@ export function everyMonth(months, now = new Date(), span = 12) {
     const key = monthKey(m?.month)
     if (key) byMonth.set(key, count(m.traces))
   }
-  let to = `${now.getFullYear()}-${pad(now.getMonth() + 1)}`
-  let from = to
-  for (let i = 1; i < span; i++) {
-    const [y, m] = from.split('-').map(Number)
-    from = m === 1 ? `${y - 1}-12` : `${y}-${pad(m - 1)}`
-  }
+  let to = localMonthKey(now)
+  let from = addMonths(to, 1 - Math.max(1, span))
   for (const key of byMonth.keys()) {
     if (key < from) from = key
     if (key > to) to = key
   }
   const out = []
-  for (let key = from; key <= to && out.length < 120; key = nextMonth(key)) {
+  for (let key = from; key <= to && out.length < 120; key = addMonths(key, 1)) {
     out.push({ month: key, traces: byMonth.get(key) ?? 0 })
   }
   return out
 }
 
 /** "Nov 2025" (a chart's axis). */
-export function shortMonth(key) {
-  const [y, m] = String(key).split('-').map(Number)
-  return m ? `${MONTHS[m - 1].slice(0, 3)} ${y}` : String(key)
-}
+export const shortMonth = (key) => formatShortMonth(key)
 
 /** "November 2025" */
-export function longMonth(key) {
-  const [y, m] = String(key).split('-').map(Number)
-  return m ? `${MONTHS[m - 1]} ${y}` : String(key)
-}
+export const longMonth = (key) => formatMonth(key)
 
 /** "24 Nov" */
 export const shortDay = (key) => formatShortDate(key)

@@ -1,93 +1,93 @@
 // Words, numbers and periods of TRACKING.
 //
 // Times from the server ("2025-11-18T14:05:00+01:00") are shown as written,
-// i.e. on the service's clock (see ../appointments/format.js), which is also
-// the clock of the server's minutes per day.
-import { addDays, dayKey, formatDayTime, formatShortDate, formatTime } from '../appointments/format.js'
-import { localInputToIso } from '../registration/format.js'
+// i.e. on the service's clock (see ../format/time.js), which is also the
+// clock of the server's minutes per day.
+import { dayRange, formatDayTime, formatShortDayTime, parseLocalInput, toLocalIso } from '../format/time.js'
 
-/** Encounters older than this are deleted; a trace never starts before (ENCOUNTER_RETENTION_DAYS). */
-export const RETENTION_DAYS = 14
+export { toLocalIso } from '../format/time.js'
 
-/** The close-contact threshold until the server says otherwise (TRACING_CLOSE_CONTACT_MINUTES). */
-export const DEFAULT_THRESHOLD_MINUTES = 15
+// The service's rules (retention, threshold, days before, policies) come
+// from /api/me `rules` (see ../rules.js, ../session.js useRules): the
+// functions here take them as a parameter and hold no value of their own.
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
-/** The ways to give the period to trace, as the medical service thinks of them. */
-export const WINDOW_PRESETS = [
-  {
-    value: 'symptom_onset',
-    label: 'Symptom onset',
-    explain: 'from 3 days before the symptoms began',
-    field: 'Date and time the symptoms began',
-    daysBefore: 3,
-  },
-  {
-    value: 'positive_test',
-    label: 'Positive test, no symptoms',
-    explain: 'from 7 days before the test',
-    field: 'Date and time of the positive test',
-    daysBefore: 7,
-  },
-  {
-    value: 'explicit',
-    label: 'Explicit period',
-    explain: 'a start and an end of your choice',
-  },
-]
+/** How many days before the given date the infectious period starts: {symptom_onset, positive_test}. */
+export function daysBefore(rules) {
+  return {
+    symptom_onset: rules.symptom_onset_days_before,
+    positive_test: rules.positive_test_days_before,
+  }
+}
 
-export const POLICIES = ['encounter', 'daily']
+/** The ways to give the period to trace, as the medical service thinks of them (`rules`: /api/me). */
+export function windowPresets(rules) {
+  const days = daysBefore(rules)
+  return [
+    {
+      value: 'symptom_onset',
+      label: 'Symptom onset',
+      explain: `from ${plural(days.symptom_onset, 'day')} before the symptoms began`,
+      field: 'Date and time the symptoms began',
+      daysBefore: days.symptom_onset,
+    },
+    {
+      value: 'positive_test',
+      label: 'Positive test, no symptoms',
+      explain: `from ${plural(days.positive_test, 'day')} before the test`,
+      field: 'Date and time of the positive test',
+      daysBefore: days.positive_test,
+    },
+    {
+      value: 'explicit',
+      label: 'Explicit period',
+      explain: 'a start and an end of your choice',
+    },
+  ]
+}
 
-/** A close-contact policy in words, with the threshold in minutes. */
-export function policyLabel(policy, threshold = DEFAULT_THRESHOLD_MINUTES) {
-  const minutes = threshold ?? DEFAULT_THRESHOLD_MINUTES
+/**
+ * A close-contact policy in words, with the threshold in minutes (a trace's
+ * own `threshold_minutes`, or /api/me `rules.close_contact_minutes`).
+ */
+export function policyLabel(policy, minutes) {
   if (policy === 'encounter') return `One encounter longer than ${minutes} minutes (CERN)`
   if (policy === 'daily') return `${minutes} minutes or more in one day (Swiss/ECDC)`
   return String(policy ?? '')
 }
 
-/** Why the window starts where it does, e.g. "7 days before the positive test". */
-export function derivedFromWords(derived) {
-  if (derived === 'symptom_onset') return '3 days before the symptom onset'
-  if (derived === 'positive_test') return '7 days before the positive test'
+/** Why the window starts where it does, e.g. "7 days before the positive test" (`rules`: /api/me). */
+export function derivedFromWords(derived, rules) {
+  const days = daysBefore(rules)
+  if (derived === 'symptom_onset') return `${plural(days.symptom_onset, 'day')} before the symptom onset`
+  if (derived === 'positive_test') return `${plural(days.positive_test, 'day')} before the positive test`
   if (derived === 'explicit') return 'the period given'
   return derived ? String(derived).replace(/_/g, ' ') : ''
-}
-
-/** A Date as an ISO string with the browser's offset ("2025-11-18T14:05:00+01:00"). */
-export function toLocalIso(date) {
-  return date instanceof Date && !Number.isNaN(date.getTime()) ? localInputToIso(date) : ''
-}
-
-const parseInput = (value) => {
-  if (!value) return null
-  const date = new Date(value) // a datetime-local value is local time
-  return Number.isNaN(date.getTime()) ? null : date
 }
 
 /**
  * The period a trace will cover, worked out as the server will:
  * {start, end (null: now), clamped (start moved up to the retention), empty}
- * as Dates; null until the chosen preset's date is given.
+ * as Dates; null until the chosen preset's date is given. `rules`: the
+ * retention and the days before (from /api/me).
  */
-export function plannedWindow({ kind, onset, test, from, to }, now = new Date()) {
+export function plannedWindow({ kind, onset, test, from, to }, now, rules) {
   let start
   let end = null
   if (kind === 'symptom_onset' || kind === 'positive_test') {
-    const given = parseInput(kind === 'symptom_onset' ? onset : test)
+    const given = parseLocalInput(kind === 'symptom_onset' ? onset : test)
     if (!given) return null
-    const preset = WINDOW_PRESETS.find((p) => p.value === kind)
-    start = new Date(given.getTime() - preset.daysBefore * DAY_MS)
+    start = new Date(given.getTime() - daysBefore(rules)[kind] * DAY_MS)
   } else if (kind === 'explicit') {
-    start = parseInput(from)
+    start = parseLocalInput(from)
     if (!start) return null
-    end = parseInput(to)
+    end = parseLocalInput(to)
   } else {
     return null
   }
   if (end && end.getTime() >= now.getTime()) end = null
-  const floor = new Date(now.getTime() - RETENTION_DAYS * DAY_MS)
+  const floor = new Date(now.getTime() - rules.retention_days * DAY_MS)
   const clamped = start.getTime() < floor.getTime()
   if (clamped) start = floor
   const empty = start.getTime() >= (end ?? now).getTime()
@@ -101,14 +101,14 @@ export function formatMoment(value) {
 }
 
 /** "14 Nov, 12:41" for an ISO string (a compact line, e.g. in the audit trail). */
-export function formatShortMoment(iso) {
-  return iso ? `${formatShortDate(iso)}, ${formatTime(iso)}` : ''
-}
+export const formatShortMoment = (iso) => formatShortDayTime(iso)
+
+/** Seconds as a number of minutes (one decimal), for charts. */
+export const minutesOf = (seconds) => Math.round((Number(seconds) || 0) / 6) / 10
 
 /** Seconds as minutes: "20 min", "2.5 min". */
 export function formatMinutes(seconds) {
-  const minutes = Math.round((Number(seconds) || 0) / 6) / 10
-  return `${minutes} min`
+  return `${minutesOf(seconds)} min`
 }
 
 /** 0.1306 -> "13.1%" */
@@ -117,9 +117,6 @@ export function formatProbability(p) {
   if (!Number.isFinite(value)) return ''
   return `${(value * 100).toFixed(1)}%`
 }
-
-/** Seconds as a number of minutes (one decimal), for charts. */
-export const minutesOf = (seconds) => Math.round((Number(seconds) || 0) / 6) / 10
 
 /** Close contacts first, then the longest total time (the server's order, kept if it changes). */
 export function sortContacts(contacts) {
@@ -162,14 +159,7 @@ export function contactShortLabel(contact, number = null) {
 }
 
 /** Every day ("YYYY-MM-DD") from the day of `fromIso` to the day of `toIso`, at most `limit`. */
-export function windowDays(fromIso, toIso, limit = 60) {
-  const first = dayKey(fromIso)
-  const last = dayKey(toIso)
-  if (!first || !last) return []
-  const days = []
-  for (let day = first; day <= last && days.length < limit; day = addDays(day, 1)) days.push(day)
-  return days
-}
+export const windowDays = (fromIso, toIso, limit = 60) => dayRange(fromIso, toIso, limit)
 
 /** "1 contact", "3 contacts" */
 export function plural(n, one, many = `${one}s`) {
