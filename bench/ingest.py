@@ -140,7 +140,9 @@ class ProcessLayout:
         wait_for(answers, timeout=60, what="gunicorn")
 
     def start_worker(self) -> None:
-        """The Celery worker of serve.sh: prefork, concurrency 2, with beat."""
+        """serve.sh's workers: the ingest worker (the inbox in batches) and the Celery worker
+        (prefork, concurrency 2, with beat)."""
+        self._spawn("ingest", [sys.executable, "manage.py", "ingest_worker"])
         self._spawn(
             "worker",
             [
@@ -162,7 +164,7 @@ class ProcessLayout:
             process.wait(timeout=10)
 
     def stop_all(self) -> None:
-        for name in ("worker", "web", "redis"):
+        for name in ("ingest", "worker", "web", "redis"):
             self.stop(name)
         shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -17,6 +17,10 @@ TASK_FAILURES = Counter(
 class CeleryQueueDepth:
     """Messages waiting in each Celery queue, read from Redis at scrape time."""
 
+    def describe(self):
+        """The name, without asking Redis (registering happens at start-up)."""
+        return [GaugeMetricFamily("proximeter_celery_queue_depth", "", labels=["queue"])]
+
     def collect(self):
         gauge = GaugeMetricFamily(
             "proximeter_celery_queue_depth", "Messages waiting per queue", labels=["queue"]

@@ -32,10 +32,9 @@ BATCHES = Histogram(
 class IntegrationActivity:
     """Uplinks per integration in the last 5 minutes, and silence, read at scrape time."""
 
-    def collect(self):
+    @staticmethod
+    def _families():
         from prometheus_client.core import GaugeMetricFamily
-
-        from ingestion.selectors import integration_activity
 
         recent = GaugeMetricFamily(
             "proximeter_ingest_uplinks_last_5m",
@@ -47,6 +46,16 @@ class IntegrationActivity:
             "1 when a network server that usually sends has been silent in working hours",
             labels=["integration"],
         )
+        return recent, silent
+
+    def describe(self):
+        """The names, without a query (registering must not touch the database)."""
+        return list(self._families())
+
+    def collect(self):
+        from ingestion.selectors import integration_activity
+
+        recent, silent = self._families()
         try:
             for activity in integration_activity():
                 recent.add_metric([activity.integration], activity.last_5_min)
