@@ -32,7 +32,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Row, percentile, write_rows
-from ingest import ProcessLayout, bench_token, fleet, pending_rows, prepare_databases
+from ingest import (
+    ProcessLayout,
+    bench_token,
+    fleet,
+    pending_rows,
+    prepare_databases,
+    register_fleet,
+)
 
 PREFIX = "bench_e2e_"
 SENDER_THREADS = 16  # enough connections to keep the pace while answers take ~30 ms
@@ -171,6 +178,7 @@ def record_keys(uplink) -> list[tuple[int, int, int]]:
 
 def measure(scale: int, rate: int, seconds: int) -> list[Row]:
     prepare_databases(PREFIX)
+    register_fleet(fleet(scale))
     encounters_sql(STAMP_TABLE)
     token = bench_token("bench-e2e")
     wanted = rate * seconds
