@@ -360,6 +360,7 @@ def busy(services: Services, worker: str) -> bool:
 
 def kill_worker(services: Services, fault: Fault, down_seconds: float) -> None:
     victim = next(name for name in services.workers if name in services.processes)
+    KILLED.add(victim)
     fault.started = time.time()
     services.stop(victim, signal.SIGKILL)
     time.sleep(down_seconds)  # a supervisor's restart delay
@@ -465,15 +466,20 @@ def seconds_after(moment: float | None, origin: float) -> str:
     return "never" if moment is None else f"{moment - origin:.1f} s"
 
 
+# Workers the soak killed itself (a later fault): they count as having come through earlier ones.
+KILLED: set[str] = set()
+
+
 def kept_working(folder: Path, fault: Fault) -> list[str]:
-    """Workers running after the fault that still run at the end: they came through it by
-    themselves (the inbox drained, which the run checks, so they worked)."""
+    """Workers running after the fault that still run at the end (or that a later fault
+    killed): they came through it by themselves (the inbox drained, which the run checks)."""
     working = []
     for name, pid in fault.log_sizes.items():
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            continue
+            if name not in KILLED:
+                continue
         working.append(name)
     return working
 
@@ -595,7 +601,9 @@ def run(args: argparse.Namespace, services: Services) -> bool:
 
     spool = services.folder / "data" / "spool"
     wait_for(
-        lambda: (s := watcher.sample()).pending == 0 and not list(spool.glob("*.json")) and s,
+        lambda: (
+            (s := watcher.sample()).pending == 0 and not list(spool.glob("*.uplink.json")) and s
+        ),
         timeout=max(DRAIN_MIN_SECONDS, len(posts) / DRAIN_UPLINKS_PER_SECOND),
         what="the inbox to drain",
         interval=1,
