@@ -10,8 +10,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from encounters.payload import ENCOUNTER_FPORT
-from ingestion import metrics, services
+from ingestion import intake, metrics, services
 from ingestion.models import Integration
 from ingestion.parsers import BodyError, load_json_object, parse_chirpstack, parse_tts
 from ingestion.spool import SpoolUnavailable
@@ -45,27 +44,13 @@ def _webhook(request, integration: str, parse):
         delivery = parse(load_json_object(request.body))
     except BodyError as error:
         return _answer(integration, "rejected_body", 400, detail=str(error))
-    if not delivery.is_uplink:
+    reason = intake.delivery_verdict(delivery)
+    if reason is not None:
         return _answer(
             integration,
-            f"ignored_{delivery.event}",
+            f"ignored_{reason}",
             200,
-            detail=f"{delivery.event} events are not stored.",
-        )
-    if delivery.simulated:
-        return _answer(
-            integration, "ignored_simulated", 200, detail="Simulated uplinks are not stored."
-        )
-    if not delivery.fport:
-        return _answer(
-            integration, "ignored_no_fport", 200, detail="A MAC-only frame carries no encounters."
-        )
-    if delivery.fport != ENCOUNTER_FPORT:
-        return _answer(
-            integration,
-            "ignored_other_fport",
-            200,
-            detail=f"FPort {delivery.fport} does not carry encounters.",
+            detail=intake.verdict_detail(delivery, reason),
         )
     try:
         accepted = services.uplink_accept(integration=integration, delivery=delivery)

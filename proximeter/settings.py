@@ -200,6 +200,21 @@ INGEST_SPOOL_DIR = env_str("INGEST_SPOOL_DIR") or str(DATA_DIR / "spool")
 INGEST_SILENCE_MINUTES = env_int("INGEST_SILENCE_MINUTES", 15)
 INGEST_SILENCE_USUAL_PER_HOUR = env_int("INGEST_SILENCE_USUAL_PER_HOUR", 12)
 INGEST_WORKING_HOURS = env_str("INGEST_WORKING_HOURS", "07:00-19:00")
+# ChirpStack's MQTT integration (manage.py mqtt_consume, docs/network-servers.md). The broker:
+# mqtt://host:1883, or mqtts://host:8883 for TLS; user:password@ in the URL, or below.
+MQTT_URL = env_str("MQTT_URL")
+# The broker's credentials (MQTT_PASSWORD_FILE for a secret file); they win over the URL's.
+MQTT_USERNAME = env_str("MQTT_USERNAME")
+MQTT_PASSWORD = env_str("MQTT_PASSWORD")
+# The CA certificate that signed an mqtts:// broker's certificate, if not a public CA.
+MQTT_CA_FILE = env_str("MQTT_CA_FILE")
+# The persistent session's name at the broker: fixed, so that what arrives while the
+# consumer is away waits for it. One consumer per client id (a second takes the session over).
+MQTT_CLIENT_ID = env_str("MQTT_CLIENT_ID", "proximeter-portal")
+# What to subscribe to (QoS 1): ChirpStack's event topic for uplinks (`event_topic`).
+MQTT_TOPIC = env_str("MQTT_TOPIC", "application/+/device/+/event/up")
+# Seconds between the consumer's pings; a broker hears of a dead consumer within 1.5 times.
+MQTT_KEEPALIVE = env_int("MQTT_KEEPALIVE", 60)
 # A worker (Celery, ingest) serves its host's metrics on this port when set: for a worker
 # host without a web process. Bind to a private address; Prometheus scrapes it there.
 WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)

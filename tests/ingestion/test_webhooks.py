@@ -18,7 +18,6 @@ from simulation import bodies
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
-
 def _shared_fixtures() -> Path | None:
     """The real bodies of ../shared/fixtures/lorawan, read where they are (never copied here):
     PROXIMETER_SHARED_DIR, else a `shared` folder beside the checkout or one of its parents,
