@@ -2,7 +2,6 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -52,6 +51,80 @@ def booking_data(booking: Booking) -> dict:
     }
 
 
+# --- What the answers hold (the views build them as dicts, above) ----------------
+
+
+class LocationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+
+    class Meta:
+        ref_name = "AppointmentLocation"
+
+
+class SlotOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    starts_at = fields.DateTimeField()
+    ends_at = fields.DateTimeField()
+    location = LocationOutput()
+    free = serializers.IntegerField(help_text="Places left.")
+
+    class Meta:
+        ref_name = "AppointmentSlot"
+
+
+class BookingOutput(serializers.Serializer):
+    class CampaignOutput(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        kind = serializers.ChoiceField(choices=Campaign.Kind.choices)
+
+        class Meta:
+            ref_name = "BookingCampaign"
+
+    id = serializers.IntegerField()
+    campaign = CampaignOutput()
+    status = serializers.ChoiceField(choices=Booking.Status.choices)
+    status_label = serializers.CharField()
+    starts_at = fields.DateTimeField()
+    ends_at = fields.DateTimeField()
+    location = LocationOutput()
+    slot_id = serializers.IntegerField()
+    email_problem = serializers.CharField(
+        help_text="Why the last e-mail about it could not be sent (blank: none)."
+    )
+
+    class Meta:
+        ref_name = "Booking"
+
+
+class DeskBookingOutput(BookingOutput):
+    class PersonOutput(serializers.Serializer):
+        person_id = serializers.CharField()
+        name = serializers.CharField()
+        department = serializers.CharField()
+
+        class Meta:
+            ref_name = "DeskBookingPerson"
+
+    person = PersonOutput()
+    registration_url = serializers.CharField(help_text="Where checking in leads.")
+
+    class Meta:
+        ref_name = "DeskBooking"
+
+
+class RecallProgressOutput(serializers.Serializer):
+    invited = serializers.IntegerField()
+    swapped = serializers.IntegerField()
+    booked = serializers.IntegerField()
+    not_booked = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "RecallProgress"
+
+
 # --- The person's side ---------------------------------------------------------
 
 
@@ -60,7 +133,22 @@ class MyCampaignsApi(APIView):
 
     permission_classes = [AnySignedInPerson]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        kind = serializers.ChoiceField(choices=Campaign.Kind.choices)
+        kind_label = serializers.CharField()
+        starts_on = fields.DateField()
+        ends_on = fields.DateField()
+        locations = LocationOutput(many=True)
+        booking = BookingOutput(allow_null=True, help_text="My active booking in it.")
+
+        class Meta:
+            ref_name = "MyCampaign"
+
+    @extend_schema(
+        responses=OutputSerializer(many=True), operation_id="appointments_mine_campaigns_retrieve"
+    )
     def get(self, request):
         person = person_for_user(request.user)
         active = {
@@ -93,7 +181,11 @@ class CampaignFreeSlotsApi(APIView):
     class InputSerializer(serializers.Serializer):
         location = serializers.IntegerField(required=False)
 
-    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[InputSerializer],
+        responses=SlotOutput(many=True),
+        operation_id="appointments_mine_campaigns_slots_retrieve",
+    )
     def get(self, request, campaign_id: int):
         person = person_for_user(request.user)
         params = self.InputSerializer(data=request.query_params)
@@ -122,12 +214,14 @@ class MyBookingsApi(APIView):
     def get_serializer(self, *args, **kwargs):
         return SlotInput(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        responses=BookingOutput(many=True), operation_id="appointments_mine_bookings_retrieve"
+    )
     def get(self, request):
         person = person_for_user(request.user)
         return Response([booking_data(b) for b in selectors.bookings_of_person(person=person)])
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={201: BookingOutput})
     def post(self, request):
         person = person_for_user(request.user)
         data = self.get_serializer(data=request.data)
@@ -152,7 +246,7 @@ class MyBookingRescheduleApi(APIView):
     def get_serializer(self, *args, **kwargs):
         return SlotInput(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=BookingOutput)
     def post(self, request, booking_id: int):
         booking = _my_booking(request, booking_id)
         data = self.get_serializer(data=request.data)
@@ -166,7 +260,7 @@ class MyBookingRescheduleApi(APIView):
 class MyBookingCancelApi(APIView):
     permission_classes = [AnySignedInPerson]
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=BookingOutput)
     def post(self, request, booking_id: int):
         booking = services.booking_cancel(booking=_my_booking(request, booking_id))
         return Response(booking_data(booking))
@@ -194,10 +288,28 @@ class LocationListApi(APIView):
 
     InputSerializer = LocationInput
 
+    class OutputSerializer(LocationOutput):
+        class PeriodOutput(serializers.Serializer):
+            weekday = serializers.ChoiceField(choices=OpeningHours.Weekday.choices)
+            weekday_label = serializers.CharField()
+            opens = serializers.TimeField()
+            closes = serializers.TimeField()
+
+            class Meta:
+                ref_name = "OpeningHours"
+
+        active = serializers.BooleanField()
+        opening_hours = PeriodOutput(many=True)
+
+        class Meta:
+            ref_name = "LocationWithHours"
+
     def get_serializer(self, *args, **kwargs):
         return self.InputSerializer(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        responses=OutputSerializer(many=True), operation_id="appointments_locations_retrieve"
+    )
     def get(self, request):
         return Response(
             [
@@ -218,7 +330,7 @@ class LocationListApi(APIView):
             ]
         )
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={201: LocationOutput})
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -244,10 +356,18 @@ class CampaignCreateApi(APIView):
 
     InputSerializer = CampaignInput
 
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        slots = serializers.IntegerField(help_text="Slots generated.")
+
+        class Meta:
+            ref_name = "CampaignCreated"
+
     def get_serializer(self, *args, **kwargs):
         return self.InputSerializer(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={201: OutputSerializer})
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -263,7 +383,24 @@ class CampaignListApi(APIView):
 
     permission_classes = [IsRegistration]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        kind = serializers.ChoiceField(choices=Campaign.Kind.choices)
+        starts_on = fields.DateField()
+        ends_on = fields.DateField()
+        active = serializers.BooleanField()
+        locations = LocationOutput(many=True)
+        slots = serializers.IntegerField()
+        bookings = serializers.IntegerField(help_text="Active bookings.")
+        progress = RecallProgressOutput(required=False, help_text="A recall's only.")
+
+        class Meta:
+            ref_name = "CampaignOverview"
+
+    @extend_schema(
+        responses=OutputSerializer(many=True), operation_id="appointments_campaigns_retrieve"
+    )
     def get(self, request):
         result = []
         for campaign in Campaign.objects.prefetch_related("locations"):
@@ -299,10 +436,17 @@ class RecallInviteApi(APIView):
 
     InputSerializer = RecallInput
 
+    class OutputSerializer(serializers.Serializer):
+        invited = serializers.IntegerField(help_text="Holders invited by this request.")
+        progress = RecallProgressOutput()
+
+        class Meta:
+            ref_name = "RecallInvited"
+
     def get_serializer(self, *args, **kwargs):
         return self.InputSerializer(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OutputSerializer)
     def post(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         data = self.get_serializer(data=request.data)
@@ -322,7 +466,15 @@ class DeskDayApi(APIView):
         location = serializers.IntegerField()
         date = fields.DateField(required=False)
 
-    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        location = LocationOutput()
+        date = fields.DateField()
+        bookings = DeskBookingOutput(many=True)
+
+        class Meta:
+            ref_name = "DeskDay"
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -362,7 +514,7 @@ class _DeskBookingApi(APIView):
     def mark(self, booking, user):  # overridden
         return booking
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=DeskBookingOutput)
     def post(self, request, booking_id: int):
         booking = get_object_or_404(
             Booking.objects.select_related("slot__location", "campaign", "person"), pk=booking_id
@@ -389,7 +541,24 @@ class HandoutsApi(APIView):
     class InputSerializer(serializers.Serializer):
         days = serializers.IntegerField(min_value=7, max_value=365, default=60)
 
-    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class SeriesOutput(serializers.Serializer):
+            location = serializers.CharField(
+                help_text="A location's name, or: without appointment."
+            )
+            daily = serializers.ListField(child=serializers.IntegerField())
+            cumulative = serializers.ListField(child=serializers.IntegerField())
+
+            class Meta:
+                ref_name = "HandoutSeries"
+
+        dates = serializers.ListField(child=fields.DateField())
+        series = SeriesOutput(many=True, help_text="Per location: a count per date.")
+
+        class Meta:
+            ref_name = "Handouts"
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

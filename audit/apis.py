@@ -1,7 +1,6 @@
 """The audit trail for the data-protection office: who traced whom, when and why."""
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -12,6 +11,46 @@ from audit.services import audit_digest
 from core import fields
 from core.errors import DomainError
 from core.permissions import IsPrivacy
+
+
+class AuditDetailsOutput(serializers.Serializer):
+    """What an entry records besides who, whom and why; which keys depends on the action."""
+
+    class WindowOutput(serializers.Serializer):
+        locals()["from"] = fields.DateTimeField()  # a Python keyword: declared by name
+        to = fields.DateTimeField()
+        derived_from = serializers.CharField()
+        clamped_to_retention = serializers.BooleanField()
+        counts = serializers.CharField()
+
+        class Meta:
+            ref_name = "AuditTraceWindow"
+
+    window = WindowOutput(required=False, help_text="trace: the period traced.")
+    policy = serializers.CharField(required=False, help_text="trace: the close-contact policy.")
+    contacts = serializers.IntegerField(required=False, help_text="trace: contacts found.")
+    close_contacts = serializers.IntegerField(required=False, help_text="trace: close contacts.")
+    trace = serializers.IntegerField(
+        required=False, help_text="trace_reopened, trace_exported, contacts_revealed: the trace."
+    )
+    named = serializers.IntegerField(
+        required=False, help_text="contacts_revealed: contacts named for the first time."
+    )
+    person_id = serializers.CharField(
+        required=False,
+        help_text="trace_refused: the person not traced; person_id_changed: the new number.",
+    )
+    limit_per_hour = serializers.IntegerField(required=False, help_text="trace_refused.")
+    account = serializers.CharField(required=False, help_text="person_id_changed.")
+    previous_person_id = serializers.CharField(required=False, help_text="person_id_changed.")
+    disclosed = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The person numbers whose identity the action showed.",
+    )
+
+    class Meta:
+        ref_name = "AuditDetails"
 
 
 class AuditEntryListApi(APIView):
@@ -28,7 +67,25 @@ class AuditEntryListApi(APIView):
         until = fields.DateField(required=False)
         limit = serializers.IntegerField(min_value=1, max_value=1000, default=200)
 
-    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        at = fields.DateTimeField()
+        actor = serializers.CharField()
+        action = serializers.ChoiceField(choices=AuditEntry.Action.choices)
+        action_label = serializers.CharField()
+        person_id = serializers.CharField(help_text="Whose data it was about (blank: nobody's).")
+        case_reference = serializers.CharField()
+        reason = serializers.CharField()
+        details = AuditDetailsOutput()
+
+        class Meta:
+            ref_name = "AuditEntry"
+
+    @extend_schema(
+        parameters=[InputSerializer],
+        responses=OutputSerializer(many=True),
+        operation_id="audit_entries_retrieve",
+    )
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

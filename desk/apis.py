@@ -1,7 +1,6 @@
 """The registration desk's API: one view per operation, all for the `registration` role."""
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,7 +11,7 @@ from assets.services import device_retire
 from core import fields
 from core.permissions import IsRegistration
 from desk import selectors, services
-from registration.models import EndReason
+from registration.models import EndReason, LostReport
 from registration.selectors import person_search
 
 S = DeviceState
@@ -26,6 +25,8 @@ NEXT_ACTIONS = {
     S.BROKEN: ["restock", "retire"],
     S.RETIRED: [],
 }
+# Every action there is, once (the schema's choices).
+DEVICE_ACTIONS = list(dict.fromkeys(a for actions in NEXT_ACTIONS.values() for a in actions))
 
 
 def _when(value) -> str | None:
@@ -99,6 +100,90 @@ def device_status_data(status_) -> dict:
     }
 
 
+# --- What the desk's answers hold (the views build them as dicts, above) -----------
+
+
+class PersonOutput(serializers.Serializer):
+    person_id = serializers.CharField()
+    name = serializers.CharField()
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    department = serializers.CharField()
+    email = serializers.CharField()
+    active = serializers.BooleanField(help_text="Still in the organisation's directory.")
+
+    class Meta:
+        ref_name = "DeskPerson"
+
+
+def _end_reason_field():
+    return serializers.ChoiceField(choices=EndReason.choices, allow_blank=True)
+
+
+def _outcome_field():
+    return serializers.ChoiceField(choices=LostReport.Outcome.choices, allow_blank=True)
+
+
+class DeviceStatusOutput(serializers.Serializer):
+    class DeviceOutput(serializers.Serializer):
+        device_id = serializers.CharField()
+        state = serializers.ChoiceField(choices=DeviceState.choices)
+        state_label = serializers.CharField()
+        firmware = serializers.CharField()
+        batch = serializers.CharField()
+
+        class Meta:
+            ref_name = "DeskDevice"
+
+    class HoldingOutput(serializers.Serializer):
+        person = PersonOutput()
+        started_at = fields.DateTimeField()
+        ended_at = fields.DateTimeField(allow_null=True)
+        end_reason = _end_reason_field()
+        end_reason_label = serializers.CharField()
+
+        class Meta:
+            ref_name = "DeskDeviceHolding"
+
+    class EventOutput(serializers.Serializer):
+        at = fields.DateTimeField()
+        actor = serializers.CharField()
+        from_state = serializers.ChoiceField(choices=DeviceState.choices, allow_blank=True)
+        from_state_label = serializers.CharField()
+        to_state = serializers.ChoiceField(choices=DeviceState.choices)
+        to_state_label = serializers.CharField()
+        note = serializers.CharField()
+
+        class Meta:
+            ref_name = "DeskDeviceEvent"
+
+    class LostReportOutput(serializers.Serializer):
+        lost_at = fields.DateTimeField()
+        reported_at = fields.DateTimeField()
+        reported_by = serializers.CharField()
+        holder = PersonOutput(allow_null=True)
+        found_at = fields.DateTimeField(allow_null=True)
+        outcome = _outcome_field()
+
+        class Meta:
+            ref_name = "DeskDeviceLostReport"
+
+    device = DeviceOutput()
+    holder = PersonOutput(allow_null=True, help_text="Who holds the device now.")
+    held_since = fields.DateTimeField(allow_null=True)
+    last_holder = PersonOutput(allow_null=True, help_text="The newest holder, now or before.")
+    actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=DEVICE_ACTIONS),
+        help_text="What the desk can do next with the device.",
+    )
+    holdings = HoldingOutput(many=True)
+    events = EventOutput(many=True)
+    lost_reports = LostReportOutput(many=True)
+
+    class Meta:
+        ref_name = "DeskDeviceStatus"
+
+
 class PersonSearchApi(APIView):
     """Type-ahead search of people by name, person ID, email or department."""
 
@@ -108,9 +193,15 @@ class PersonSearchApi(APIView):
         q = serializers.CharField(max_length=100)
         limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
 
+    class OutputSerializer(PersonOutput):
+        current_device_id = serializers.CharField(allow_null=True)
+
+        class Meta:
+            ref_name = "DeskPersonFound"
+
     @extend_schema(
         parameters=[InputSerializer],
-        responses=OpenApiTypes.OBJECT,
+        responses=OutputSerializer(many=True),
         operation_id="registration_people_search",
     )
     def get(self, request):
@@ -129,7 +220,47 @@ class PersonStatusApi(APIView):
 
     permission_classes = [IsRegistration]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class DeviceOutput(serializers.Serializer):
+            device_id = serializers.CharField()
+            state = serializers.ChoiceField(choices=DeviceState.choices)
+            state_label = serializers.CharField()
+            firmware = serializers.CharField()
+
+            class Meta:
+                ref_name = "DeskPersonDevice"
+
+        class HoldingOutput(serializers.Serializer):
+            device_id = serializers.CharField()
+            started_at = fields.DateTimeField()
+            ended_at = fields.DateTimeField(allow_null=True)
+            end_reason = _end_reason_field()
+            end_reason_label = serializers.CharField()
+
+            class Meta:
+                ref_name = "DeskPersonHolding"
+
+        class LostReportOutput(serializers.Serializer):
+            device_id = serializers.CharField()
+            lost_at = fields.DateTimeField()
+            reported_at = fields.DateTimeField()
+            reported_by = serializers.CharField()
+            found_at = fields.DateTimeField(allow_null=True)
+            outcome = _outcome_field()
+
+            class Meta:
+                ref_name = "DeskPersonLostReport"
+
+        person = PersonOutput()
+        device = DeviceOutput(allow_null=True, help_text="The device the person holds now.")
+        held_since = fields.DateTimeField(allow_null=True)
+        holdings = HoldingOutput(many=True)
+        lost_reports = LostReportOutput(many=True)
+
+        class Meta:
+            ref_name = "DeskPersonStatus"
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request, person_id: str):
         found = selectors.person_status(person_id=person_id)
         return Response(
@@ -176,7 +307,9 @@ class DeviceStatusApi(APIView):
 
     permission_classes = [IsRegistration]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    OutputSerializer = DeviceStatusOutput
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request, device_id: str):
         return Response(device_status_data(selectors.device_status(device_id=device_id)))
 
@@ -223,6 +356,12 @@ class _DeviceOperationApi(APIView):
     permission_classes = [IsRegistration]
     InputSerializer = DeviceInput
 
+    class OutputSerializer(DeviceStatusOutput):
+        message = serializers.CharField(help_text="What was done, in a sentence for the desk.")
+
+        class Meta:
+            ref_name = "DeskDeviceOperation"
+
     # Subclasses define `perform(self, data, user) -> str`: the sentence for the desk.
 
     def get_serializer(self, *args, **kwargs):
@@ -231,7 +370,7 @@ class _DeviceOperationApi(APIView):
     def device_id_after(self, data: dict) -> str:
         return data["device_id"]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OutputSerializer)
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -474,6 +474,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PolicyEnum": "tracing.contacts.Policy.ALL",
         "DeviceStateEnum": "assets.models.DeviceState",
+        "CampaignKindEnum": "appointments.models.Campaign.Kind",
+        "TraceContactKindEnum": "tracing.apis.CONTACT_KINDS",
+        "DeviceActionEnum": "desk.apis.DEVICE_ACTIONS",
+        "BookingStatusEnum": "appointments.models.Booking.Status",
+        "LostReportOutcomeEnum": "registration.models.LostReport.Outcome",
+        "RiskLevelEnum": "risk.apis.RISK_WORDS",
     },
 }
 

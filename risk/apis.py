@@ -4,7 +4,6 @@ Thin views over risk/scoring; invalid input is a 400 naming the field.
 """
 
 import numpy as np
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -57,7 +56,36 @@ class DP3TScoreApi(APIView):
     def get_serializer(self, *args, **kwargs):
         return DP3TInput(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class ParametersOutput(serializers.Serializer):
+            t1_db = serializers.FloatField()
+            t2_db = serializers.FloatField()
+            weights = serializers.ListField(child=serializers.FloatField())
+            bucket_cap_min = serializers.FloatField()
+            threshold_min = serializers.FloatField()
+            lookback_days = serializers.IntegerField()
+
+            class Meta:
+                ref_name = "DP3TParameters"
+
+        class DayOutput(serializers.Serializer):
+            day = fields.DateField()
+            buckets_min = serializers.ListField(
+                child=serializers.FloatField(), help_text="Minutes per bucket, capped."
+            )
+            score_min = serializers.FloatField(help_text="ES = B1 + 0.5·B2.")
+
+            class Meta:
+                ref_name = "DP3TDay"
+
+        parameters = ParametersOutput()
+        days = DayOutput(many=True)
+        notify = serializers.BooleanField(help_text="ES ≥ threshold on a day of the look-back.")
+
+        class Meta:
+            ref_name = "DP3TScore"
+
+    @extend_schema(responses=OutputSerializer)
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -149,7 +177,43 @@ class RssiScoreApi(APIView):
     def get_serializer(self, *args, **kwargs):
         return RssiInput(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class ContactOutput(serializers.Serializer):
+            class WindowOutput(serializers.Serializer):
+                start = serializers.FloatField(help_text="Seconds.")
+                samples = serializers.IntegerField()
+                mean_dbm = serializers.FloatField(allow_null=True)
+                score = serializers.FloatField()
+
+                class Meta:
+                    ref_name = "RssiWindow"
+
+            class ThetaOutput(serializers.Serializer):
+                mean = serializers.FloatField()
+                duration_min = serializers.FloatField()
+                nonnull = serializers.IntegerField()
+
+                class Meta:
+                    ref_name = "RssiTheta"
+
+            contact = serializers.CharField()
+            windows = WindowOutput(many=True)
+            cumulative = serializers.FloatField()
+            mean = serializers.FloatField()
+            softmax = serializers.FloatField()
+            theta = ThetaOutput()
+            risk = serializers.ChoiceField(choices=RISK_WORDS)
+
+            class Meta:
+                ref_name = "RssiContact"
+
+        contacts = ContactOutput(many=True)
+        filtered_out = serializers.IntegerField(help_text="Contacts left out by the filter.")
+
+        class Meta:
+            ref_name = "RssiScore"
+
+    @extend_schema(responses=OutputSerializer)
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -231,7 +295,14 @@ class AggregateApi(APIView):
     def get_serializer(self, *args, **kwargs):
         return AggregateInput(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        probability = serializers.FloatField()
+        r0 = serializers.FloatField(help_text="Per minute.")
+
+        class Meta:
+            ref_name = "AggregateProbability"
+
+    @extend_schema(responses=OutputSerializer)
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -8,13 +8,34 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import fields
 from core.permissions import AnySignedInPerson
 from registration.selectors import person_for_user
 from selfservice.export import csv_pieces, json_pieces, zip_stream
 from selfservice.selectors import encounters_by_day, my_data, my_encounters
+
+
+class MyDayOutput(serializers.Serializer):
+    class EncounterOutput(serializers.Serializer):
+        start = fields.DateTimeField()
+        seconds = serializers.IntegerField()
+        close_contact_length = serializers.BooleanField(
+            help_text="Longer than the close-contact threshold."
+        )
+
+        class Meta:
+            ref_name = "MyEncounter"
+
+    date = fields.DateField()
+    total_seconds = serializers.IntegerField(help_text="The day's total (split at midnight).")
+    encounters = EncounterOutput(many=True, help_text="Those that started that day.")
+
+    class Meta:
+        ref_name = "MyEncounterDay"
 
 
 class MyEncountersApi(APIView):
@@ -22,7 +43,13 @@ class MyEncountersApi(APIView):
 
     permission_classes = [AnySignedInPerson]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        days = MyDayOutput(many=True, help_text="Newest first.")
+
+        class Meta:
+            ref_name = "MyEncounters"
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request):
         person = person_for_user(request.user)
         return Response({"days": encounters_by_day(my_encounters(person_id=person.person_id))})
@@ -33,7 +60,60 @@ class MyDataApi(APIView):
 
     permission_classes = [AnySignedInPerson]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class PersonOutput(serializers.Serializer):
+            person_id = serializers.CharField()
+            name = serializers.CharField()
+            email = serializers.CharField()
+            department = serializers.CharField()
+
+            class Meta:
+                ref_name = "MyPerson"
+
+        class DeviceOutput(serializers.Serializer):
+            device_id = serializers.CharField()
+            locals()["from"] = fields.DateTimeField()  # a Python keyword: declared by name
+            to = fields.DateTimeField(allow_null=True)
+            end_reason = serializers.CharField(help_text="In words; blank while held.")
+
+            class Meta:
+                ref_name = "MyDevice"
+
+        class AppointmentOutput(serializers.Serializer):
+            campaign = serializers.CharField()
+            starts_at = fields.DateTimeField()
+            location = serializers.CharField()
+            status = serializers.CharField(help_text="In words.")
+
+            class Meta:
+                ref_name = "MyAppointment"
+
+        class LostReportOutput(serializers.Serializer):
+            device_id = serializers.CharField()
+            lost_at = fields.DateTimeField()
+            reported_at = fields.DateTimeField()
+            found_at = fields.DateTimeField(allow_null=True)
+
+            class Meta:
+                ref_name = "MyLostReport"
+
+        person = PersonOutput()
+        retention_days = serializers.IntegerField()
+        close_contact_minutes = serializers.IntegerField()
+        days = MyDayOutput(many=True, help_text="Newest first.")
+        devices = DeviceOutput(many=True)
+        appointments = AppointmentOutput(many=True)
+        lost_reports = LostReportOutput(many=True)
+        consulted_on = serializers.ListField(
+            child=fields.DateField(),
+            required=False,
+            help_text="Days a trace showed my data, newest first (MYDATA_SHOW_CONSULTATIONS).",
+        )
+
+        class Meta:
+            ref_name = "MyData"
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request):
         return Response(my_data(person=person_for_user(request.user)))
 

@@ -5,10 +5,12 @@ import io
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import fields
 from core.permissions import AnySignedInPerson, IsPrivacy, role_permission
 from core.roles import Role
 from stats import selectors
@@ -16,12 +18,56 @@ from stats import selectors
 CanSeeStats = role_permission(Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "pattern": "^< [0-9]+$", "example": "< 5"},
+        ],
+        "description": 'A count, or "< min_count" when it is smaller (never 1 to min_count - 1).',
+    }
+)
+class ShownCountField(serializers.Field):
+    """A count under the small-count rule (stats.selectors.shown): a number or "< N"."""
+
+    def to_representation(self, value):
+        return value
+
+
 class StatsApi(APIView):
     """Per day over the retention: active proximeters, encounters, hand-outs; traces per week."""
 
     permission_classes = [CanSeeStats]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class DayOutput(serializers.Serializer):
+            date = fields.DateField()
+            active_proximeters = ShownCountField()
+            encounters = ShownCountField()
+            close_contact_length_encounters = ShownCountField()
+            devices_handed_out = ShownCountField()
+            devices_handed_out_total = serializers.IntegerField(
+                help_text="Rounded down to a multiple of min_count."
+            )
+
+            class Meta:
+                ref_name = "StatsDay"
+
+        class WeekOutput(serializers.Serializer):
+            week = fields.DateField(help_text="The week's Monday.")
+            traces = ShownCountField()
+
+            class Meta:
+                ref_name = "StatsWeek"
+
+        min_count = serializers.IntegerField(help_text="STATS_MIN_COUNT")
+        days = DayOutput(many=True)
+        traces_per_week = WeekOutput(many=True)
+
+        class Meta:
+            ref_name = "DailyStats"
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request):
         return Response(selectors.daily_stats())
 
@@ -48,7 +94,29 @@ class TransparencyApi(APIView):
 
     permission_classes = [AnySignedInPerson]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class MonthOutput(serializers.Serializer):
+            month = serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$", help_text="YYYY-MM")
+            traces = ShownCountField()
+
+            class Meta:
+                ref_name = "TransparencyMonth"
+
+        traces_per_month = MonthOutput(many=True)
+        purges_last_30_days = serializers.IntegerField()
+        rows_removed_last_30_days = serializers.IntegerField()
+        last_purge = fields.DateTimeField(allow_null=True)
+        devices_in_service = serializers.IntegerField(
+            help_text="Held at the start of today, rounded down to a multiple of min_count."
+        )
+        devices_in_service_on = fields.DateTimeField()
+        min_count = serializers.IntegerField()
+        retention_days = serializers.IntegerField()
+
+        class Meta:
+            ref_name = "Transparency"
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request):
         return Response(selectors.transparency())
 
@@ -58,6 +126,24 @@ class PurgeLogApi(APIView):
 
     permission_classes = [IsPrivacy]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class RecordOutput(serializers.Serializer):
+            at = fields.DateTimeField()
+            removed = serializers.DictField(
+                child=serializers.IntegerField(), help_text="Rows removed per table."
+            )
+            oldest_remaining = fields.DateTimeField(allow_null=True)
+
+            class Meta:
+                ref_name = "PurgeRecord"
+
+        overdue = serializers.BooleanField()
+        overdue_after_hours = serializers.IntegerField()
+        records = RecordOutput(many=True, help_text="Newest first.")
+
+        class Meta:
+            ref_name = "PurgeLog"
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request):
         return Response(selectors.purge_log())

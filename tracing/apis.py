@@ -31,7 +31,20 @@ class TracePeopleSearchApi(APIView):
     class InputSerializer(serializers.Serializer):
         q = serializers.CharField(max_length=100)
 
-    @extend_schema(parameters=[InputSerializer], responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        person_id = serializers.CharField()
+        name = serializers.CharField()
+        department = serializers.CharField()
+        active = serializers.BooleanField()
+
+        class Meta:
+            ref_name = "TracePersonFound"
+
+    @extend_schema(
+        parameters=[InputSerializer],
+        responses=OutputSerializer(many=True),
+        operation_id="tracing_people_retrieve",
+    )
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -72,6 +85,96 @@ class TraceInput(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+# Who a contact is: a person, a device nobody held then, or a tag of no registered device.
+CONTACT_KINDS = ("person", "no_holder", "unknown_tag")
+
+
+class TraceWindowOutput(serializers.Serializer):
+    locals()["from"] = fields.DateTimeField()  # a Python keyword: declared by name
+    to = fields.DateTimeField()
+    derived_from = serializers.ChoiceField(choices=["explicit", "symptom_onset", "positive_test"])
+    clamped_to_retention = serializers.BooleanField(
+        help_text="The start was moved up to the retention limit."
+    )
+    counts = serializers.CharField(
+        help_text='How the edges count: "overlap", the part inside the window.'
+    )
+
+    class Meta:
+        ref_name = "TraceWindow"
+
+
+class TraceDeviceOutput(serializers.Serializer):
+    device_id = serializers.CharField()
+    locals()["from"] = fields.DateTimeField()
+    to = fields.DateTimeField()
+
+    class Meta:
+        ref_name = "TraceDevice"
+
+
+class TraceEncounterOutput(serializers.Serializer):
+    start = fields.DateTimeField()
+    seconds = serializers.IntegerField()
+    minutes = serializers.FloatField()
+    cut_start = serializers.BooleanField()
+    cut_end = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "TraceEncounter"
+
+
+class TraceContactOutput(serializers.Serializer):
+    ref = serializers.CharField(help_text="The contact's reference within this trace.")
+    kind = serializers.ChoiceField(choices=CONTACT_KINDS)
+    named = serializers.BooleanField()
+    person_id = serializers.CharField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    department = serializers.CharField(allow_null=True)
+    email = serializers.CharField(allow_null=True)
+    device_id = serializers.CharField(allow_null=True)
+    close_contact = serializers.BooleanField()
+    total_seconds = serializers.IntegerField()
+    total_minutes = serializers.FloatField()
+    longest_seconds = serializers.IntegerField()
+    longest_minutes = serializers.FloatField()
+    seconds_per_day = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Seconds in contact per day (ISO date)."
+    )
+    encounters = TraceEncounterOutput(many=True)
+    probability = serializers.FloatField()
+
+    class Meta:
+        ref_name = "TraceContact"
+
+
+class TracePersonOutput(serializers.Serializer):
+    person_id = serializers.CharField()
+    name = serializers.CharField()
+    department = serializers.CharField()
+
+    class Meta:
+        ref_name = "TracePerson"
+
+
+class TraceResultOutput(serializers.Serializer):
+    """A trace's result, as running, reopening and naming the others answer it."""
+
+    id = serializers.IntegerField()
+    window = TraceWindowOutput()
+    policy = serializers.ChoiceField(choices=contacts.Policy.ALL)
+    threshold_minutes = serializers.IntegerField()
+    others_named = serializers.BooleanField()
+    devices = TraceDeviceOutput(many=True, help_text="The traced person's devices in the window.")
+    contacts = TraceContactOutput(many=True)
+    person = TracePersonOutput()
+    case_reference = serializers.CharField()
+    reason = serializers.CharField()
+
+    class Meta:
+        ref_name = "TraceResult"
+
+
 class TraceListCreateApi(APIView):
     """Run a trace (POST), or list my own past traces (GET)."""
 
@@ -81,7 +184,18 @@ class TraceListCreateApi(APIView):
     def get_serializer(self, *args, **kwargs):
         return TraceInput(*args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="tracing_traces_mine")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        created_at = fields.DateTimeField()
+        person_id = serializers.CharField()
+        case_reference = serializers.CharField()
+        contacts = serializers.IntegerField()
+        close_contacts = serializers.IntegerField()
+
+        class Meta:
+            ref_name = "TraceSummary"
+
+    @extend_schema(responses=OutputSerializer(many=True), operation_id="tracing_traces_mine")
     def get(self, request):
         return Response(
             [
@@ -97,7 +211,7 @@ class TraceListCreateApi(APIView):
             ]
         )
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={201: TraceResultOutput})
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -131,7 +245,7 @@ class TraceDetailApi(APIView):
 
     permission_classes = [IsMedical, RecentSignInToRead]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=TraceResultOutput)
     def get(self, request, trace_id: int):
         return Response(
             services.trace_reopen(trace=_own_trace(request, trace_id), acting_user=request.user)
@@ -150,7 +264,7 @@ class TraceNameOthersApi(APIView):
     def get_serializer(self, *args, **kwargs):
         return self.InputSerializer(*args, **kwargs)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses=TraceResultOutput)
     def post(self, request, trace_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -92,7 +91,16 @@ class DonationCodeIssueApi(APIView):
         symptom_onset = fields.DateTimeField(required=False, allow_null=True)
         positive_test = fields.DateTimeField(required=False, allow_null=True)
 
-    @extend_schema(request=DonationCodeInput, responses={201: OpenApiTypes.OBJECT})
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.CharField(help_text="Single use; shown once, kept nowhere.")
+        expires_at = fields.DateTimeField()
+        window_start = fields.DateTimeField(help_text="The infectious period it covers.")
+        window_end = fields.DateTimeField()
+
+        class Meta:
+            ref_name = "DonationCode"
+
+    @extend_schema(request=DonationCodeInput, responses={201: OutputSerializer})
     def post(self, request):
         data = self.DonationCodeInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -131,7 +139,14 @@ class CoordinatesDonateApi(APIView):
 
         coords = DonatedCoordinate(many=True, allow_empty=False)
 
-    @extend_schema(request=DonationInput, responses={201: OpenApiTypes.OBJECT})
+    class OutputSerializer(serializers.Serializer):
+        stored = serializers.IntegerField()
+        duplicates = serializers.IntegerField(help_text="Points already stored before.")
+
+        class Meta:
+            ref_name = "DonationStored"
+
+    @extend_schema(request=DonationInput, responses={201: OutputSerializer})
     def post(self, request):
         given = request.data.get("coords") if isinstance(request.data, dict) else None
         if isinstance(given, list) and len(given) > settings.ZONES_MAX_COORDINATES:
@@ -216,7 +231,34 @@ class AreaExposureApi(APIView):
         returnDataFormatting = ReturnDataFormatting()
         areaRequests = AreaRequest(many=True, allow_empty=False)
 
-    @extend_schema(request=ExposureInput, responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        class ZoneOutput(serializers.Serializer):
+            class ExposureOutput(serializers.Serializer):
+                start = serializers.IntegerField(help_text="Unix seconds.")
+                end = serializers.IntegerField(help_text="Unix seconds.")
+                exposure = serializers.FloatField(help_text="Rating Er, percent.")
+
+                class Meta:
+                    ref_name = "ZoneExposure"
+
+            centreLat = serializers.FloatField()
+            centreLong = serializers.FloatField()
+            h3Index = serializers.CharField(required=False, help_text="Hexagon grids only.")
+            exposures = ExposureOutput(many=True)
+
+            class Meta:
+                ref_name = "ExposedZone"
+
+        geoZoneSpecId = serializers.IntegerField()
+        latRange = serializers.FloatField(allow_null=True, help_text="Null for hexagons.")
+        longRange = serializers.FloatField(allow_null=True, help_text="Null for hexagons.")
+        h3Resolution = serializers.IntegerField(required=False, help_text="Hexagon grids only.")
+        zones = ZoneOutput(many=True)
+
+        class Meta:
+            ref_name = "AreaExposure"
+
+    @extend_schema(request=ExposureInput, responses=OutputSerializer)
     def post(self, request):
         data = self.ExposureInput(data=request.data)
         if not data.is_valid():
