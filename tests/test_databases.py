@@ -63,9 +63,11 @@ def test_a_query_sent_to_the_wrong_database_raises_in_every_test():
     assert AssetThing.objects.using(ASSETS).count() == 0  # the home: fine
     with pytest.raises(WrongDatabase, match="lives in 'assets'"):
         AssetThing.objects.using(ENCOUNTERS).count()  # the ORM, told the wrong alias
-    with pytest.raises(WrongDatabase, match="lives in 'encounters'"):
-        with connections["default"].cursor() as cursor:  # raw SQL too
-            cursor.execute("SELECT count(*) FROM tracing_encounter")
+    with (
+        pytest.raises(WrongDatabase, match="lives in 'encounters'"),
+        connections["default"].cursor() as cursor,
+    ):
+        cursor.execute("SELECT count(*) FROM tracing_encounter")  # raw SQL too
     # Another table's name inside a longer word is not that table.
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT 'tracing_encounter_p20261120x'")

@@ -113,9 +113,7 @@ def test_an_uplink_is_stored_within_seconds_and_ctrl_c_stops_everything(tmp_path
         asked = time.monotonic()
         serve.send_signal(signal.SIGINT)  # Ctrl-C
         serve.wait(timeout=12)
-        wait_for(
-            lambda: not any(alive(pid) for pid in processes), timeout=12, what="every process"
-        )
+        wait_for(lambda: not any(alive(pid) for pid in processes), timeout=12, what="every process")
         stopped = time.monotonic() - asked
         print(f"every process stopped {stopped:.1f} s after Ctrl-C")
         assert stopped <= 10

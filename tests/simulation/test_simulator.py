@@ -440,7 +440,6 @@ def test_every_other_event_of_a_network_server_is_answered_200_and_not_kept():
 
 @pytest.mark.django_db(databases="__all__", transaction=True)
 def test_a_run_over_http_reaches_a_live_portal(live_server, monkeypatch):
-    monkeypatch.setattr("ingestion.services._queue", lambda inbox_id: None)  # no worker here
     token = a_token("http")
     report = simulator.simulate(
         devices(20),
