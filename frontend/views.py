@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from frontend.apis import service_rules
 from frontend.pages import Page
 
 
@@ -37,6 +38,19 @@ def privacy_notice(request):
 
 
 GUIDE = settings.BASE_DIR / "docs" / "user-guide"
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def guide_values() -> dict[str, int]:
+    """What the guide's `{name}` placeholders stand for: the service's settings."""
+    rules = {key: value for key, value in service_rules().items() if isinstance(value, int)}
+    return {**rules, "trace_result_retention_days": settings.TRACE_RESULT_RETENTION_DAYS}
+
+
+def _with_service_values(text: str) -> str:
+    """The guide states the configured numbers ({retention_days} -> 14, or what is set)."""
+    values = guide_values()
+    return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), text)
 
 
 def help_page(request, section: str = "README"):
@@ -44,7 +58,7 @@ def help_page(request, section: str = "README"):
     path = GUIDE / f"{section}.md"
     if not section.replace("-", "").isalnum() or not path.is_file():
         raise Http404("There is no such section of the user guide.")
-    text = path.read_text()
+    text = _with_service_values(path.read_text())
     # The guide's own links and pictures, as the portal serves them.
     text = re.sub(r"\]\(([a-z0-9-]+)\.md\)", r"](/help/\1/)", text)
     text = text.replace("](img/", f"]({settings.STATIC_URL}guide/")
