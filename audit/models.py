@@ -20,6 +20,9 @@ class AuditEntry(models.Model):
         CONTACTS_REVEALED = "contacts_revealed", "named contacts who are not close contacts"
         TRACE_REFUSED = "trace_refused", "was refused a trace (hourly limit)"
         PERSON_ID_CHANGED = "person_id_changed", "an account's person number changed"
+        CASE_OPENED = "case_opened", "opened a case"
+        CONTACT_NOTIFIED = "contact_notified", "notified a close contact"
+        CLUSTER_OPENED = "cluster_opened", "opened a cluster of cases"
 
     position = models.PositiveBigIntegerField(
         unique=True, help_text="Its place in the chain: 1, 2, 3, ... without a gap."

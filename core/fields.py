@@ -7,6 +7,7 @@ date or time is between 1970 and 2200, and anything else is a 400 that says so.
 
 from datetime import date, datetime
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 EARLIEST, LATEST = date(1970, 1, 1), date(2200, 12, 31)
@@ -37,3 +38,19 @@ class DateField(serializers.DateField):
         if not EARLIEST <= parsed <= LATEST:
             self.fail("out_of_range")
         return parsed
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "pattern": "^< [0-9]+$", "example": "< 5"},
+        ],
+        "description": 'A count, or "< min_count" when it is smaller (never 1 to min_count - 1).',
+    }
+)
+class ShownCountField(serializers.Field):
+    """A count under the small-count rule (core.small_counts.shown): a number or "< N"."""
+
+    def to_representation(self, value):
+        return value

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "risk",
     "desk",
     "tracing",
+    "cases",
     "ingestion",
     "zones",
     "appointments",
@@ -231,6 +232,20 @@ TRACING_MAX_TRACES_PER_HOUR = env_int("TRACING_MAX_TRACES_PER_HOUR", 20)
 # paper's value, e.g. RISK_INRIA_R0_PER_MIN (0.007/min) or RISK_DP3T_LOOKBACK_DAYS (10).
 TRACE_RESULT_KEY = env_str("TRACE_RESULT_KEY")  # a Fernet key; derived from SECRET_KEY if unset
 TRACE_RESULT_RETENTION_DAYS = env_int("TRACE_RESULT_RETENTION_DAYS", 14)
+
+# --- Contact follow-up (cases/) ---------------------------------------------------
+# A close contact's quarantine or monitoring lasts this many days after the day of the
+# last exposure, to the end of that day (cases/dates.py).
+CONTACT_FOLLOW_UP_DAYS = env_int("CONTACT_FOLLOW_UP_DAYS", 10)
+# A closed case, its traces' summaries and follow-ups are deleted this long after closing.
+CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 30)
+CONTACT_NOTIFY_FROM_EMAIL = env_str(
+    "CONTACT_NOTIFY_FROM_EMAIL", "Medical service <medical.service@example.org>"
+)
+# Whom a notified contact calls: stated in the e-mail.
+MEDICAL_SERVICE_CONTACT = env_str(
+    "MEDICAL_SERVICE_CONTACT", "the medical service, +41 22 767 00 00, medical.service@example.org"
+)
 # The audit chain's HMAC key (never in a database; derived from SECRET_KEY if unset) and
 # the file its signed checkpoints are appended to (put it where database owners cannot write).
 AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")
@@ -338,6 +353,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired": {"task": "retention.purge_expired", "schedule": crontab(hour=3, minute=15)},
     "encounter-partitions-ahead": {"task": "encounters.partitions_ahead", "schedule": 3600.0},
     "zones-link-coordinates": {"task": "zones.link_coordinates", "schedule": 300.0},
+    "follow-ups-close-expired": {
+        "task": "cases.followups_close_expired",
+        "schedule": crontab(hour=0, minute=10),  # the first minutes of the day after the end
+    },
     "appointment-reminders": {
         "task": "appointments.reminders_send",
         "schedule": crontab(hour=16, minute=0),  # the afternoon before
@@ -480,6 +499,8 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "appointments.models.Booking.Status",
         "LostReportOutcomeEnum": "registration.models.LostReport.Outcome",
         "RiskLevelEnum": "risk.apis.RISK_WORDS",
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "FollowUpStatusEnum": "cases.apis.FOLLOW_UP_STATUSES",
     },
 }
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from cases.apis import TraceForCaseApi
 from core import views as core_views
 from frontend.apis import MeApi
 
@@ -18,7 +19,10 @@ api_patterns = [
     path("me", MeApi.as_view(), name="me"),
     path("registration/", include("desk.urls")),
     path("appointments/", include("appointments.urls")),
+    # A trace belongs to a case: running one (POST) goes through the case (cases/apis.py).
+    path("tracing/traces", TraceForCaseApi.as_view(), name="traces"),
     path("tracing/", include("tracing.urls")),
+    path("cases/", include("cases.urls")),
     path("risk/", include("risk.urls")),
     path("audit/", include("audit.urls")),
     path("selfservice/", include("selfservice.urls")),

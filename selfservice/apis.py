@@ -97,6 +97,13 @@ class MyDataApi(APIView):
             class Meta:
                 ref_name = "MyLostReport"
 
+        class NotificationOutput(serializers.Serializer):
+            notified_at = fields.DateTimeField()
+            until = fields.DateField(help_text="Stay at home until the end of this day.")
+
+            class Meta:
+                ref_name = "MyNotification"
+
         person = PersonOutput()
         retention_days = serializers.IntegerField()
         close_contact_minutes = serializers.IntegerField()
@@ -104,6 +111,9 @@ class MyDataApi(APIView):
         devices = DeviceOutput(many=True)
         appointments = AppointmentOutput(many=True)
         lost_reports = LostReportOutput(many=True)
+        notifications = NotificationOutput(
+            many=True, help_text="E-mails of the medical service to me as a close contact."
+        )
         consulted_on = serializers.ListField(
             child=fields.DateField(),
             required=False,

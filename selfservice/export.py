@@ -109,6 +109,10 @@ def csv_pieces(data: dict) -> Iterator[str]:
         for r in data["lost_reports"]
     )
     yield rows(
+        ["notified as a close contact", n["notified_at"], n["until"], "", "stay at home until"]
+        for n in data["notifications"]
+    )
+    yield rows(
         ["consulted by the medical service", day, "", "", ""]
         for day in data.get("consulted_on", [])
     )

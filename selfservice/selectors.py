@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from appointments.models import Booking
 from audit.models import Disclosure
+from cases.selectors import my_notifications
 from registration.models import Association, LostReport
 from tracing.contacts import Piece, Window, merge, seconds_per_day
 from tracing.selectors import contacts_of
@@ -135,6 +136,11 @@ def my_data(*, person, now: datetime | None = None, lazy: bool = False) -> dict:
                 "found_at": local(r.found_at).isoformat() if r.found_at else None,
             }
             for r in LostReport.objects.filter(holder_id=person.person_id)
+        ],
+        # The medical service's e-mails to me as a close contact: when, and until when.
+        "notifications": [
+            {"notified_at": local(n.at).isoformat(), "until": n.until.isoformat()}
+            for n in my_notifications(person_id=person.person_id)
         ],
     }
     if settings.MYDATA_SHOW_CONSULTATIONS:

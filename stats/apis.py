@@ -5,33 +5,18 @@ import io
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import fields
+from core.fields import ShownCountField
 from core.permissions import AnySignedInPerson, IsPrivacy, role_permission
 from core.roles import Role
 from stats import selectors
 
 CanSeeStats = role_permission(Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION)
-
-
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "integer", "minimum": 0},
-            {"type": "string", "pattern": "^< [0-9]+$", "example": "< 5"},
-        ],
-        "description": 'A count, or "< min_count" when it is smaller (never 1 to min_count - 1).',
-    }
-)
-class ShownCountField(serializers.Field):
-    """A count under the small-count rule (stats.selectors.shown): a number or "< N"."""
-
-    def to_representation(self, value):
-        return value
 
 
 class StatsApi(APIView):

@@ -17,15 +17,10 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.small_counts import shown
 from encounters.models import Encounter
 from registration.models import Association
 from retention.models import PurgeRecord
-
-
-def shown(count: int) -> int | str:
-    """The small-count rule."""
-    minimum = settings.STATS_MIN_COUNT
-    return f"< {minimum}" if 0 < count < minimum else count
 
 
 def rounded_total(total: int) -> int:

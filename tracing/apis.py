@@ -3,13 +3,12 @@
 import csv
 import io
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -175,8 +174,9 @@ class TraceResultOutput(serializers.Serializer):
         ref_name = "TraceResult"
 
 
-class TraceListCreateApi(APIView):
-    """Run a trace (POST), or list my own past traces (GET)."""
+class TraceListApi(APIView):
+    """List my own past traces (GET). Running one belongs to a case: cases.apis.TraceForCaseApi
+    adds the POST on the same URL."""
 
     # Running one needs a recent sign-in in the browser (TRACING_REAUTH_MINUTES).
     permission_classes = [IsMedical, RecentSignIn]
@@ -210,29 +210,6 @@ class TraceListCreateApi(APIView):
                 for t in Trace.objects.filter(author=request.user.get_username())[:200]
             ]
         )
-
-    @extend_schema(responses={201: TraceResultOutput})
-    def post(self, request):
-        data = self.get_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        given = data.validated_data
-        window = contacts.trace_window(
-            now=timezone.now(),
-            retention=timezone.timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
-            start=given.get("start"),
-            end=given.get("end"),
-            symptom_onset=given.get("symptom_onset"),
-            positive_test=given.get("positive_test"),
-        )
-        trace = services.trace_run(
-            person_id=given["person_id"],
-            window=window,
-            policy=given.get("policy") or settings.TRACING_DEFAULT_POLICY,
-            case_reference=given["case_reference"],
-            reason=given["reason"],
-            acting_user=request.user,
-        )
-        return Response(trace.plain_result, status=status.HTTP_201_CREATED)
 
 
 def _own_trace(request, trace_id: int) -> Trace:
@@ -275,6 +252,32 @@ class TraceNameOthersApi(APIView):
                 acting_user=request.user,
             )
         )
+
+
+class TraceWhatIfApi(APIView):
+    """One of my traces under the other policy: how many close contacts either policy finds,
+    as counts only (no one named, nothing audited: it discloses no one)."""
+
+    permission_classes = [IsMedical, RecentSignInToRead]
+
+    class OutputSerializer(serializers.Serializer):
+        policy = serializers.ChoiceField(choices=contacts.Policy.ALL, help_text="The trace's.")
+        other_policy = serializers.ChoiceField(choices=contacts.Policy.ALL)
+        close_under_both = serializers.IntegerField()
+        only_under_this = serializers.IntegerField(help_text="Close under the trace's policy only.")
+        only_under_other = serializers.IntegerField(help_text="Close under the other one only.")
+        neither = serializers.IntegerField()
+        contacts = serializers.IntegerField(help_text="Contacts in all.")
+
+        class Meta:
+            ref_name = "TraceWhatIf"
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request, trace_id: int):
+        answer = services.trace_what_if(
+            trace=_own_trace(request, trace_id), acting_user=request.user
+        )
+        return Response(self.OutputSerializer(answer).data)
 
 
 def contact_label(contact: dict, others: list[dict]) -> str:

@@ -56,11 +56,17 @@ class SeenEncounter:
 
 def held_tags(*, person_id: str, window: Window) -> list[HeldTag]:
     """The tags the person carried in the window, with the exact holding intervals (clipped)."""
-    holdings = Association.objects.filter(person_id=person_id, started_at__lt=window.end).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=window.start)
-    )
+    return held_tags_of(person_ids=[person_id], window=window).get(person_id, [])
+
+
+def held_tags_of(*, person_ids, window: Window) -> dict[str, list[HeldTag]]:
+    """`held_tags` for several people at once (two queries in all): person id -> holdings."""
+    holdings = Association.objects.filter(
+        person_id__in=list(person_ids), started_at__lt=window.end
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=window.start))
     periods = [
         (
+            h.person_id,
             h.device_id,
             max(to_second(h.started_at), window.start),
             min(to_second(h.ended_at) if h.ended_at else window.end, window.end),
@@ -68,15 +74,15 @@ def held_tags(*, person_id: str, window: Window) -> list[HeldTag]:
         for h in holdings
     ]
     tags = dict(
-        Device.objects.filter(device_id__in={p[0] for p in periods}).values_list(
+        Device.objects.filter(device_id__in={p[1] for p in periods}).values_list(
             "device_id", "tag_id"
         )
     )
-    return [
-        HeldTag(device_id, tags.get(device_id), start, end)
-        for device_id, start, end in periods
-        if start < end
-    ]
+    found: dict[str, list[HeldTag]] = defaultdict(list)
+    for person_id, device_id, start, end in periods:
+        if start < end:
+            found[person_id].append(HeldTag(device_id, tags.get(device_id), start, end))
+    return dict(found)
 
 
 def encounters_while_held(held: list[HeldTag]) -> list[SeenEncounter]:

@@ -322,6 +322,15 @@ def _own(trace: Trace, acting_user) -> None:
         raise DomainError("This trace was run by someone else.", code="not_yours", status_code=404)
 
 
+def _stored_window(stored: dict) -> contacts.Window:
+    return contacts.Window(
+        start=datetime.fromisoformat(stored["window"]["from"]).astimezone(UTC),
+        end=datetime.fromisoformat(stored["window"]["to"]).astimezone(UTC),
+        derived_from=stored["window"]["derived_from"],
+        clamped=stored["window"]["clamped_to_retention"],
+    )
+
+
 def trace_name_others(*, trace: Trace, reason: str, acting_user) -> dict:
     """Name the contacts who are not close contacts: a separate step, with its own reason and
     its own identity-revealing audit entry.
@@ -336,15 +345,9 @@ def trace_name_others(*, trace: Trace, reason: str, acting_user) -> dict:
     except _OverLimit:
         raise _refuse_over_limit(acting_user, person_id=trace.person_id) from None
     stored = _read(trace)
-    window = contacts.Window(
-        start=datetime.fromisoformat(stored["window"]["from"]).astimezone(UTC),
-        end=datetime.fromisoformat(stored["window"]["to"]).astimezone(UTC),
-        derived_from=stored["window"]["derived_from"],
-        clamped=stored["window"]["clamped_to_retention"],
-    )
     result = trace_compute(
         person_id=trace.person_id,
-        window=window,
+        window=_stored_window(stored),
         policy=stored["policy"],
         nonce=stored["nonce"],
         name_others=True,
@@ -376,6 +379,42 @@ def _store_naming(trace: Trace, result: dict, newly_named: list, *, reason: str,
         trace.contacts = len(result["contacts"])
         trace.close_contacts = sum(1 for c in result["contacts"] if c["close_contact"])
         trace.save(update_fields=["result", "contacts", "close_contacts"])
+
+
+def trace_what_if(*, trace: Trace, acting_user) -> dict:
+    """How many close contacts one of my traces would have under the other policy: counts only.
+
+    The same person and window are joined again under both policies, with the
+    trace's own nonce (so each contact keeps its `ref`), and the close-contact
+    classes are compared by `ref`. Both sides come from the same join, so
+    encounters that arrived or were purged since the trace count on both or
+    on neither. The answer is five counts: no name, no reference, no person
+    number. It discloses no one, so it writes no audit entry and counts
+    towards no limit (TRACING_MAX_TRACES_PER_HOUR counts revealing steps).
+    """
+    _own(trace, acting_user)
+    stored = _read(trace)
+    policy = stored["policy"]
+    other = next(p for p in contacts.Policy.ALL if p != policy)
+    window = _stored_window(stored)
+    close = {}
+    for each in (policy, other):
+        result = trace_compute(
+            person_id=trace.person_id, window=window, policy=each, nonce=stored["nonce"]
+        )
+        close[each] = {c["ref"]: c["close_contact"] for c in result["contacts"]}
+    refs = set(close[policy]) | set(close[other])
+    under_this = {ref for ref in refs if close[policy].get(ref)}
+    under_other = {ref for ref in refs if close[other].get(ref)}
+    return {
+        "policy": policy,
+        "other_policy": other,
+        "close_under_both": len(under_this & under_other),
+        "only_under_this": len(under_this - under_other),
+        "only_under_other": len(under_other - under_this),
+        "neither": len(refs - under_this - under_other),
+        "contacts": len(refs),
+    }
 
 
 def trace_reopen(

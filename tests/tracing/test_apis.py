@@ -85,7 +85,8 @@ def test_a_trace_returns_the_contacts_and_the_author_reopens_and_exports_it(clie
         "'=cmd|' /C calc'!A0 Tester" in text
     )  # a formula is neutralised, not run by a spreadsheet
     actions = list(AuditEntry.objects.order_by("pk").values_list("action", flat=True))
-    assert actions == ["trace", "trace_reopened", "trace_exported"]
+    # A new case reference opens that case first (cases/): recorded as a case of this person.
+    assert actions == ["case_opened", "trace", "trace_reopened", "trace_exported"]
 
 
 def test_another_medics_trace_does_not_exist_for_you(client, medic, second_medic, world):
@@ -110,8 +111,16 @@ def test_the_privacy_role_reads_the_audit_trail_with_filters(client, medic, priv
     run(client, person_id="2", case_reference="C-8")
     client.force_login(privacy_officer)
     everything = client.get(reverse("audit-entries")).json()
-    assert [e["person_id"] for e in everything] == ["2", "1"]
-    only = client.get(reverse("audit-entries"), {"person_id": "1", "actor": "medic"}).json()
+    # Each new case reference opened its case before the trace.
+    assert [(e["person_id"], e["action"]) for e in everything] == [
+        ("2", "trace"),
+        ("2", "case_opened"),
+        ("1", "trace"),
+        ("1", "case_opened"),
+    ]
+    only = client.get(
+        reverse("audit-entries"), {"person_id": "1", "actor": "medic", "action": "trace"}
+    ).json()
     assert [(e["case_reference"], e["reason"]) for e in only] == [("C-7", "positive PCR")]
     client.force_login(medic)
     assert client.get(reverse("audit-entries")).status_code == 403

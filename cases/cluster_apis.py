@@ -1,0 +1,104 @@
+"""The outbreak signal's API: clusters of open cases, listed pseudonymously, opened with an
+audited reason (cases/clusters.py)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import clusters
+from core.fields import ShownCountField
+from core.permissions import IsMedical
+from core.security import RecentSignIn, RecentSignInToRead
+from core.small_counts import shown
+
+
+class ClusterShownOutput(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="The cluster's name for today: the same all day, unrelated to tomorrow's."
+    )
+    size = ShownCountField(help_text="How many open cases (small-count rule).")
+    first_contact = serializers.DateField(help_text="The first day of a close contact in it.")
+    last_contact = serializers.DateField(help_text="The last day of a close contact in it.")
+
+    class Meta:
+        ref_name = "ClusterShown"
+
+
+class ClusterListApi(APIView):
+    """Clusters among the open cases: a key, a size and two days each; no one named."""
+
+    # It tells something of open cases: read it only after a recent sign-in, as a trace.
+    permission_classes = [IsMedical, RecentSignInToRead]
+
+    class OutputSerializer(serializers.Serializer):
+        clusters = ClusterShownOutput(many=True)
+        open_cases = ShownCountField(help_text="Open cases in all (small-count rule).")
+
+        class Meta:
+            ref_name = "ClusterList"
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        found = clusters.clusters_compute()
+        body = {
+            "clusters": [{**c.shown(), "size": shown(c.size)} for c in found],
+            "open_cases": shown(clusters.open_case_count()),
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+class ClusterCaseOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    person_id = serializers.CharField(help_text="The case's index person.")
+    name = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "ClusterCase"
+
+
+class ClusterLinkOutput(serializers.Serializer):
+    case_a = serializers.CharField(help_text="A case reference.")
+    case_b = serializers.CharField(help_text="The other case's reference.")
+    day = serializers.DateField(help_text="The day of their longest close contact.")
+    longest_minutes = serializers.FloatField()
+
+    class Meta:
+        ref_name = "ClusterLink"
+
+
+class ClusterOpenedOutput(serializers.Serializer):
+    key = serializers.CharField()
+    size = serializers.IntegerField()
+    first_contact = serializers.DateField()
+    last_contact = serializers.DateField()
+    cases = ClusterCaseOutput(many=True)
+    links = ClusterLinkOutput(many=True)
+
+    class Meta:
+        ref_name = "ClusterOpened"
+
+
+class ClusterOpenApi(APIView):
+    """Open one cluster: its cases, their index people and links (audited, with a reason)."""
+
+    permission_classes = [IsMedical, RecentSignIn]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+        class Meta:
+            ref_name = "ClusterOpenInput"
+
+    def get_serializer(self, *args, **kwargs):
+        return self.InputSerializer(*args, **kwargs)
+
+    @extend_schema(request=InputSerializer, responses=ClusterOpenedOutput)
+    def post(self, request, key: str):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        opened = clusters.cluster_open(
+            key=key, reason=data.validated_data["reason"], acting_user=request.user
+        )
+        return Response(ClusterOpenedOutput(opened).data)

@@ -1,0 +1,186 @@
+"""The medical service's cases and the follow-up of their close contacts (the `default` database).
+
+A case is an index person and the dates its trace window derives from; each
+close contact a trace of the case finds becomes a follow-up, which lasts until
+CONTACT_FOLLOW_UP_DAYS after the day of the last exposure. These are the
+medical service's conclusions, like the audit trail's `disclosed` list: they
+hold person numbers and days of exposure, never an encounter, a device or a tag.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        CLOSED = "closed", "closed"
+
+    reference = models.CharField(max_length=100, unique=True)
+    person_id = models.CharField(max_length=32, db_index=True, help_text="The index person.")
+    symptom_onset = models.DateField(null=True, blank=True)
+    positive_test = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    notes = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(db_index=True)
+    created_by = models.CharField(max_length=150)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The follow-up whose contact became this case: the chain between cases.
+    source_follow_up = models.OneToOneField(
+        "cases.FollowUp",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="became_case",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open case per person: a second positive test adds to the open one.
+            models.UniqueConstraint(
+                fields=["person_id"], condition=Q(status="open"), name="one_open_case_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CaseTrace(models.Model):
+    """A trace run for a case: of its index person (degree 1), or of one of its contacts
+    (degree 2, `follow_up` says whose). The trace itself (tracing.Trace) is purged after
+    TRACE_RESULT_RETENTION_DAYS; this summary stays with the case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="traces")
+    trace = models.OneToOneField(
+        "tracing.Trace", null=True, on_delete=models.SET_NULL, related_name="case_link"
+    )
+    degree = models.PositiveSmallIntegerField(default=1)
+    follow_up = models.ForeignKey(
+        "cases.FollowUp",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="traced_from",
+    )
+    traced_person_id = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+    author = models.CharField(max_length=150)
+    policy = models.CharField(max_length=16)
+    window_from = models.DateTimeField()
+    window_to = models.DateTimeField()
+    close_contacts = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case} trace {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FollowUp(models.Model):
+    class Status(models.TextChoices):
+        TO_CONTACT = "to_contact", "to contact"
+        NOTIFIED = "notified", "notified"
+        IN_QUARANTINE = "in_quarantine", "in quarantine"
+        BECAME_CASE = "became_case", "became a case"
+        RELEASED = "released", "released"
+        LOST = "lost", "lost to follow-up"
+
+    OPEN = (Status.TO_CONTACT, Status.NOTIFIED, Status.IN_QUARANTINE)
+
+    person_id = models.CharField(max_length=32, db_index=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="follow_ups", help_text="The case it began in."
+    )
+    degree = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TO_CONTACT)
+    last_exposure = models.DateTimeField(help_text="The end of the last encounter with a case.")
+    end_date = models.DateField(help_text="Last day of quarantine or monitoring (inclusive).")
+    assigned_to = models.CharField(max_length=150, db_index=True)
+    created_at = models.DateTimeField()
+    changed_at = models.DateTimeField()
+    changed_by = models.CharField(max_length=150)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=200, blank=True)
+    # Bumped by every change: a medic's change names the version it saw (two medics at once).
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["end_date", "pk"]
+        constraints = [
+            # One open follow-up per person: a new exposure moves its end instead.
+            models.UniqueConstraint(
+                fields=["person_id"],
+                condition=Q(status__in=["to_contact", "notified", "in_quarantine"]),
+                name="one_open_follow_up_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.pk} ({self.get_status_display()}, until {self.end_date})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class Exposure(models.Model):
+    """One trace that found the person a close contact: a follow-up has one or more."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="exposures")
+    case_trace = models.ForeignKey(CaseTrace, on_delete=models.CASCADE, related_name="exposures")
+    last_exposure = models.DateTimeField()
+
+    class Meta:
+        ordering = ["last_exposure", "pk"]
+
+    def __str__(self) -> str:
+        return f"exposure of follow-up {self.follow_up_id}"
+
+
+class FollowUpEvent(models.Model):
+    """Who did what when to a follow-up."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "opened by a trace"
+        RE_EXPOSED = "re_exposed", "exposed again"
+        STATUS = "status", "status changed"
+        NOTIFIED = "notified", "notified by e-mail"
+        NOTIFY_FAILED = "notify_failed", "e-mail failed"
+        AUTO_CLOSED = "auto_closed", "closed at its end date"
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    old_end_date = models.DateField(null=True, blank=True)
+    new_end_date = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """One e-mail to a contact: what it said they should do, until when, and whether it left."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="notifications")
+    at = models.DateTimeField()
+    sent_by = models.CharField(max_length=150)
+    to_email = models.CharField(max_length=254, blank=True)
+    until = models.DateField()
+    sent = models.BooleanField()
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"notification {self.at:%Y-%m-%d %H:%M} ({'sent' if self.sent else 'failed'})"

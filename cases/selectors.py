@@ -1,0 +1,193 @@
+"""Reads of contact follow-up: case lists, the worklist, a case's chain, the supervisor figures.
+
+Names come from the associations database, joined here in memory for the
+medical service (the people a trace has already named, audited then).
+"""
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from cases import dates
+from cases.models import Case, CaseTrace, FollowUp, Notification
+from core.small_counts import shown
+from registration.models import Person
+
+
+def names_of(person_ids) -> dict[str, Person]:
+    return {p.person_id: p for p in Person.objects.filter(person_id__in=set(person_ids))}
+
+
+def case_list(*, status: str = "", q: str = "", mine_of: str = "") -> list[Case]:
+    """Cases, newest first; `q` matches a reference, a person number or an index person's name."""
+    cases = Case.objects.annotate(
+        follow_up_count=Count("follow_ups", distinct=True),
+        open_follow_ups=Count(
+            "follow_ups", filter=Q(follow_ups__status__in=FollowUp.OPEN), distinct=True
+        ),
+    )
+    if status:
+        cases = cases.filter(status=status)
+    if mine_of:
+        cases = cases.filter(created_by=mine_of)
+    q = q.strip()
+    if q:
+        people = Person.objects.filter(
+            Q(family_name__icontains=q) | Q(given_name__icontains=q) | Q(person_id__iexact=q)
+        ).values_list("person_id", flat=True)[:200]
+        cases = cases.filter(
+            Q(reference__icontains=q) | Q(person_id__iexact=q) | Q(person_id__in=list(people))
+        )
+    return list(cases[:500])
+
+
+def urgency(follow_up: FollowUp, today: date) -> tuple:
+    """The worklist's order: not yet notified first, then the ones ending soonest."""
+    return (
+        follow_up.status != FollowUp.Status.TO_CONTACT,
+        dates.days_left(follow_up.end_date, today),
+        follow_up.pk,
+    )
+
+
+def worklist(*, assigned_to: str = "", status: str = "", case_id: int | None = None):
+    """Open follow-ups (or those of `status`), most urgent first."""
+    follow_ups = FollowUp.objects.select_related("case")
+    if status:
+        follow_ups = follow_ups.filter(status=status)
+    else:
+        follow_ups = follow_ups.filter(status__in=FollowUp.OPEN)
+    if assigned_to:
+        follow_ups = follow_ups.filter(assigned_to=assigned_to)
+    if case_id is not None:
+        follow_ups = follow_ups.filter(
+            Q(case_id=case_id) | Q(exposures__case_trace__case_id=case_id)
+        )
+    today = timezone.localdate()
+    return sorted(follow_ups.distinct()[:2000], key=lambda f: urgency(f, today))
+
+
+def last_notification(follow_ups) -> dict[int, Notification]:
+    latest = {}
+    for sent in Notification.objects.filter(follow_up__in=list(follow_ups)).order_by("at", "pk"):
+        latest[sent.follow_up_id] = sent
+    return latest
+
+
+def chain(case: Case) -> dict:
+    """The case and its close contacts two levels deep, in time order, each node a record.
+
+    Level 1: the follow-ups its traces opened or moved; level 2: those found by tracing a
+    level-1 contact in turn. A contact that became a case shows that case as its child.
+    """
+    nodes, edges = {}, []
+
+    def case_node(c: Case) -> str:
+        key = f"case-{c.pk}"
+        nodes.setdefault(
+            key,
+            {
+                "id": key,
+                "kind": "case",
+                "record": c.pk,
+                "reference": c.reference,
+                "person_id": c.person_id,
+                "status": c.status,
+                "at": c.created_at,
+            },
+        )
+        return key
+
+    def follow_up_node(f: FollowUp, level: int) -> str:
+        key = f"follow-up-{f.pk}"
+        nodes.setdefault(
+            key,
+            {
+                "id": key,
+                "kind": "follow_up",
+                "record": f.pk,
+                "reference": f.case.reference,
+                "person_id": f.person_id,
+                "status": f.status,
+                "at": f.last_exposure,
+                "level": level,
+            },
+        )
+        return key
+
+    root = case_node(case)
+    for link in CaseTrace.objects.filter(case=case).prefetch_related("exposures__follow_up__case"):
+        parent = (
+            root
+            if link.degree == 1
+            else (follow_up_node(link.follow_up, 1) if link.follow_up else root)
+        )
+        level = 1 if link.degree == 1 else 2
+        for exposure in link.exposures.all():
+            child = follow_up_node(exposure.follow_up, level)
+            edges.append({"from": parent, "to": child, "at": exposure.last_exposure})
+    for key in [k for k, n in nodes.items() if n["kind"] == "follow_up"]:
+        became = Case.objects.filter(source_follow_up_id=nodes[key]["record"]).first()
+        if became is not None:
+            edges.append({"from": key, "to": case_node(became), "at": became.created_at})
+    if case.source_follow_up_id:
+        source = FollowUp.objects.select_related("case").get(pk=case.source_follow_up_id)
+        origin = case_node(source.case)
+        edges.append({"from": origin, "to": follow_up_node(source, 1), "at": source.last_exposure})
+        edges.append({"from": f"follow-up-{source.pk}", "to": root, "at": case.created_at})
+    people = names_of(n["person_id"] for n in nodes.values())
+    for node in nodes.values():
+        person = people.get(node["person_id"])
+        node["name"] = person.full_name if person else ""
+    ordered = sorted(nodes.values(), key=lambda n: (n["at"], n["id"]))
+    edges.sort(key=lambda e: (e["at"], e["from"], e["to"]))
+    return {"root": root, "nodes": ordered, "edges": edges}
+
+
+def figures(*, now=None) -> dict:
+    """What a supervisor watches, with small counts suppressed as in statistics."""
+    now = now or timezone.now()
+    by_status = dict(
+        FollowUp.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    first_sent = (
+        FollowUp.objects.filter(created_at__lte=now - timedelta(hours=24))
+        .annotate(first=Min("notifications__at", filter=Q(notifications__sent=True)))
+        .values_list("created_at", "first")
+    )
+    due = len(first_sent)
+    in_time = sum(
+        1
+        for created, first in first_sent
+        if first is not None and first - created <= timedelta(hours=24)
+    )
+    traced_cases = Case.objects.filter(traces__isnull=False).distinct()
+    per_case = [c.n for c in traced_cases.annotate(n=Count("follow_ups", distinct=True))]
+    minimum = settings.STATS_MIN_COUNT
+    return {
+        "open_cases": shown(Case.objects.filter(status=Case.Status.OPEN).count()),
+        "follow_ups_by_status": {
+            status: shown(by_status.get(status, 0)) for status in FollowUp.Status.values
+        },
+        "notified_within_24h_percent": (round(100 * in_time / due) if due >= minimum else None),
+        "notified_within_24h_of": shown(due),
+        "lost_to_follow_up": shown(by_status.get(FollowUp.Status.LOST, 0)),
+        "mean_contacts_per_case": (
+            round(sum(per_case) / len(per_case), 1) if len(per_case) >= minimum else None
+        ),
+        "traced_cases": shown(len(per_case)),
+        "min_count": minimum,
+        "zone": str(ZoneInfo(settings.TIME_ZONE)),
+    }
+
+
+def my_notifications(*, person_id: str) -> list[Notification]:
+    """What MY DATA shows a person: when they were notified, and until when."""
+    return list(
+        Notification.objects.filter(follow_up__person_id=person_id, sent=True).select_related(
+            "follow_up"
+        )
+    )

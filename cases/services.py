@@ -1,0 +1,486 @@
+"""Writes of contact follow-up: cases, their traces, follow-ups, status changes, notifications.
+
+A case's trace is tracing's audited trace (tracing.services.trace_run); what it
+found is then turned into follow-ups here. Two medics at once: every change to
+a follow-up locks its row and names the version the medic saw, so a change made
+on a stale screen is refused (409) instead of silently overwriting another.
+"""
+
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from audit.services import audit_record
+from cases import dates, emails
+from cases.models import Case, CaseTrace, Exposure, FollowUp, FollowUpEvent, Notification
+from core.databases import DEFAULT
+from core.errors import DomainError
+from registration.models import Person
+from tracing import contacts
+from tracing.services import trace_run
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = "system"  # the actor of what the portal does by itself (the nightly close)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _username(acting_user) -> str:
+    return acting_user.get_username()
+
+
+# --- Cases ---------------------------------------------------------------------------
+
+
+def _next_reference(now: datetime) -> str:
+    year = timezone.localtime(now).year
+    prefix = f"C-{year}-"
+    taken = Case.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
+    numbers = [int(ref[len(prefix) :]) for ref in taken if ref[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+def _person(person_id: str) -> Person:
+    person = Person.objects.filter(person_id=person_id).first()
+    if person is None:
+        raise DomainError(
+            f"There is no person {person_id}.", code="unknown_person", status_code=404
+        )
+    return person
+
+
+def case_open(
+    *,
+    person_id: str,
+    acting_user,
+    symptom_onset: date | None = None,
+    positive_test: date | None = None,
+    notes: str = "",
+    reference: str = "",
+    source_follow_up: FollowUp | None = None,
+) -> Case:
+    """Open a case for a person (audited: it records that this person is a case).
+
+    `reference` empty: the next C-<year>-<n>. A person has one open case at a time.
+    """
+    person = _person(person_id)
+    existing = Case.objects.filter(person_id=person_id, status=Case.Status.OPEN).first()
+    if existing is not None:
+        raise DomainError(
+            f"{person.full_name} already has an open case, {existing.reference}: add to it.",
+            code="case_open",
+            status_code=409,
+        )
+    if reference and Case.objects.filter(reference=reference).exists():
+        raise DomainError(
+            f"The case reference {reference} is taken by another case.", code="reference_taken"
+        )
+    for _attempt in range(5):
+        now = timezone.now()
+        try:
+            with transaction.atomic(using=DEFAULT):
+                case = Case.objects.create(
+                    reference=reference or _next_reference(now),
+                    person_id=person_id,
+                    symptom_onset=symptom_onset,
+                    positive_test=positive_test,
+                    notes=notes,
+                    created_at=now,
+                    created_by=_username(acting_user),
+                    source_follow_up=source_follow_up,
+                )
+                audit_record(
+                    acting_user=acting_user,
+                    action=AuditEntry.Action.CASE_OPENED,
+                    target_person_id=person_id,
+                    case_reference=case.reference,
+                    details={"case": case.pk},
+                )
+            return case
+        except IntegrityError:
+            # Another medic took the same number, or opened a case for this person, at once.
+            if Case.objects.filter(person_id=person_id, status=Case.Status.OPEN).exists():
+                raise DomainError(
+                    f"{person.full_name} already has an open case.",
+                    code="case_open",
+                    status_code=409,
+                ) from None
+            if reference:
+                raise DomainError(
+                    f"The case reference {reference} is taken by another case.",
+                    code="reference_taken",
+                ) from None
+    raise DomainError("Could not number the case; try again.", code="busy", status_code=409)
+
+
+def case_update(
+    *,
+    case: Case,
+    acting_user,
+    notes: str | None = None,
+    symptom_onset: date | None = None,
+    positive_test: date | None = None,
+    status: str | None = None,
+) -> Case:
+    with transaction.atomic(using=DEFAULT):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if notes is not None:
+            case.notes = notes
+        if symptom_onset is not None:
+            case.symptom_onset = symptom_onset
+        if positive_test is not None:
+            case.positive_test = positive_test
+        if status == Case.Status.CLOSED and case.status == Case.Status.OPEN:
+            case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
+        elif status == Case.Status.OPEN and case.status == Case.Status.CLOSED:
+            if Case.objects.filter(person_id=case.person_id, status=Case.Status.OPEN).exists():
+                raise DomainError(
+                    "This person has another open case now.", code="case_open", status_code=409
+                )
+            case.status, case.closed_at = Case.Status.OPEN, None
+        case.save()
+    return case
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=_zone())
+
+
+def case_window(case: Case, *, now: datetime | None = None) -> contacts.Window:
+    """The case's infectious period: from the symptom onset if known, else the positive test."""
+    retention = timedelta(days=settings.ENCOUNTER_RETENTION_DAYS)
+    now = now or timezone.now()
+    if case.symptom_onset:
+        return contacts.trace_window(
+            now=now, retention=retention, symptom_onset=_local_midnight(case.symptom_onset)
+        )
+    if case.positive_test:
+        return contacts.trace_window(
+            now=now, retention=retention, positive_test=_local_midnight(case.positive_test)
+        )
+    raise DomainError(
+        "Give the case a symptom onset or a positive test date first: the trace window "
+        "derives from it.",
+        code="window",
+    )
+
+
+def case_trace(
+    *,
+    case: Case,
+    reason: str,
+    acting_user,
+    policy: str | None = None,
+    window: contacts.Window | None = None,
+    follow_up: FollowUp | None = None,
+):
+    """Trace for a case (the audited trace), then follow up each close contact it names.
+
+    Degree 1: the index person, over the case's window (or `window`). Degree 2: the
+    contact of `follow_up`, from the day of its first exposure to now. Returns
+    (trace, case_trace, follow-ups opened or moved).
+    """
+    if case.status != Case.Status.OPEN:
+        raise DomainError(
+            f"Case {case.reference} is closed; reopen it to trace.", code="case_closed"
+        )
+    policy = policy or settings.TRACING_DEFAULT_POLICY
+    if follow_up is not None:
+        traced, degree = follow_up.person_id, follow_up.degree + 1
+        first = follow_up.exposures.order_by("last_exposure").first()
+        since = first.last_exposure if first else follow_up.last_exposure
+        window = contacts.trace_window(
+            now=timezone.now(),
+            retention=timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
+            start=_local_midnight(dates.exposure_day(since, _zone())),
+        )
+    else:
+        traced, degree = case.person_id, 1
+        window = window or case_window(case)
+    trace = trace_run(
+        person_id=traced,
+        window=window,
+        policy=policy,
+        case_reference=case.reference,
+        reason=reason,
+        acting_user=acting_user,
+    )
+    result = trace.plain_result
+    with transaction.atomic(using=DEFAULT):
+        link = CaseTrace.objects.create(
+            case=case,
+            trace=trace,
+            degree=degree,
+            follow_up=follow_up,
+            traced_person_id=traced,
+            created_at=trace.created_at,
+            author=_username(acting_user),
+            policy=policy,
+            window_from=window.start,
+            window_to=window.end,
+            close_contacts=trace.close_contacts,
+        )
+        touched = followups_from_trace(link, result, acting_user=acting_user)
+    return trace, link, touched
+
+
+def followups_from_trace(link: CaseTrace, result: dict, *, acting_user) -> list[FollowUp]:
+    """Each named close contact of a trace: a new follow-up, or an open one moved on."""
+    zone, days = _zone(), settings.CONTACT_FOLLOW_UP_DAYS
+    index_people = set(
+        Case.objects.filter(status=Case.Status.OPEN).values_list("person_id", flat=True)
+    )
+    touched = []
+    for contact in result["contacts"]:
+        if not (contact["close_contact"] and contact["kind"] == "person" and contact["person_id"]):
+            continue
+        person_id = contact["person_id"]
+        if person_id == link.traced_person_id or person_id in index_people:
+            continue  # a case already: followed as a case, not as a contact
+        moment = dates.last_exposure(contact["encounters"])
+        touched.append(_expose(link, person_id, moment, zone=zone, days=days, actor=acting_user))
+    return touched
+
+
+def _expose(link: CaseTrace, person_id: str, moment: datetime, *, zone, days, actor) -> FollowUp:
+    now, who = timezone.now(), _username(actor)
+    end = dates.end_date(moment, zone, days)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic(using=DEFAULT):
+                follow_up = (
+                    FollowUp.objects.select_for_update()
+                    .filter(person_id=person_id, status__in=FollowUp.OPEN)
+                    .first()
+                )
+                if follow_up is None:
+                    follow_up = FollowUp.objects.create(
+                        person_id=person_id,
+                        case=link.case,
+                        degree=link.degree,
+                        last_exposure=moment,
+                        end_date=end,
+                        assigned_to=who,
+                        created_at=now,
+                        changed_at=now,
+                        changed_by=who,
+                    )
+                    FollowUpEvent.objects.create(
+                        follow_up=follow_up,
+                        at=now,
+                        actor=who,
+                        kind=FollowUpEvent.Kind.OPENED,
+                        to_status=follow_up.status,
+                        new_end_date=end,
+                        note=f"Close contact in {link.case.reference}. "
+                        + dates.explain(moment, zone, days),
+                    )
+                elif moment > follow_up.last_exposure:
+                    old_end = follow_up.end_date
+                    follow_up.last_exposure, follow_up.end_date = moment, end
+                    follow_up.changed_at, follow_up.changed_by = now, who
+                    follow_up.version += 1
+                    follow_up.save()
+                    FollowUpEvent.objects.create(
+                        follow_up=follow_up,
+                        at=now,
+                        actor=who,
+                        kind=FollowUpEvent.Kind.RE_EXPOSED,
+                        old_end_date=old_end,
+                        new_end_date=end,
+                        note=f"Close contact again in {link.case.reference}. "
+                        + dates.explain(moment, zone, days),
+                    )
+                Exposure.objects.create(follow_up=follow_up, case_trace=link, last_exposure=moment)
+            return follow_up
+        except IntegrityError:
+            continue  # another trace opened this person's follow-up at the same moment: join it
+    raise DomainError("The follow-ups were busy; run the trace again.", status_code=409)
+
+
+# --- Status ---------------------------------------------------------------------------
+
+
+def _locked(follow_up_id: int, *, version: int | None) -> FollowUp:
+    follow_up = FollowUp.objects.select_for_update().filter(pk=follow_up_id).first()
+    if follow_up is None:
+        raise DomainError("There is no such follow-up.", code="not_found", status_code=404)
+    if version is not None and follow_up.version != version:
+        raise DomainError(
+            f"{follow_up.changed_by} changed this follow-up at "
+            f"{timezone.localtime(follow_up.changed_at):%H:%M} (now: "
+            f"{follow_up.get_status_display()}). Reload it and try again.",
+            code="changed",
+            status_code=409,
+        )
+    if not follow_up.is_open:
+        raise DomainError(
+            f"This follow-up is closed ({follow_up.get_status_display()}"
+            + (f": {follow_up.close_reason}" if follow_up.close_reason else "")
+            + "). A new exposure opens a new one.",
+            code="closed",
+            status_code=409,
+        )
+    return follow_up
+
+
+def followup_set_status(
+    *, follow_up_id: int, status: str, version: int | None, acting_user, note: str = ""
+) -> FollowUp:
+    """Change a follow-up's status; `version` is the one the medic saw (None: any)."""
+    if status not in FollowUp.Status.values:
+        raise DomainError(f"Unknown status {status!r}.", code="status")
+    now, who = timezone.now(), _username(acting_user)
+    with transaction.atomic(using=DEFAULT):
+        follow_up = _locked(follow_up_id, version=version)
+        old = follow_up.status
+        follow_up.status = status
+        follow_up.changed_at, follow_up.changed_by = now, who
+        follow_up.version += 1
+        if status not in FollowUp.OPEN:
+            follow_up.closed_at = now
+            follow_up.close_reason = note or FollowUp.Status(status).label
+        follow_up.save()
+        FollowUpEvent.objects.create(
+            follow_up=follow_up,
+            at=now,
+            actor=who,
+            kind=FollowUpEvent.Kind.STATUS,
+            from_status=old,
+            to_status=status,
+            note=note,
+        )
+        if status == FollowUp.Status.BECAME_CASE:
+            _became_case(follow_up, acting_user)
+    return follow_up
+
+
+def _became_case(follow_up: FollowUp, acting_user) -> None:
+    """The contact is a case now: its own case, linked to the follow-up (the chain)."""
+    open_case = Case.objects.filter(person_id=follow_up.person_id, status=Case.Status.OPEN).first()
+    if open_case is not None:
+        if open_case.source_follow_up_id is None:
+            open_case.source_follow_up = follow_up
+            open_case.save(update_fields=["source_follow_up"])
+        return
+    case_open(person_id=follow_up.person_id, acting_user=acting_user, source_follow_up=follow_up)
+
+
+def followups_close_expired(*, today: date | None = None) -> int:
+    """Close every open follow-up whose end date has passed (the nightly task)."""
+    today = today or timezone.localdate()
+    closed = 0
+    for follow_up_id in FollowUp.objects.filter(
+        status__in=FollowUp.OPEN, end_date__lt=today
+    ).values_list("pk", flat=True):
+        now = timezone.now()
+        with transaction.atomic(using=DEFAULT):
+            follow_up = (
+                FollowUp.objects.select_for_update()
+                .filter(pk=follow_up_id, status__in=FollowUp.OPEN, end_date__lt=today)
+                .first()
+            )
+            if follow_up is None:
+                continue  # changed or moved on meanwhile
+            old = follow_up.status
+            reason = f"Quarantine or monitoring ended on {follow_up.end_date:%d %b %Y}."
+            follow_up.status = FollowUp.Status.RELEASED
+            follow_up.closed_at, follow_up.close_reason = now, reason
+            follow_up.changed_at, follow_up.changed_by = now, SYSTEM
+            follow_up.version += 1
+            follow_up.save()
+            FollowUpEvent.objects.create(
+                follow_up=follow_up,
+                at=now,
+                actor=SYSTEM,
+                kind=FollowUpEvent.Kind.AUTO_CLOSED,
+                from_status=old,
+                to_status=FollowUp.Status.RELEASED,
+                note=reason,
+            )
+            closed += 1
+    return closed
+
+
+# --- Notifications ------------------------------------------------------------------------
+
+
+def notification_send(*, follow_up_id: int, acting_user) -> Notification:
+    """E-mail the contact what to do and until when (never who or where); recorded and audited.
+
+    A contact still "to contact" is "notified" once the message has left.
+    """
+    with transaction.atomic(using=DEFAULT):
+        follow_up = _locked(follow_up_id, version=None)
+    person = Person.objects.filter(person_id=follow_up.person_id).first()
+    message = emails.notification_email(follow_up, person)
+    error = ""
+    if message is None:
+        error = "No e-mail address on file: call the person."
+    else:
+        try:
+            message.send()
+        except Exception as exc:  # SMTP refusals, timeouts, DNS: all say "not sent"
+            error = f"The mail server refused it ({type(exc).__name__}); try again or call."
+            logger.warning("contact notification not sent", extra={"error": type(exc).__name__})
+    now, who = timezone.now(), _username(acting_user)
+    with transaction.atomic(using=DEFAULT):
+        follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        sent = Notification.objects.create(
+            follow_up=follow_up,
+            at=now,
+            sent_by=who,
+            to_email=person.email if person else "",
+            until=follow_up.end_date,
+            sent=not error,
+            error=error,
+        )
+        FollowUpEvent.objects.create(
+            follow_up=follow_up,
+            at=now,
+            actor=who,
+            kind=FollowUpEvent.Kind.NOTIFY_FAILED if error else FollowUpEvent.Kind.NOTIFIED,
+            note=error or f"Told to stay in quarantine until {follow_up.end_date:%d %b %Y}.",
+        )
+        if not error and follow_up.status == FollowUp.Status.TO_CONTACT:
+            FollowUpEvent.objects.create(
+                follow_up=follow_up,
+                at=now,
+                actor=who,
+                kind=FollowUpEvent.Kind.STATUS,
+                from_status=follow_up.status,
+                to_status=FollowUp.Status.NOTIFIED,
+            )
+            follow_up.status = FollowUp.Status.NOTIFIED
+        follow_up.changed_at, follow_up.changed_by = now, who
+        follow_up.version += 1
+        follow_up.save()
+        audit_record(
+            acting_user=acting_user,
+            action=AuditEntry.Action.CONTACT_NOTIFIED,
+            target_person_id=follow_up.person_id,
+            case_reference=follow_up.case.reference,
+            details={"follow_up": follow_up.pk, "until": follow_up.end_date, "sent": not error},
+        )
+    return sent
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+def cases_purge(*, now: datetime | None = None) -> int:
+    """Delete cases closed more than CASE_RETENTION_DAYS ago, with their follow-ups."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CASE_RETENTION_DAYS)
+    old = Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff)
+    # A follow-up still open in a closed case is kept with it, until it closes too.
+    old = old.exclude(follow_ups__status__in=FollowUp.OPEN)
+    removed, _ = old.delete()
+    return removed

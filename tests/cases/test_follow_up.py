@@ -1,0 +1,272 @@
+"""Contact follow-up as the medical service uses it: a case, its trace, follow-ups, e-mails."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from cases import services
+from cases.models import Case, FollowUp
+from encounters.models import Encounter
+from registration.models import Association
+from tests.registration.factories import make_device, make_person
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+ZONE = ZoneInfo("Europe/Zurich")
+
+
+@pytest.fixture
+def world():
+    """Ines (the case, tag 100) met Bob (200) and Cleo (300) long, Dan (400) briefly;
+    Bob later met Eve (500): Eve is a second-degree contact of Ines."""
+    start = timezone.now() - timedelta(days=12)
+    people = [
+        ("710243", "Ines", "Adams", 100, "Radiology"),
+        ("2", "Bob", "Brown", 200, "Workshop"),
+        ("3", "Cleo", "Clark", 300, "Library"),
+        ("4", "Dan", "Dunn", 400, "Library"),
+        ("5", "Eve", "Evans", 500, "Canteen"),
+    ]
+    for person_id, given, family, tag, department in people:
+        make_person(
+            person_id, given, family, email=f"p{person_id}@example.org", department=department
+        )
+        make_device(f"P-{tag}", tag_id=tag)
+        Association.objects.create(
+            person_id=person_id, device_id=f"P-{tag}", started_at=start, started_by="t"
+        )
+    met = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    Encounter.objects.create(my_tag=100, ref_tag=200, started_at=met, slots=40)  # 20 min
+    Encounter.objects.create(my_tag=300, ref_tag=100, started_at=met + timedelta(hours=1), slots=60)
+    Encounter.objects.create(my_tag=100, ref_tag=400, started_at=met, slots=4)  # 2 min
+    Encounter.objects.create(my_tag=200, ref_tag=500, started_at=met + timedelta(hours=3), slots=40)
+    return met
+
+
+def open_case(client, person_id="710243", **extra):
+    body = {"person_id": person_id, "positive_test": timezone.localdate().isoformat(), **extra}
+    response = client.post(reverse("cases"), body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def trace(client, case_id, reason="positive PCR"):
+    response = client.post(
+        reverse("case-trace", args=[case_id]), {"reason": reason}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_a_case_is_opened_with_its_own_reference_and_audited(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client, notes="Called on Monday")
+    assert case["reference"] == f"C-{timezone.localdate().year}-0001"
+    assert case["name"] == "Ines Adams" and case["status"] == "open"
+    entry = AuditEntry.objects.get(action="case_opened")
+    assert entry.target_person_id == "710243" and entry.case_reference == case["reference"]
+    again = client.post(
+        reverse("cases"), {"person_id": "710243"}, content_type="application/json"
+    )
+    assert again.status_code == 409 and case["reference"] in again.json()["detail"]
+    found = client.get(reverse("cases"), {"q": "adams"}).json()
+    assert [c["reference"] for c in found] == [case["reference"]]
+    assert client.get(reverse("cases"), {"status": "closed"}).json() == []
+
+
+def test_each_close_contact_of_the_trace_becomes_a_follow_up_with_its_end_date(
+    client, medic, world, settings
+):
+    client.force_login(medic)
+    case = open_case(client)
+    result = trace(client, case["id"])
+    assert result["case_id"] == case["id"] and result["case_reference"] == case["reference"]
+    by_person = {f["person_id"]: f for f in result["follow_ups"]}
+    assert set(by_person) == {"2", "3"}  # Dan's 2 minutes are not a close contact
+    cleo = by_person["3"]
+    ended = world + timedelta(hours=1, minutes=30)
+    expected = ended.astimezone(ZONE).date() + timedelta(days=settings.CONTACT_FOLLOW_UP_DAYS)
+    assert cleo["end_date"] == expected.isoformat()
+    assert cleo["status"] == "to_contact" and cleo["assigned_to"] == medic.username
+    assert "until the end of" in cleo["end_explained"]
+    worklist = client.get(reverse("follow-ups")).json()
+    assert {f["person_id"] for f in worklist} == {"2", "3"}
+    detail = client.get(reverse("case-detail", args=[case["id"]])).json()
+    assert len(detail["traces"]) == 1 and detail["traces"][0]["close_contacts"] == 2
+    assert detail["follow_ups"] == 2
+
+
+def test_a_contact_re_exposed_in_a_later_trace_has_its_end_moved_and_the_change_shown(
+    client, medic, world
+):
+    client.force_login(medic)
+    case = open_case(client)
+    first = {f["person_id"]: f for f in trace(client, case["id"])["follow_ups"]}["2"]
+    Encounter.objects.create(
+        my_tag=200, ref_tag=100, started_at=world + timedelta(days=1), slots=40
+    )
+    second = {f["person_id"]: f for f in trace(client, case["id"])["follow_ups"]}["2"]
+    assert second["id"] == first["id"]
+    assert date.fromisoformat(second["end_date"]) == date.fromisoformat(
+        first["end_date"]
+    ) + timedelta(days=1)
+    events = client.get(reverse("follow-up", args=[first["id"]])).json()["events"]
+    moved = [e for e in events if e["kind"] == "re_exposed"]
+    assert len(moved) == 1
+    assert (moved[0]["old_end_date"], moved[0]["new_end_date"]) == (
+        first["end_date"],
+        second["end_date"],
+    )
+
+
+def test_the_notification_says_what_to_do_and_until_when_never_who_or_where(
+    client, medic, world
+):
+    client.force_login(medic)
+    case = open_case(client)
+    follow_ups = trace(client, case["id"])["follow_ups"]
+    ids = [f["id"] for f in follow_ups]
+    previews = client.post(
+        reverse("notify-preview"), {"ids": ids}, content_type="application/json"
+    ).json()
+    assert len(previews) == 2 and not mail.outbox  # a preview sends nothing
+    sent = client.post(reverse("notify-send"), {"ids": ids}, content_type="application/json")
+    assert [o["done"] for o in sent.json()] == [True, True]
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        text = message.subject + message.body
+        for secret in ("Ines", "Adams", "Radiology", "P-100", "710243", case["reference"]):
+            assert secret not in text, secret
+        assert "until the end of" in text
+    statuses = {f["status"] for f in client.get(reverse("follow-ups")).json()}
+    assert statuses == {"notified"}
+    notified = AuditEntry.objects.filter(action="contact_notified")
+    assert sorted(notified.values_list("target_person_id", flat=True)) == ["2", "3"]
+    assert all(e.case_reference == case["reference"] for e in notified)
+
+
+def test_a_failed_sending_is_visible_and_the_contact_stays_to_contact(
+    client, medic, world, settings
+):
+    settings.EMAIL_BACKEND = "tests.cases.failing_mail.Backend"
+    client.force_login(medic)
+    case = open_case(client)
+    follow_up = trace(client, case["id"])["follow_ups"][0]
+    outcome = client.post(
+        reverse("notify-send"), {"ids": [follow_up["id"]]}, content_type="application/json"
+    ).json()
+    assert outcome[0]["done"] is False and "refused" in outcome[0]["error"]
+    detail = client.get(reverse("follow-up", args=[follow_up["id"]])).json()
+    assert detail["status"] == "to_contact" and detail["notify_failed"] is True
+    assert detail["notifications"][0]["sent"] is False
+
+
+def test_the_person_sees_the_notice_in_my_data(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    bob = {f["person_id"]: f for f in trace(client, case["id"])["follow_ups"]}["2"]
+    client.post(reverse("notify-send"), {"ids": [bob["id"]]}, content_type="application/json")
+    from tests.personas import make_persona
+
+    client.force_login(make_persona("wearer", person_id="2"))
+    mine = client.get(reverse("my-data")).json()
+    assert [n["until"] for n in mine["notifications"]] == [bob["end_date"]]
+    assert "Ines" not in str(mine) and "P-100" not in str(mine)
+
+
+def test_a_change_made_on_a_stale_screen_is_refused(client, medic, second_medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    follow_up = trace(client, case["id"])["follow_ups"][0]
+    url = reverse("follow-up-status", args=[follow_up["id"]])
+    body = {"status": "in_quarantine", "version": follow_up["version"]}
+    assert client.post(url, body, content_type="application/json").status_code == 200
+    client.force_login(second_medic)
+    stale = client.post(url, {**body, "status": "lost"}, content_type="application/json")
+    assert stale.status_code == 409 and medic.username in stale.json()["detail"]
+    assert FollowUp.objects.get(pk=follow_up["id"]).status == "in_quarantine"
+
+
+def test_bulk_status_change_reports_each_follow_up(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    follow_ups = trace(client, case["id"])["follow_ups"]
+    items = [{"id": f["id"], "version": f["version"]} for f in follow_ups]
+    items[1]["version"] += 5
+    outcome = client.post(
+        reverse("follow-ups-status"),
+        {"items": items, "status": "lost", "note": "no answer in 3 days"},
+        content_type="application/json",
+    ).json()
+    assert [o["done"] for o in outcome] == [True, False]
+    lost = FollowUp.objects.get(pk=items[0]["id"])
+    assert lost.status == "lost" and lost.close_reason == "no answer in 3 days"
+
+
+def test_a_contact_who_becomes_a_case_keeps_the_link_and_the_chain_shows_two_levels(
+    client, medic, world
+):
+    client.force_login(medic)
+    case = open_case(client)
+    bob = {f["person_id"]: f for f in trace(client, case["id"])["follow_ups"]}["2"]
+    second = client.post(
+        reverse("follow-up-trace", args=[bob["id"]]),
+        {"reason": "Bob has symptoms"},
+        content_type="application/json",
+    )
+    assert second.status_code == 201, second.content
+    assert [f["person_id"] for f in second.json()["follow_ups"]] == ["5"]
+    assert second.json()["follow_ups"][0]["degree"] == 2
+    changed = client.post(
+        reverse("follow-up-status", args=[bob["id"]]),
+        {"status": "became_case", "version": bob["version"]},
+        content_type="application/json",
+    )
+    assert changed.status_code == 200
+    bobs_case = Case.objects.get(person_id="2")
+    assert bobs_case.source_follow_up_id == bob["id"]
+    chain = client.get(reverse("case-chain", args=[case["id"]])).json()
+    kinds = {(n["kind"], n["person_id"], n.get("level")) for n in chain["nodes"]}
+    assert ("case", "710243", None) in kinds and ("case", "2", None) in kinds
+    assert ("follow_up", "2", 1) in kinds and ("follow_up", "5", 2) in kinds
+    edges = {(e["from"], e["to"]) for e in chain["edges"]}
+    assert (f"follow-up-{bob['id']}", f"case-{bobs_case.pk}") in edges
+    times = [n["at"] for n in chain["nodes"]]
+    assert times == sorted(times, key=datetime.fromisoformat)
+
+
+def test_follow_ups_past_their_end_close_themselves_with_the_reason(medic, world):
+    case = services.case_open(person_id="710243", positive_test=timezone.localdate(), acting_user=medic)
+    _trace, _link, touched = services.case_trace(case=case, reason="r", acting_user=medic)
+    end = max(f.end_date for f in touched)
+    assert services.followups_close_expired(today=end) == 0  # the last day still counts
+    assert services.followups_close_expired(today=end + timedelta(days=1)) == 2
+    closed = FollowUp.objects.get(person_id="3")
+    assert closed.status == "released" and str(end.year) in closed.close_reason
+    assert closed.events.last().kind == "auto_closed"
+
+
+def test_the_supervisor_figures_hide_small_counts(client, medic, world, settings):
+    settings.STATS_MIN_COUNT = 2
+    client.force_login(medic)
+    case = open_case(client)
+    trace(client, case["id"])
+    figures = client.get(reverse("follow-up-figures")).json()
+    assert figures["open_cases"] == "< 2"
+    assert figures["follow_ups_by_status"]["to_contact"] == 2
+    assert figures["notified_within_24h_percent"] is None  # none is 24 h old yet
+
+
+def test_the_worklist_csv_has_the_screens_rows_in_its_order(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    trace(client, case["id"])
+    screen = client.get(reverse("follow-ups")).json()
+    lines = client.get(reverse("follow-ups-export")).content.decode().splitlines()
+    assert lines[0].startswith("case_reference,person_id,name")
+    assert [line.split(",")[1] for line in lines[1:]] == [f["person_id"] for f in screen]
