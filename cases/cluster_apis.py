@@ -7,17 +7,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import clusters
-from core.fields import ShownCountField
 from core.permissions import IsMedical
 from core.security import RecentSignIn, RecentSignInToRead
-from core.small_counts import shown
 
 
 class ClusterShownOutput(serializers.Serializer):
     key = serializers.CharField(
         help_text="The cluster's name for today: the same all day, unrelated to tomorrow's."
     )
-    size = ShownCountField(help_text="How many open cases (small-count rule).")
+    size = serializers.IntegerField(
+        help_text="How many open cases: exact, the medical service sees its cases anyway."
+    )
     first_contact = serializers.DateField(help_text="The first day of a close contact in it.")
     last_contact = serializers.DateField(help_text="The last day of a close contact in it.")
 
@@ -33,7 +33,7 @@ class ClusterListApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         clusters = ClusterShownOutput(many=True)
-        open_cases = ShownCountField(help_text="Open cases in all (small-count rule).")
+        open_cases = serializers.IntegerField(help_text="Open cases in all.")
 
         class Meta:
             ref_name = "ClusterList"
@@ -42,8 +42,8 @@ class ClusterListApi(APIView):
     def get(self, request):
         found = clusters.clusters_compute()
         body = {
-            "clusters": [{**c.shown(), "size": shown(c.size)} for c in found],
-            "open_cases": shown(clusters.open_case_count()),
+            "clusters": [c.shown() for c in found],
+            "open_cases": clusters.open_case_count(),
         }
         return Response(self.OutputSerializer(body).data)
 

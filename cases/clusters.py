@@ -146,11 +146,12 @@ def _pieces_between_cases(by_tag: dict, window: contacts.Window) -> dict:
 
 
 def _links(pieces: dict) -> list[Link]:
-    """The pairs with at least one encounter of TRACING_CLOSE_CONTACT_MINUTES or more."""
+    """The pairs with at least one encounter longer than TRACING_CLOSE_CONTACT_MINUTES: the
+    trace's per-encounter rule (tracing.contacts.is_close_contact), so a link is a close contact."""
     threshold = timedelta(minutes=settings.TRACING_CLOSE_CONTACT_MINUTES).total_seconds()
     links = []
     for (case_a, case_b), found in pieces.items():
-        close = [p for p in contacts.merge(found) if p.seconds >= threshold]
+        close = [p for p in contacts.merge(found) if p.seconds > threshold]
         if close:
             links.append(
                 Link(

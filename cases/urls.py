@@ -1,12 +1,16 @@
 from django.urls import path
 
-from cases import apis
+from cases import apis, cluster_apis
 
 urlpatterns = [
     path("", apis.CaseListCreateApi.as_view(), name="cases"),
     path("<int:case_id>", apis.CaseDetailApi.as_view(), name="case-detail"),
     path("<int:case_id>/traces", apis.CaseTraceApi.as_view(), name="case-trace"),
     path("<int:case_id>/chain", apis.CaseChainApi.as_view(), name="case-chain"),
+    path("clusters", cluster_apis.ClusterListApi.as_view(), name="case-clusters"),
+    path(
+        "clusters/<slug:key>/open", cluster_apis.ClusterOpenApi.as_view(), name="case-cluster-open"
+    ),
     path("figures", apis.FiguresApi.as_view(), name="follow-up-figures"),
     path("follow-ups", apis.WorklistApi.as_view(), name="follow-ups"),
     path("follow-ups/export.csv", apis.WorklistExportApi.as_view(), name="follow-ups-export"),

@@ -4,6 +4,7 @@
     ingestion     inbox_purge          the same, processed rows after INBOX_KEEP_PROCESSED_HOURS,
                                        dead letters after DEAD_LETTER_RETENTION_HOURS
     tracing       traces_purge         stored results after TRACE_RESULT_RETENTION_DAYS
+    cases         cases_purge          cases closed CASE_RETENTION_DAYS ago, with their follow-ups
     zones         coordinates_purge    ZONES_RETENTION_DAYS, archive, empty zones, codes
 
 The record (PurgeRecord, `default`) is what the data-protection office and the
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from cases.services import cases_purge
 from encounters.services import encounters_purge, oldest_encounter_start
 from ingestion.services import inbox_purge
 from retention.metrics import LAST_PURGE, PURGED
@@ -33,6 +35,7 @@ def purge_expired(*, now: datetime | None = None, batch: int = 10_000) -> dict[s
     removed = {"encounters": encounters_purge(cutoff=cutoff, batch=batch)}
     removed.update(inbox_purge(now=now, cutoff=cutoff, batch=batch))
     removed["trace_results"] = traces_purge(now=now)
+    removed["cases"] = cases_purge(now=now)
     removed.update(coordinates_purge(now=now, batch=batch))
     PurgeRecord.objects.create(at=now, removed=removed, oldest_remaining=oldest_encounter_start())
     PURGED.inc(sum(removed.values()))

@@ -122,6 +122,23 @@ MATRIX = {
     "trace-detail": role(MED),  # another medical user's trace: 404 (test_others_objects.py)
     "trace-export": role(MED),  # another medical user's trace: 404 (test_others_objects.py)
     "trace-name-others": role(MED),  # another medical user's trace: 404 (test_trace.py)
+    "trace-what-if": role(MED),  # counts only; another medical user's trace: 404
+    # Contact follow-up: cases are the medical service's shared records
+    "cases": role(MED),
+    "case-detail": role(MED),
+    "case-trace": role(MED),
+    "case-chain": role(MED),
+    "follow-up-figures": role(MED),
+    "follow-ups": role(MED),
+    "follow-ups-export": role(MED),
+    "follow-ups-status": role(MED),
+    "notify-preview": role(MED),
+    "notify-send": role(MED),
+    "follow-up": role(MED),
+    "follow-up-status": role(MED),
+    "follow-up-trace": role(MED),
+    "case-clusters": role(MED),  # pseudonymous: keys, sizes, days
+    "case-cluster-open": role(MED),  # names the cases (audited); no such key: 404
     "risk-dp3t": role(MED),  # score calculators: nothing stored, no one named
     "risk-rssi": role(MED),
     "risk-aggregate": role(MED),
@@ -258,6 +275,7 @@ def samples(oidc, db):
     from appointments.services import booking_create
     from assets.models import DeviceEvent
     from audit.services import audit_record
+    from cases.models import Case, FollowUp
     from ingestion.models import DeadLetter
     from ingestion.services import ingest_token_create
     from registration.models import Association, LostReport
@@ -317,6 +335,19 @@ def samples(oidc, db):
         acting_user=colleague,
     )
     audit_record(acting_user=colleague, action="trace", target_person_id="79999")
+    case = Case.objects.create(
+        reference="C-1", person_id="79999", created_at=now, created_by=colleague.username
+    )
+    follow_up = FollowUp.objects.create(
+        person_id="70001",
+        case=case,
+        last_exposure=now,
+        end_date=now.date(),
+        assigned_to=colleague.username,
+        created_at=now,
+        changed_at=now,
+        changed_by=colleague.username,
+    )
     EmailAddress.objects.create(user=users[PERSON], email="person@example.org")
     app = SocialApp.objects.create(
         provider="openid_connect", provider_id="sample-idp", name="Sample", client_id="x"
@@ -346,6 +377,9 @@ def samples(oidc, db):
             "campaign_id": campaign.pk,
             "booking_id": booking.pk,
             "trace_id": trace.pk,
+            "case_id": case.pk,
+            "follow_up_id": follow_up.pk,
+            "key": "0" * 16,  # a cluster's key (case-cluster-open): none today, 404
             "provider_id": "sso",
             "app_label": "assets",
             "url": "no-such-page/",

@@ -8,6 +8,7 @@ DEMO_LOADERS = (
     "simulation.demo_registration.load_demo_registration",
     "simulation.demo_appointments.load_demo_appointments",
     "simulation.demo_encounters.load_demo_encounters",
+    "simulation.demo_cases.load_demo_cases",
 )
 
 
