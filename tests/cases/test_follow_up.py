@@ -70,9 +70,7 @@ def test_a_case_is_opened_with_its_own_reference_and_audited(client, medic, worl
     assert case["name"] == "Ines Adams" and case["status"] == "open"
     entry = AuditEntry.objects.get(action="case_opened")
     assert entry.target_person_id == "710243" and entry.case_reference == case["reference"]
-    again = client.post(
-        reverse("cases"), {"person_id": "710243"}, content_type="application/json"
-    )
+    again = client.post(reverse("cases"), {"person_id": "710243"}, content_type="application/json")
     assert again.status_code == 409 and case["reference"] in again.json()["detail"]
     found = client.get(reverse("cases"), {"q": "adams"}).json()
     assert [c["reference"] for c in found] == [case["reference"]]
@@ -124,9 +122,7 @@ def test_a_contact_re_exposed_in_a_later_trace_has_its_end_moved_and_the_change_
     )
 
 
-def test_the_notification_says_what_to_do_and_until_when_never_who_or_where(
-    client, medic, world
-):
+def test_the_notification_says_what_to_do_and_until_when_never_who_or_where(client, medic, world):
     client.force_login(medic)
     case = open_case(client)
     follow_ups = trace(client, case["id"])["follow_ups"]
@@ -241,7 +237,9 @@ def test_a_contact_who_becomes_a_case_keeps_the_link_and_the_chain_shows_two_lev
 
 
 def test_follow_ups_past_their_end_close_themselves_with_the_reason(medic, world):
-    case = services.case_open(person_id="710243", positive_test=timezone.localdate(), acting_user=medic)
+    case = services.case_open(
+        person_id="710243", positive_test=timezone.localdate(), acting_user=medic
+    )
     _trace, _link, touched = services.case_trace(case=case, reason="r", acting_user=medic)
     end = max(f.end_date for f in touched)
     assert services.followups_close_expired(today=end) == 0  # the last day still counts
@@ -270,3 +268,25 @@ def test_the_worklist_csv_has_the_screens_rows_in_its_order(client, medic, world
     lines = client.get(reverse("follow-ups-export")).content.decode().splitlines()
     assert lines[0].startswith("case_reference,person_id,name")
     assert [line.split(",")[1] for line in lines[1:]] == [f["person_id"] for f in screen]
+
+
+def test_the_purge_deletes_cases_closed_long_ago_but_waits_for_open_follow_ups(
+    medic, world, settings
+):
+    from retention.services import purge_expired
+
+    case = services.case_open(
+        person_id="710243", positive_test=timezone.localdate(), acting_user=medic
+    )
+    services.case_trace(case=case, reason="r", acting_user=medic)
+    services.case_update(case=case, acting_user=medic, status=Case.Status.CLOSED)
+    later = timezone.now() + timedelta(days=settings.CASE_RETENTION_DAYS + 1)
+    assert purge_expired(now=later)["cases"] == 0  # two follow-ups are still open
+    for follow_up in FollowUp.objects.all():
+        services.followup_set_status(
+            follow_up_id=follow_up.pk, status="released", version=None, acting_user=medic
+        )
+    assert purge_expired(now=timezone.now())["cases"] == 0  # closed only just now
+    assert purge_expired(now=later)["cases"] > 0
+    assert not Case.objects.exists() and not FollowUp.objects.exists()
+    assert AuditEntry.objects.filter(action="case_opened").exists()  # the trail stays
