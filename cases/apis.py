@@ -57,8 +57,8 @@ class CaseOutput(serializers.Serializer):
     person_id = serializers.CharField()
     name = serializers.CharField()
     department = serializers.CharField()
-    symptom_onset = serializers.DateField(allow_null=True)
-    positive_test = serializers.DateField(allow_null=True)
+    symptom_onset = fields.DateField(allow_null=True)
+    positive_test = fields.DateField(allow_null=True)
     status = serializers.ChoiceField(choices=Case.Status.values)
     notes = serializers.CharField(allow_blank=True)
     created_at = fields.DateTimeField()
@@ -84,7 +84,7 @@ class FollowUpOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=FOLLOW_UP_STATUSES)
     status_label = serializers.CharField()
     last_exposure = fields.DateTimeField()
-    end_date = serializers.DateField(help_text="Last day of quarantine or monitoring (inclusive).")
+    end_date = fields.DateField(help_text="Last day of quarantine or monitoring (inclusive).")
     days_left = serializers.IntegerField(help_text="0 on the last day.")
     end_explained = serializers.CharField()
     assigned_to = serializers.CharField()
@@ -105,8 +105,8 @@ class FollowUpEventOutput(serializers.Serializer):
     kind_label = serializers.CharField()
     from_status = serializers.CharField(allow_blank=True)
     to_status = serializers.CharField(allow_blank=True)
-    old_end_date = serializers.DateField(allow_null=True)
-    new_end_date = serializers.DateField(allow_null=True)
+    old_end_date = fields.DateField(allow_null=True)
+    new_end_date = fields.DateField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
 
     class Meta:
@@ -118,7 +118,7 @@ class NotificationOutput(serializers.Serializer):
     at = fields.DateTimeField()
     sent_by = serializers.CharField()
     to_email = serializers.CharField(allow_blank=True)
-    until = serializers.DateField()
+    until = fields.DateField()
     sent = serializers.BooleanField()
     error = serializers.CharField(allow_blank=True)
 
@@ -244,8 +244,8 @@ class CaseListCreateApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         person_id = serializers.CharField(max_length=32)
-        symptom_onset = serializers.DateField(required=False, allow_null=True)
-        positive_test = serializers.DateField(required=False, allow_null=True)
+        symptom_onset = fields.DateField(required=False, allow_null=True)
+        positive_test = fields.DateField(required=False, allow_null=True)
         notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
         class Meta:
@@ -308,8 +308,12 @@ class CaseDetailApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-        symptom_onset = serializers.DateField(required=False)
-        positive_test = serializers.DateField(required=False)
+        symptom_onset = fields.DateField(
+            required=False, allow_null=True, help_text="null clears it."
+        )
+        positive_test = fields.DateField(
+            required=False, allow_null=True, help_text="null clears it."
+        )
         status = serializers.ChoiceField(choices=Case.Status.values, required=False)
 
         class Meta:

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import clusters
+from core import fields
 from core.permissions import IsMedical
 from core.security import RecentSignIn, RecentSignInToRead
 
@@ -18,8 +19,8 @@ class ClusterShownOutput(serializers.Serializer):
     size = serializers.IntegerField(
         help_text="How many open cases: exact, the medical service sees its cases anyway."
     )
-    first_contact = serializers.DateField(help_text="The first day of a close contact in it.")
-    last_contact = serializers.DateField(help_text="The last day of a close contact in it.")
+    first_contact = fields.DateField(help_text="The first day of a close contact in it.")
+    last_contact = fields.DateField(help_text="The last day of a close contact in it.")
 
     class Meta:
         ref_name = "ClusterShown"
@@ -61,7 +62,7 @@ class ClusterCaseOutput(serializers.Serializer):
 class ClusterLinkOutput(serializers.Serializer):
     case_a = serializers.CharField(help_text="A case reference.")
     case_b = serializers.CharField(help_text="The other case's reference.")
-    day = serializers.DateField(help_text="The day of their longest close contact.")
+    day = fields.DateField(help_text="The day of their longest close contact.")
     longest_minutes = serializers.FloatField()
 
     class Meta:
@@ -71,8 +72,8 @@ class ClusterLinkOutput(serializers.Serializer):
 class ClusterOpenedOutput(serializers.Serializer):
     key = serializers.CharField()
     size = serializers.IntegerField()
-    first_contact = serializers.DateField()
-    last_contact = serializers.DateField()
+    first_contact = fields.DateField()
+    last_contact = fields.DateField()
     cases = ClusterCaseOutput(many=True)
     links = ClusterLinkOutput(many=True)
 

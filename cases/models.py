@@ -103,7 +103,7 @@ class FollowUp(models.Model):
     changed_at = models.DateTimeField()
     changed_by = models.CharField(max_length=150)
     closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.CharField(max_length=200, blank=True)
+    close_reason = models.CharField(max_length=500, blank=True)
     # Bumped by every change: a medic's change names the version it saw (two medics at once).
     version = models.PositiveIntegerField(default=1)
 

@@ -121,22 +121,26 @@ def case_open(
     raise DomainError("Could not number the case; try again.", code="busy", status_code=409)
 
 
+_UNCHANGED = object()
+
+
 def case_update(
     *,
     case: Case,
     acting_user,
     notes: str | None = None,
-    symptom_onset: date | None = None,
-    positive_test: date | None = None,
+    symptom_onset=_UNCHANGED,
+    positive_test=_UNCHANGED,
     status: str | None = None,
 ) -> Case:
+    """Change what is given; a date given as None is cleared."""
     with transaction.atomic(using=DEFAULT):
         case = Case.objects.select_for_update().get(pk=case.pk)
         if notes is not None:
             case.notes = notes
-        if symptom_onset is not None:
+        if symptom_onset is not _UNCHANGED:
             case.symptom_onset = symptom_onset
-        if positive_test is not None:
+        if positive_test is not _UNCHANGED:
             case.positive_test = positive_test
         if status == Case.Status.CLOSED and case.status == Case.Status.OPEN:
             case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
@@ -251,7 +255,7 @@ def followups_from_trace(link: CaseTrace, result: dict, *, acting_user) -> list[
 
 
 def _expose(link: CaseTrace, person_id: str, moment: datetime, *, zone, days, actor) -> FollowUp:
-    now, who = timezone.now(), _username(actor)
+    who = _username(actor)
     end = dates.end_date(moment, zone, days)
     for _attempt in range(3):
         try:
@@ -261,6 +265,7 @@ def _expose(link: CaseTrace, person_id: str, moment: datetime, *, zone, days, ac
                     .filter(person_id=person_id, status__in=FollowUp.OPEN)
                     .first()
                 )
+                now = timezone.now()  # once locked: after the change it may have waited for
                 if follow_up is None:
                     follow_up = FollowUp.objects.create(
                         person_id=person_id,
@@ -338,9 +343,10 @@ def followup_set_status(
     """Change a follow-up's status; `version` is the one the medic saw (None: any)."""
     if status not in FollowUp.Status.values:
         raise DomainError(f"Unknown status {status!r}.", code="status")
-    now, who = timezone.now(), _username(acting_user)
+    who = _username(acting_user)
     with transaction.atomic(using=DEFAULT):
         follow_up = _locked(follow_up_id, version=version)
+        now = timezone.now()  # once locked: after the change it may have waited for
         old = follow_up.status
         follow_up.status = status
         follow_up.changed_at, follow_up.changed_by = now, who
@@ -431,9 +437,10 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
         except Exception as exc:  # SMTP refusals, timeouts, DNS: all say "not sent"
             error = f"The mail server refused it ({type(exc).__name__}); try again or call."
             logger.warning("contact notification not sent", extra={"error": type(exc).__name__})
-    now, who = timezone.now(), _username(acting_user)
+    who = _username(acting_user)
     with transaction.atomic(using=DEFAULT):
         follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        now = timezone.now()  # once locked: after the sending it may have waited for
         sent = Notification.objects.create(
             follow_up=follow_up,
             at=now,

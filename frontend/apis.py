@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.models import FollowUp
 from core.permissions import AnySignedInPerson
 from core.roles import ROLE_DESCRIPTIONS, roles_of
 from frontend.pages import pages_for
@@ -23,7 +24,22 @@ def service_rules() -> dict:
         "positive_test_days_before": POSITIVE_TEST_DAYS_BEFORE,
         "reauth_minutes": settings.TRACING_REAUTH_MINUTES,
         "zones_retention_days": settings.ZONES_RETENTION_DAYS,
+        "follow_up_days": settings.CONTACT_FOLLOW_UP_DAYS,
+        "min_count": settings.STATS_MIN_COUNT,
+        "follow_up_statuses": [
+            {"value": status.value, "label": status.label, "open": status in FollowUp.OPEN}
+            for status in FollowUp.Status
+        ],
     }
+
+
+class FollowUpStatusSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+    open = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "FollowUpStatusRule"
 
 
 class MeApi(APIView):
@@ -51,6 +67,11 @@ class MeApi(APIView):
             positive_test_days_before = serializers.IntegerField()
             reauth_minutes = serializers.IntegerField(help_text="TRACING_REAUTH_MINUTES")
             zones_retention_days = serializers.IntegerField(help_text="ZONES_RETENTION_DAYS")
+            follow_up_days = serializers.IntegerField(help_text="CONTACT_FOLLOW_UP_DAYS")
+            min_count = serializers.IntegerField(help_text="STATS_MIN_COUNT: smaller counts hidden")
+            follow_up_statuses = FollowUpStatusSerializer(
+                many=True, help_text="A follow-up's statuses, in order; `open` ones can change."
+            )
 
         class LinksSerializer(serializers.Serializer):
             logout = serializers.CharField()

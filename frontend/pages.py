@@ -70,6 +70,22 @@ PAGES = (
         needs_recent_sign_in=True,
     ),
     Page(
+        "cases",
+        "Cases",
+        "Open and keep cases: their dates, notes, traces, follow-ups and chain; clusters and "
+        "figures.",
+        frozenset({Role.MEDICAL}),
+        needs_recent_sign_in=True,
+    ),
+    Page(
+        "follow-ups",
+        "Follow-ups",
+        "Your close contacts to follow up, most urgent first: tell them by e-mail until when "
+        "to stay at home, and record what happened.",
+        frozenset({Role.MEDICAL}),
+        needs_recent_sign_in=True,
+    ),
+    Page(
         "risk-models",
         "Risk models",
         "The published models that turn Bluetooth signal data into a risk, with a calculator.",

@@ -44,7 +44,10 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 def guide_values() -> dict[str, int]:
     """What the guide's `{name}` placeholders stand for: the service's settings."""
     rules = {key: value for key, value in service_rules().items() if isinstance(value, int)}
-    return {**rules, "trace_result_retention_days": settings.TRACE_RESULT_RETENTION_DAYS}
+    return {
+        **rules,
+        "trace_result_retention_days": settings.TRACE_RESULT_RETENTION_DAYS,
+    }
 
 
 def _with_service_values(text: str) -> str:

@@ -64,6 +64,8 @@ def test_who_am_i_lists_exactly_the_pages_of_the_roles(client):
         "desk",
         "appointments",
         "tracking",
+        "cases",
+        "follow-ups",
         "risk-models",
         "stats",
         "my-data",

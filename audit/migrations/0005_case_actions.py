@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_more_actions'),
+        ("audit", "0004_more_actions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('trace', 'traced close contacts'), ('trace_reopened', 'reopened a trace'), ('trace_exported', 'exported a trace'), ('contacts_revealed', 'named contacts who are not close contacts'), ('trace_refused', 'was refused a trace (hourly limit)'), ('person_id_changed', "an account's person number changed"), ('case_opened', 'opened a case'), ('contact_notified', 'notified a close contact'), ('cluster_opened', 'opened a cluster of cases')], max_length=32),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("trace", "traced close contacts"),
+                    ("trace_reopened", "reopened a trace"),
+                    ("trace_exported", "exported a trace"),
+                    ("contacts_revealed", "named contacts who are not close contacts"),
+                    ("trace_refused", "was refused a trace (hourly limit)"),
+                    ("person_id_changed", "an account's person number changed"),
+                    ("case_opened", "opened a case"),
+                    ("contact_notified", "notified a close contact"),
+                    ("cluster_opened", "opened a cluster of cases"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

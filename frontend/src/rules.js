@@ -28,10 +28,17 @@ const WHOLE_NUMBERS = {
   positive_test_days_before: 0,
   reauth_minutes: 1,
   zones_retention_days: 1,
+  follow_up_days: 1,
+  min_count: 1,
 }
 
 /** The names of the rules /api/me must carry. */
-export const RULE_NAMES = Object.freeze([...Object.keys(WHOLE_NUMBERS), 'policies', 'default_policy'])
+export const RULE_NAMES = Object.freeze([
+  ...Object.keys(WHOLE_NUMBERS),
+  'policies',
+  'default_policy',
+  'follow_up_statuses',
+])
 
 const isObject = (value) => Boolean(value) && typeof value === 'object' && !Array.isArray(value)
 
@@ -50,6 +57,11 @@ export function rulesProblems(data) {
   } else if (!policies.includes(data.default_policy)) {
     problems.push('rules.default_policy is not one of rules.policies')
   }
+  const statuses = data.follow_up_statuses
+  const isStatus = (s) => isObject(s) && typeof s.value === 'string' && s.value && typeof s.label === 'string' && typeof s.open === 'boolean'
+  if (!Array.isArray(statuses) || !statuses.length || !statuses.every(isStatus)) {
+    problems.push('rules.follow_up_statuses is not a list of statuses')
+  }
   return problems
 }
 
@@ -60,6 +72,9 @@ export function normalizeRules(data) {
   const rules = Object.fromEntries(Object.keys(WHOLE_NUMBERS).map((key) => [key, data[key]]))
   rules.policies = Object.freeze([...data.policies])
   rules.default_policy = data.default_policy
+  rules.follow_up_statuses = Object.freeze(
+    data.follow_up_statuses.map(({ value, label, open }) => Object.freeze({ value, label, open })),
+  )
   return Object.freeze(rules)
 }
 

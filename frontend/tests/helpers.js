@@ -20,6 +20,16 @@ export const SERVICE_RULES = Object.freeze({
   positive_test_days_before: 7,
   reauth_minutes: 60,
   zones_retention_days: 14,
+  follow_up_days: 10,
+  min_count: 5,
+  follow_up_statuses: [
+    { value: 'to_contact', label: 'to contact', open: true },
+    { value: 'notified', label: 'notified', open: true },
+    { value: 'in_quarantine', label: 'in quarantine', open: true },
+    { value: 'became_case', label: 'became a case', open: false },
+    { value: 'released', label: 'released', open: false },
+    { value: 'lost', label: 'lost to follow-up', open: false },
+  ],
 })
 
 /** The roles in words, as /api/me sends them (core/roles.py ROLE_DESCRIPTIONS). */

@@ -55,6 +55,7 @@ export function myData(overrides = {}) {
         found_at: null,
       },
     ],
+    notifications: [],
     consulted_on: ['2025-11-18', '2025-11-12'],
     ...overrides,
   }

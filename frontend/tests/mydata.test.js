@@ -179,6 +179,25 @@ describe('MY DATA: devices, appointments, lost reports', () => {
   })
 })
 
+describe('MY DATA: told to stay at home', () => {
+  it('says when the medical service notified me and until when, and nothing else about it', async () => {
+    await open(
+      myData({ notifications: [{ notified_at: '2025-11-19T09:12:00+01:00', until: '2025-11-28' }] }),
+    )
+    const notices = wrapper.findAll('.my-notified')
+    expect(notices).toHaveLength(1)
+    expect(notices[0].text().replace(/\s+/g, ' ')).toBe(
+      'You were notified by the medical service on 19 November 2025 to stay at home until the end of 28 November 2025.',
+    )
+  })
+
+  it('says nothing when there was no notification', async () => {
+    await open()
+    expect(wrapper.find('.my-notified').exists()).toBe(false)
+    expect(main().text()).not.toContain('stay at home')
+  })
+})
+
 describe('MY DATA: consultations by the medical service', () => {
   it('shows the dates (and only the dates) when the service gives them', async () => {
     await open()

@@ -15,6 +15,8 @@ describe('page map', () => {
       'desk',
       'appointments',
       'tracking',
+      'cases',
+      'follow-ups',
       'risk-models',
       'audit',
       'stats',

@@ -28,6 +28,9 @@ const SERVER_RULES = {
   positive_test_days_before: 5,
   reauth_minutes: 30,
   zones_retention_days: 10,
+  follow_up_days: 14,
+  min_count: 3,
+  follow_up_statuses: [{ value: 'open_one', label: 'open one', open: true }],
 }
 
 describe('normalizeMe: rules and role descriptions', () => {
@@ -65,7 +68,10 @@ describe('normalizeMe: rules and role descriptions', () => {
       'rules.close_contact_minutes is not a whole number of at least 1',
       'rules.positive_test_days_before is not a whole number of at least 0',
       'rules.zones_retention_days is missing',
+      'rules.follow_up_days is missing',
+      'rules.min_count is missing',
       'rules.default_policy is not one of rules.policies',
+      'rules.follow_up_statuses is not a list of statuses',
     ])
     expect(rulesProblems({ ...SERVICE_RULES, policies: [] })).toEqual(['rules.policies is not a list of policies'])
     expect(rulesProblems({ ...SERVICE_RULES, retention_days: 1.5 })).toEqual([

@@ -450,3 +450,42 @@ describe('tracing/format', () => {
     expect(policyLabel('daily', 10)).toBe('10 minutes or more in one day (Swiss/ECDC)')
   })
 })
+
+describe('TRACKING: the case and the other rule', () => {
+  it('says the case reference names a case, with a link to the cases', async () => {
+    await open()
+    const hint = wrapper.find('#tracking-case-hint')
+    expect(hint.text()).toContain('It names a case')
+    expect(hint.find('a').attributes('href')).toBe('/cases/')
+  })
+
+  it('compares the trace with the other rule on demand, as counts only', async () => {
+    const r = await open({
+      'GET /api/tracing/traces/42/what-if': {
+        policy: 'encounter',
+        other_policy: 'daily',
+        close_under_both: 1,
+        only_under_this: 0,
+        only_under_other: 2,
+        neither: 1,
+        contacts: 4,
+      },
+    })
+    await runTrace(r)
+    expect(r.fetchMock.calls('GET', '/api/tracing/traces/42/what-if')).toHaveLength(0)
+    const button = wrapper.findAll('.trace-what-if button').find((b) => b.text() === 'Compare with the other rule')
+    await button.trigger('click')
+    await waitFor(() => expect(wrapper.find('.what-if-counts').exists()).toBe(true))
+    expect(r.fetchMock.calls('GET', '/api/tracing/traces/42/what-if')).toHaveLength(1)
+    const counts = wrapper.find('.what-if-counts')
+    expect(counts.find('.what-if-title').text().replace(/\s+/g, ' ')).toBe(
+      'This trace used One encounter longer than 15 minutes (CERN). Under 15 minutes or more in one day (Swiss/ECDC), of 4 contacts:',
+    )
+    expect(counts.findAll('li').map((li) => li.text())).toEqual([
+      '1 close contact under both rules',
+      "0 close under this trace's rule only",
+      '2 close under the other rule only',
+      '1 close under neither',
+    ])
+  })
+})

@@ -290,3 +290,13 @@ def test_the_purge_deletes_cases_closed_long_ago_but_waits_for_open_follow_ups(
     assert purge_expired(now=later)["cases"] > 0
     assert not Case.objects.exists() and not FollowUp.objects.exists()
     assert AuditEntry.objects.filter(action="case_opened").exists()  # the trail stays
+
+
+def test_a_wrong_date_of_a_case_can_be_cleared(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client, symptom_onset=timezone.localdate().isoformat())
+    url = reverse("case-detail", args=[case["id"]])
+    cleared = client.patch(url, {"symptom_onset": None}, content_type="application/json")
+    assert cleared.status_code == 200
+    assert cleared.json()["symptom_onset"] is None
+    assert cleared.json()["positive_test"] == case["positive_test"]  # not given: unchanged

@@ -76,6 +76,8 @@ MATRIX = {
     "page-desk": {REG},
     "page-appointments": BROWSER,
     "page-tracking": {MED},
+    "page-cases": {MED},
+    "page-follow-ups": {MED},
     "page-risk-models": {MED},
     "page-audit": {PRIV},
     "page-stats": {MED, PRIV, REG},

@@ -10,6 +10,9 @@ export const AUDIT_ACTIONS = [
   { value: 'contacts_revealed', label: 'Named contacts who are not close contacts' },
   { value: 'trace_refused', label: 'Was refused a trace (hourly limit)' },
   { value: 'person_id_changed', label: "An account's person number changed" },
+  { value: 'case_opened', label: 'Opened a case' },
+  { value: 'contact_notified', label: 'Notified a close contact' },
+  { value: 'cluster_opened', label: 'Opened a cluster of cases' },
 ]
 
 /** An entry's action in words: the server's label, else ours, else the code. */

@@ -32,6 +32,8 @@ export function normaliseMyData(data) {
     devices: list(d.devices),
     appointments: list(d.appointments),
     lost_reports: list(d.lost_reports),
+    // E-mails of the medical service to this person as a close contact: when, and until when.
+    notifications: list(d.notifications).filter((n) => n && n.notified_at && n.until),
     // null: the service does not show consultations (the key is absent)
     consulted_on: Array.isArray(d.consulted_on) ? d.consulted_on.filter(Boolean) : null,
   }

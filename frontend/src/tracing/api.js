@@ -35,3 +35,9 @@ export const traceExportUrl = (traceId) => `${BASE}/traces/${enc(traceId)}/expor
  */
 export const nameOtherContacts = (traceId, reason) =>
   apiFetch(`${BASE}/traces/${enc(traceId)}/name-others`, { method: 'POST', body: { reason } })
+
+/**
+ * One of my traces under the other rule, as counts only (nothing named, nothing audited):
+ * {policy, other_policy, close_under_both, only_under_this, only_under_other, neither, contacts}.
+ */
+export const traceWhatIf = (traceId) => apiFetch(`${BASE}/traces/${enc(traceId)}/what-if`)

@@ -1,0 +1,47 @@
+// Contact follow-up in words: statuses, days left, the figures as given.
+import { formatDate } from '../format/time.js'
+import { plural } from '../tracing/format.js'
+
+/** The words of a follow-up status code, from the server's `rules.follow_up_statuses`. */
+export function statusWords(status, statuses) {
+  return statuses.find((s) => s.value === status)?.label ?? String(status ?? '').replace(/_/g, ' ')
+}
+
+/** Whether a status is open (can still change), as the server's rules say. */
+export const isOpenStatus = (status, statuses) => Boolean(statuses.find((s) => s.value === status)?.open)
+
+/** A case's statuses (cases.models.Case.Status). */
+export const CASE_STATUSES = [
+  { value: 'open', label: 'open' },
+  { value: 'closed', label: 'closed' },
+]
+
+/** "last day", "3 days left", "ended 2 days ago" (0 is the last day). */
+export function daysLeftWords(days) {
+  if (typeof days !== 'number') return ''
+  if (days === 0) return 'last day'
+  if (days > 0) return `${plural(days, 'day')} left`
+  return `ended ${plural(-days, 'day')} ago`
+}
+
+/** A date of a case ("2025-11-18" -> "18 November 2025"), or a dash. */
+export const dateOrDash = (value) => (value ? formatDate(value) : '—')
+
+/**
+ * A figure as the server sent it: a number, or a "< 5" string when the count
+ * is too small to show; null is not shown (too few to compute).
+ */
+export function figureText(value) {
+  if (value === null || value === undefined) return 'not shown'
+  return String(value)
+}
+
+/** A chain node's record on its page: a case on Cases, a contact on Follow-ups. */
+export function nodeLink(node) {
+  return node.kind === 'case'
+    ? { path: '/cases/', query: { case: String(node.record) } }
+    : { path: '/follow-ups/', query: { id: String(node.record) } }
+}
+
+/** The one value of a route query parameter (a repeated one counts once). */
+export const oneQuery = (value) => (Array.isArray(value) ? value[0] : value) ?? ''
