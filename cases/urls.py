@@ -2,8 +2,9 @@ from django.urls import path
 
 from cases import apis, cluster_apis
 
+# /api/cases itself (the list, and opening one) is in proximeter/urls.py: no trailing slash.
+
 urlpatterns = [
-    path("", apis.CaseListCreateApi.as_view(), name="cases"),
     path("<int:case_id>", apis.CaseDetailApi.as_view(), name="case-detail"),
     path("<int:case_id>/traces", apis.CaseTraceApi.as_view(), name="case-trace"),
     path("<int:case_id>/chain", apis.CaseChainApi.as_view(), name="case-chain"),

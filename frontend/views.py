@@ -47,6 +47,7 @@ def guide_values() -> dict[str, int]:
     return {
         **rules,
         "trace_result_retention_days": settings.TRACE_RESULT_RETENTION_DAYS,
+        "case_retention_days": settings.CASE_RETENTION_DAYS,
     }
 
 

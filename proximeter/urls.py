@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from cases.apis import TraceForCaseApi
+from cases.apis import CaseListCreateApi, TraceForCaseApi
 from core import views as core_views
 from frontend.apis import MeApi
 
@@ -22,6 +22,7 @@ api_patterns = [
     # A trace belongs to a case: running one (POST) goes through the case (cases/apis.py).
     path("tracing/traces", TraceForCaseApi.as_view(), name="traces"),
     path("tracing/", include("tracing.urls")),
+    path("cases", CaseListCreateApi.as_view(), name="cases"),
     path("cases/", include("cases.urls")),
     path("risk/", include("risk.urls")),
     path("audit/", include("audit.urls")),
