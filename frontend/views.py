@@ -33,6 +33,7 @@ def privacy_notice(request):
         "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
         "dead_letter_hours": settings.DEAD_LETTER_RETENTION_HOURS,
         "dpo_email": settings.DATA_PROTECTION_CONTACT,
+        "case_retention_days": settings.CASE_RETENTION_DAYS,
     }
     return render(request, "frontend/privacy.html", context)
 
