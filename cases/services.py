@@ -337,6 +337,30 @@ def _locked(follow_up_id: int, *, version: int | None) -> FollowUp:
     return follow_up
 
 
+def _change_status(
+    follow_up: FollowUp, status: str, *, who: str, now: datetime, kind: str, note: str
+) -> None:
+    """Move a locked follow-up to `status` (a closed one keeps the note as its reason), bump its
+    version, and write the event."""
+    old = follow_up.status
+    follow_up.status = status
+    follow_up.changed_at, follow_up.changed_by = now, who
+    follow_up.version += 1
+    if status not in FollowUp.OPEN:
+        follow_up.closed_at = now
+        follow_up.close_reason = note or FollowUp.Status(status).label
+    follow_up.save()
+    FollowUpEvent.objects.create(
+        follow_up=follow_up,
+        at=now,
+        actor=who,
+        kind=kind,
+        from_status=old,
+        to_status=status,
+        note=note,
+    )
+
+
 def followup_set_status(
     *, follow_up_id: int, status: str, version: int | None, acting_user, note: str = ""
 ) -> FollowUp:
@@ -346,22 +370,12 @@ def followup_set_status(
     who = _username(acting_user)
     with transaction.atomic(using=DEFAULT):
         follow_up = _locked(follow_up_id, version=version)
-        now = timezone.now()  # once locked: after the change it may have waited for
-        old = follow_up.status
-        follow_up.status = status
-        follow_up.changed_at, follow_up.changed_by = now, who
-        follow_up.version += 1
-        if status not in FollowUp.OPEN:
-            follow_up.closed_at = now
-            follow_up.close_reason = note or FollowUp.Status(status).label
-        follow_up.save()
-        FollowUpEvent.objects.create(
-            follow_up=follow_up,
-            at=now,
-            actor=who,
+        _change_status(
+            follow_up,
+            status,
+            who=who,
+            now=timezone.now(),  # once locked: after the change it may have waited for
             kind=FollowUpEvent.Kind.STATUS,
-            from_status=old,
-            to_status=status,
             note=note,
         )
         if status == FollowUp.Status.BECAME_CASE:
@@ -387,7 +401,6 @@ def followups_close_expired(*, today: date | None = None) -> int:
     for follow_up_id in FollowUp.objects.filter(
         status__in=FollowUp.OPEN, end_date__lt=today
     ).values_list("pk", flat=True):
-        now = timezone.now()
         with transaction.atomic(using=DEFAULT):
             follow_up = (
                 FollowUp.objects.select_for_update()
@@ -396,21 +409,13 @@ def followups_close_expired(*, today: date | None = None) -> int:
             )
             if follow_up is None:
                 continue  # changed or moved on meanwhile
-            old = follow_up.status
-            reason = f"Quarantine or monitoring ended on {follow_up.end_date:%d %b %Y}."
-            follow_up.status = FollowUp.Status.RELEASED
-            follow_up.closed_at, follow_up.close_reason = now, reason
-            follow_up.changed_at, follow_up.changed_by = now, SYSTEM
-            follow_up.version += 1
-            follow_up.save()
-            FollowUpEvent.objects.create(
-                follow_up=follow_up,
-                at=now,
-                actor=SYSTEM,
+            _change_status(
+                follow_up,
+                FollowUp.Status.RELEASED,
+                who=SYSTEM,
+                now=timezone.now(),
                 kind=FollowUpEvent.Kind.AUTO_CLOSED,
-                from_status=old,
-                to_status=FollowUp.Status.RELEASED,
-                note=reason,
+                note=f"Quarantine or monitoring ended on {follow_up.end_date:%d %b %Y}.",
             )
             closed += 1
     return closed
@@ -458,18 +463,18 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
             note=error or f"Told to stay in quarantine until {follow_up.end_date:%d %b %Y}.",
         )
         if not error and follow_up.status == FollowUp.Status.TO_CONTACT:
-            FollowUpEvent.objects.create(
-                follow_up=follow_up,
-                at=now,
-                actor=who,
+            _change_status(
+                follow_up,
+                FollowUp.Status.NOTIFIED,
+                who=who,
+                now=now,
                 kind=FollowUpEvent.Kind.STATUS,
-                from_status=follow_up.status,
-                to_status=FollowUp.Status.NOTIFIED,
+                note="",
             )
-            follow_up.status = FollowUp.Status.NOTIFIED
-        follow_up.changed_at, follow_up.changed_by = now, who
-        follow_up.version += 1
-        follow_up.save()
+        else:
+            follow_up.changed_at, follow_up.changed_by = now, who
+            follow_up.version += 1
+            follow_up.save()
         audit_record(
             acting_user=acting_user,
             action=AuditEntry.Action.CONTACT_NOTIFIED,

@@ -14,12 +14,11 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from assets.models import Device
 from audit.models import AuditEntry
 from cases.models import Case, FollowUp
 from encounters.models import Encounter
-from registration.models import Association, Person
 from tests.browser import open_page, screenshot, sign_in
+from tests.registration.factories import people_holding_devices
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -37,21 +36,7 @@ PEOPLE = (
 def encounters():
     """Tina met Carl, Cleo and Dora for 20 minutes or more; Carl met Eve the day after."""
     now = timezone.now()
-    for person_id, given, family, department, tag in PEOPLE:
-        Person.objects.create(
-            person_id=person_id,
-            given_name=given,
-            family_name=family,
-            department=department,
-            email=f"{given.lower()}.{family.lower()}@example.org",
-        )
-        Device.objects.create(device_id=f"P-0{tag}", tag_id=tag)
-        Association.objects.create(
-            person_id=person_id,
-            device_id=f"P-0{tag}",
-            started_at=now - timedelta(days=10),
-            started_by="t",
-        )
+    people_holding_devices(PEOPLE, since=now - timedelta(days=10))
     met = (now - timedelta(days=3)).replace(second=0, microsecond=0)
     Encounter.objects.create(my_tag=201, ref_tag=202, started_at=met, slots=40)
     Encounter.objects.create(my_tag=203, ref_tag=201, started_at=met + timedelta(hours=2), slots=50)

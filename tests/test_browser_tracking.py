@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from assets.models import Device
 from audit.models import AuditEntry
 from encounters.models import Encounter
-from registration.models import Association, Person
+from registration.models import Person
 from tests.browser import (
     browser_time,
     main_navigation,
@@ -29,6 +29,7 @@ from tests.browser import (
     sign_in,
     sign_in_with_a_session,
 )
+from tests.registration.factories import people_holding_devices
 from tracing import contacts, services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
@@ -45,21 +46,7 @@ def encounters():
         ("820002", "Carl", "Close", "Physics", 102),
         ("820003", "Sam", "Short", "Finance", 103),
     )
-    for person_id, given, family, department, tag in people:
-        Person.objects.create(
-            person_id=person_id,
-            given_name=given,
-            family_name=family,
-            department=department,
-            email=f"{given.lower()}.{family.lower()}@example.org",
-        )
-        Device.objects.create(device_id=f"P-0{tag}", tag_id=tag)
-        Association.objects.create(
-            person_id=person_id,
-            device_id=f"P-0{tag}",
-            started_at=now - timedelta(days=10),
-            started_by="t",
-        )
+    people_holding_devices(people, since=now - timedelta(days=10))
     Device.objects.create(device_id="P-0107", tag_id=107)  # in stock: nobody holds it
 
     met = (now - timedelta(days=2)).replace(second=0, microsecond=0)
