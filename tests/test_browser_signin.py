@@ -18,6 +18,8 @@ EVERY_PAGE = [
     "Desk day",
     "Appointments",
     "Tracking",
+    "Cases",
+    "Follow-ups",
     "Risk models",
     "Statistics",
     "My data",
