@@ -23,6 +23,7 @@ class AuditEntry(models.Model):
         CASE_OPENED = "case_opened", "opened a case"
         CONTACT_NOTIFIED = "contact_notified", "notified a close contact"
         CLUSTER_OPENED = "cluster_opened", "opened a cluster of cases"
+        FOLLOW_UPS_EXPORTED = "follow_ups_exported", "exported follow-ups (CSV)"
 
     position = models.PositiveBigIntegerField(
         unique=True, help_text="Its place in the chain: 1, 2, 3, ... without a gap."

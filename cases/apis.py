@@ -14,6 +14,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import AuditEntry
+from audit.services import audit_record
 from cases import dates, emails, selectors, services
 from cases.models import Case, FollowUp
 from core import fields
@@ -91,6 +93,12 @@ class FollowUpOutput(serializers.Serializer):
     version = serializers.IntegerField(help_text="Send it back with a change (two medics at once).")
     notified_at = fields.DateTimeField(allow_null=True, help_text="The last e-mail that left.")
     notify_failed = serializers.BooleanField(help_text="The last e-mail did not leave.")
+    told_until = fields.DateField(
+        allow_null=True, help_text="The end date the last e-mail that left stated."
+    )
+    tell_again = serializers.BooleanField(
+        help_text="The end date moved since the last e-mail: the contact must be told again."
+    )
     closed_at = fields.DateTimeField(allow_null=True)
     close_reason = serializers.CharField(allow_blank=True)
 
@@ -161,6 +169,12 @@ def _local(moment):
     return timezone.localtime(moment).isoformat() if moment else None
 
 
+def _counted(case: Case, annotation: str, rows) -> int:
+    """The list's annotated count (0 included), else one query for a single case."""
+    counted = getattr(case, annotation, None)
+    return rows.count() if counted is None else counted
+
+
 def case_data(case: Case, people: dict) -> dict:
     person = people.get(case.person_id)
     return {
@@ -177,15 +191,17 @@ def case_data(case: Case, people: dict) -> dict:
         "created_by": case.created_by,
         "closed_at": _local(case.closed_at),
         "source_follow_up_id": case.source_follow_up_id,
-        "follow_ups": getattr(case, "follow_up_count", None) or case.follow_ups.count(),
-        "open_follow_ups": getattr(case, "open_follow_ups", None)
-        or case.follow_ups.filter(status__in=FollowUp.OPEN).count(),
+        "follow_ups": _counted(case, "follow_up_count", case.follow_ups.all()),
+        "open_follow_ups": _counted(
+            case, "open_follow_ups", case.follow_ups.filter(status__in=FollowUp.OPEN)
+        ),
     }
 
 
-def follow_up_data(follow_up: FollowUp, people: dict, latest: dict) -> dict:
+def follow_up_data(follow_up: FollowUp, people: dict, latest: dict, told_of: dict) -> dict:
     person = people.get(follow_up.person_id)
     sent = latest.get(follow_up.pk)
+    told = told_of.get(follow_up.pk)
     zone = ZoneInfo(settings.TIME_ZONE)
     return {
         "id": follow_up.pk,
@@ -209,6 +225,8 @@ def follow_up_data(follow_up: FollowUp, people: dict, latest: dict) -> dict:
         "assigned_to": follow_up.assigned_to,
         "version": follow_up.version,
         "notified_at": _local(sent.at) if sent and sent.sent else None,
+        "told_until": told.until if told else None,
+        "tell_again": bool(told and told.until != follow_up.end_date and follow_up.is_open),
         "notify_failed": bool(sent and not sent.sent),
         "closed_at": _local(follow_up.closed_at),
         "close_reason": follow_up.close_reason,
@@ -218,7 +236,8 @@ def follow_up_data(follow_up: FollowUp, people: dict, latest: dict) -> dict:
 def follow_ups_data(follow_ups) -> list[dict]:
     people = selectors.names_of(f.person_id for f in follow_ups)
     latest = selectors.last_notification(follow_ups)
-    return [follow_up_data(f, people, latest) for f in follow_ups]
+    told_of = selectors.last_notification(follow_ups, sent_only=True)
+    return [follow_up_data(f, people, latest, told_of) for f in follow_ups]
 
 
 def _case(case_id: int) -> Case:
@@ -235,7 +254,8 @@ def _follow_up(follow_up_id: int) -> FollowUp:
 class CaseListCreateApi(APIView):
     """The medical service's cases (GET, with filters), or open one (POST; audited)."""
 
-    permission_classes = [IsMedical, RecentSignIn]
+    # The list names people: read it only after a recent sign-in, as a case's record.
+    permission_classes = [IsMedical, RecentSignInToRead]
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=Case.Status.values, required=False)
@@ -522,8 +542,16 @@ class WorklistExportApi(APIView):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(WORKLIST_CSV)
-        for row in follow_ups_data(_worklist(request)):
+        rows = follow_ups_data(_worklist(request))
+        for row in rows:
             writer.writerow(safe_cell(row[column]) for column in WORKLIST_CSV)
+        # A file of names leaves the portal: recorded with everyone in it, as a trace's export.
+        audit_record(
+            acting_user=request.user,
+            action=AuditEntry.Action.FOLLOW_UPS_EXPORTED,
+            details={"follow_ups": len(rows), "filters": dict(request.query_params.items())},
+            disclosed=[row["person_id"] for row in rows],
+        )
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="follow-ups.csv"'
         return response

@@ -16,6 +16,8 @@ def notification_context(follow_up: FollowUp, person: Person | None) -> dict:
     return {
         "given_name": person.given_name if person else "",
         "until": follow_up.end_date,
+        # A contact of a contact is not told that a positive person met them.
+        "degree": follow_up.degree,
         "days": settings.CONTACT_FOLLOW_UP_DAYS,
         "contact": settings.MEDICAL_SERVICE_CONTACT,
         "portal_url": settings.PORTAL_URL,

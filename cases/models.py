@@ -131,6 +131,7 @@ class Exposure(models.Model):
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="exposures")
     case_trace = models.ForeignKey(CaseTrace, on_delete=models.CASCADE, related_name="exposures")
+    first_exposure = models.DateTimeField(help_text="The start of the first encounter in it.")
     last_exposure = models.DateTimeField()
 
     class Meta:

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Case as Case_
+from django.db.models import Count, Min, Q, When
 from django.utils import timezone
 
 from cases import dates
@@ -66,13 +67,21 @@ def worklist(*, assigned_to: str = "", status: str = "", case_id: int | None = N
         follow_ups = follow_ups.filter(
             Q(case_id=case_id) | Q(exposures__case_trace__case_id=case_id)
         )
+    # Ordered by urgency in the database, so the cut keeps the most urgent ones.
+    follow_ups = follow_ups.distinct().order_by(
+        Case_(When(status=FollowUp.Status.TO_CONTACT, then=0), default=1), "end_date", "pk"
+    )
     today = timezone.localdate()
-    return sorted(follow_ups.distinct()[:2000], key=lambda f: urgency(f, today))
+    return sorted(follow_ups[:2000], key=lambda f: urgency(f, today))
 
 
-def last_notification(follow_ups) -> dict[int, Notification]:
+def last_notification(follow_ups, *, sent_only: bool = False) -> dict[int, Notification]:
+    """Each follow-up's last e-mail (`sent_only`: the last that left)."""
     latest = {}
-    for sent in Notification.objects.filter(follow_up__in=list(follow_ups)).order_by("at", "pk"):
+    notifications = Notification.objects.filter(follow_up__in=list(follow_ups))
+    if sent_only:
+        notifications = notifications.filter(sent=True)
+    for sent in notifications.order_by("at", "pk"):
         latest[sent.follow_up_id] = sent
     return latest
 
@@ -119,7 +128,11 @@ def chain(case: Case) -> dict:
         return key
 
     root = case_node(case)
-    for link in CaseTrace.objects.filter(case=case).prefetch_related("exposures__follow_up__case"):
+    for link in (
+        CaseTrace.objects.filter(case=case)
+        .select_related("follow_up__case")
+        .prefetch_related("exposures__follow_up__case")
+    ):
         parent = (
             root
             if link.degree == 1
@@ -129,10 +142,10 @@ def chain(case: Case) -> dict:
         for exposure in link.exposures.all():
             child = follow_up_node(exposure.follow_up, level)
             edges.append({"from": parent, "to": child, "at": exposure.last_exposure})
-    for key in [k for k, n in nodes.items() if n["kind"] == "follow_up"]:
-        became = Case.objects.filter(source_follow_up_id=nodes[key]["record"]).first()
-        if became is not None:
-            edges.append({"from": key, "to": case_node(became), "at": became.created_at})
+    contacts = {n["record"]: key for key, n in nodes.items() if n["kind"] == "follow_up"}
+    for became in Case.objects.filter(source_follow_up_id__in=list(contacts)):
+        source = contacts[became.source_follow_up_id]
+        edges.append({"from": source, "to": case_node(became), "at": became.created_at})
     if case.source_follow_up_id:
         source = FollowUp.objects.select_related("case").get(pk=case.source_follow_up_id)
         origin = case_node(source.case)
@@ -153,15 +166,23 @@ def figures(*, now=None) -> dict:
     by_status = dict(
         FollowUp.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    first_sent = (
+    # Reached: the first e-mail that left, or the first status set by hand after "to contact"
+    # (a contact told by phone is notified too).
+    reached = (
         FollowUp.objects.filter(created_at__lte=now - timedelta(hours=24))
-        .annotate(first=Min("notifications__at", filter=Q(notifications__sent=True)))
+        .annotate(
+            first=Min(
+                "events__at",
+                filter=Q(events__kind="notified")
+                | Q(events__kind="status", events__from_status="to_contact"),
+            )
+        )
         .values_list("created_at", "first")
     )
-    due = len(first_sent)
+    due = len(reached)
     in_time = sum(
         1
-        for created, first in first_sent
+        for created, first in reached
         if first is not None and first - created <= timedelta(hours=24)
     )
     traced_cases = Case.objects.filter(traces__isnull=False).distinct()
@@ -172,7 +193,12 @@ def figures(*, now=None) -> dict:
         "follow_ups_by_status": {
             status: shown(by_status.get(status, 0)) for status in FollowUp.Status.values
         },
-        "notified_within_24h_percent": (round(100 * in_time / due) if due >= minimum else None),
+        # Not shown when it would tell a small count (in time or late) beside its total.
+        "notified_within_24h_percent": (
+            round(100 * in_time / due)
+            if due >= minimum and not any(0 < n < minimum for n in (in_time, due - in_time))
+            else None
+        ),
         "notified_within_24h_of": shown(due),
         "lost_to_follow_up": shown(by_status.get(FollowUp.Status.LOST, 0)),
         "mean_contacts_per_case": (

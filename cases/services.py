@@ -7,6 +7,7 @@ on a stale screen is refused (409) instead of silently overwriting another.
 """
 
 import logging
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,9 @@ from tracing.services import trace_run
 
 logger = logging.getLogger(__name__)
 
+DIGITS = re.compile(r"[0-9]+")
 SYSTEM = "system"  # the actor of what the portal does by itself (the nightly close)
+MAX_DEGREE = 2  # a contact's contacts; further is a case of its own
 
 
 def _zone() -> ZoneInfo:
@@ -44,7 +47,8 @@ def _next_reference(now: datetime) -> str:
     year = timezone.localtime(now).year
     prefix = f"C-{year}-"
     taken = Case.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
-    numbers = [int(ref[len(prefix) :]) for ref in taken if ref[len(prefix) :].isdigit()]
+    # ASCII digits only: a free-text reference "C-2026-²" is no number ("²".isdigit() is True).
+    numbers = [int(ref[len(prefix) :]) for ref in taken if DIGITS.fullmatch(ref[len(prefix) :])]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
@@ -104,6 +108,8 @@ def case_open(
                     case_reference=case.reference,
                     details={"case": case.pk},
                 )
+                if source_follow_up is None:
+                    _close_as_case(case, acting_user)
             return case
         except IntegrityError:
             # Another medic took the same number, or opened a case for this person, at once.
@@ -122,6 +128,28 @@ def case_open(
 
 
 _UNCHANGED = object()
+
+
+def _close_as_case(case: Case, acting_user) -> None:
+    """A person followed as a contact who is now a case: the follow-up closes as "became a
+    case" and the case keeps the link (the chain), whichever page opened the case."""
+    follow_up = (
+        FollowUp.objects.select_for_update()
+        .filter(person_id=case.person_id, status__in=FollowUp.OPEN)
+        .first()
+    )
+    if follow_up is None:
+        return
+    _change_status(
+        follow_up,
+        FollowUp.Status.BECAME_CASE,
+        who=_username(acting_user),
+        now=timezone.now(),
+        kind=FollowUpEvent.Kind.STATUS,
+        note=f"Opened as case {case.reference}.",
+    )
+    case.source_follow_up = follow_up
+    case.save(update_fields=["source_follow_up"])
 
 
 def case_update(
@@ -146,12 +174,18 @@ def case_update(
             case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
         elif status == Case.Status.OPEN and case.status == Case.Status.CLOSED:
             if Case.objects.filter(person_id=case.person_id, status=Case.Status.OPEN).exists():
-                raise DomainError(
-                    "This person has another open case now.", code="case_open", status_code=409
-                )
+                raise _another_open_case()
             case.status, case.closed_at = Case.Status.OPEN, None
-        case.save()
+        try:
+            with transaction.atomic(using=DEFAULT):
+                case.save()
+        except IntegrityError:  # reopened while another case of the person was opened
+            raise _another_open_case() from None
     return case
+
+
+def _another_open_case() -> DomainError:
+    return DomainError("This person has another open case now.", code="case_open", status_code=409)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -198,9 +232,15 @@ def case_trace(
         )
     policy = policy or settings.TRACING_DEFAULT_POLICY
     if follow_up is not None:
+        if follow_up.degree >= MAX_DEGREE:
+            raise DomainError(
+                f"The chain goes {MAX_DEGREE} levels deep: this contact is of degree "
+                f"{follow_up.degree}. Open a case for the person to trace them.",
+                code="degree",
+            )
         traced, degree = follow_up.person_id, follow_up.degree + 1
-        first = follow_up.exposures.order_by("last_exposure").first()
-        since = first.last_exposure if first else follow_up.last_exposure
+        first = follow_up.exposures.order_by("first_exposure").first()
+        since = first.first_exposure if first else follow_up.last_exposure
         window = contacts.trace_window(
             now=timezone.now(),
             retention=timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
@@ -242,19 +282,47 @@ def followups_from_trace(link: CaseTrace, result: dict, *, acting_user) -> list[
     index_people = set(
         Case.objects.filter(status=Case.Status.OPEN).values_list("person_id", flat=True)
     )
+    found = sorted(
+        (contact["person_id"], contact)
+        for contact in result["contacts"]
+        if contact["close_contact"] and contact["kind"] == "person" and contact["person_id"]
+    )
     touched = []
-    for contact in result["contacts"]:
-        if not (contact["close_contact"] and contact["kind"] == "person" and contact["person_id"]):
-            continue
-        person_id = contact["person_id"]
+    # In person-number order: two traces at once lock their common contacts in the same order
+    # (in the trace's own order, by duration, they could wait for each other for good).
+    for person_id, contact in found:
         if person_id == link.traced_person_id or person_id in index_people:
             continue  # a case already: followed as a case, not as a contact
+        first = min(datetime.fromisoformat(e["start"]) for e in contact["encounters"])
         moment = dates.last_exposure(contact["encounters"])
-        touched.append(_expose(link, person_id, moment, zone=zone, days=days, actor=acting_user))
+        touched.append(
+            _expose(link, person_id, first, moment, zone=zone, days=days, actor=acting_user)
+        )
     return touched
 
 
-def _expose(link: CaseTrace, person_id: str, moment: datetime, *, zone, days, actor) -> FollowUp:
+def _today() -> date:
+    """The organisation's day now (one place, so a rule's test can set the day)."""
+    return timezone.localdate()
+
+
+def _open_follow_up(link, person_id: str, moment, end, *, who: str, now) -> FollowUp:
+    return FollowUp.objects.create(
+        person_id=person_id,
+        case=link.case,
+        degree=link.degree,
+        last_exposure=moment,
+        end_date=end,
+        assigned_to=who,
+        created_at=now,
+        changed_at=now,
+        changed_by=who,
+    )
+
+
+def _expose(
+    link: CaseTrace, person_id: str, first: datetime, moment: datetime, *, zone, days, actor
+) -> FollowUp:
     who = _username(actor)
     end = dates.end_date(moment, zone, days)
     for _attempt in range(3):
@@ -266,28 +334,38 @@ def _expose(link: CaseTrace, person_id: str, moment: datetime, *, zone, days, ac
                     .first()
                 )
                 now = timezone.now()  # once locked: after the change it may have waited for
-                if follow_up is None:
-                    follow_up = FollowUp.objects.create(
-                        person_id=person_id,
-                        case=link.case,
-                        degree=link.degree,
-                        last_exposure=moment,
-                        end_date=end,
-                        assigned_to=who,
-                        created_at=now,
-                        changed_at=now,
-                        changed_by=who,
-                    )
+                # Found again for an exposure a closed follow-up already covers (the same case
+                # traced again): the exposure joins it, nothing reopens.
+                covered = follow_up or (
+                    FollowUp.objects.filter(person_id=person_id, last_exposure__gte=moment)
+                    .order_by("-last_exposure")
+                    .first()
+                )
+                if follow_up is None and covered is not None:
+                    follow_up = covered
+                elif follow_up is None:
+                    follow_up = _open_follow_up(link, person_id, moment, end, who=who, now=now)
                     FollowUpEvent.objects.create(
                         follow_up=follow_up,
                         at=now,
                         actor=who,
                         kind=FollowUpEvent.Kind.OPENED,
-                        to_status=follow_up.status,
+                        to_status=FollowUp.Status.TO_CONTACT,
                         new_end_date=end,
                         note=f"Close contact in {link.case.reference}. "
                         + dates.explain(moment, zone, days),
                     )
+                    if end < _today():
+                        # Found only after the end: recorded, and closed at once, never e-mailed.
+                        _change_status(
+                            follow_up,
+                            FollowUp.Status.RELEASED,
+                            who=who,
+                            now=now,
+                            kind=FollowUpEvent.Kind.AUTO_CLOSED,
+                            note=f"Quarantine or monitoring would have ended on "
+                            f"{end:%d %b %Y}, before this trace found the contact.",
+                        )
                 elif moment > follow_up.last_exposure:
                     old_end = follow_up.end_date
                     follow_up.last_exposure, follow_up.end_date = moment, end
@@ -304,7 +382,12 @@ def _expose(link: CaseTrace, person_id: str, moment: datetime, *, zone, days, ac
                         note=f"Close contact again in {link.case.reference}. "
                         + dates.explain(moment, zone, days),
                     )
-                Exposure.objects.create(follow_up=follow_up, case_trace=link, last_exposure=moment)
+                Exposure.objects.create(
+                    follow_up=follow_up,
+                    case_trace=link,
+                    first_exposure=first,
+                    last_exposure=moment,
+                )
             return follow_up
         except IntegrityError:
             continue  # another trace opened this person's follow-up at the same moment: join it
@@ -432,6 +515,7 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
     with transaction.atomic(using=DEFAULT):
         follow_up = _locked(follow_up_id, version=None)
     person = Person.objects.filter(person_id=follow_up.person_id).first()
+    stated = follow_up.end_date  # what the e-mail says, whatever moves meanwhile
     message = emails.notification_email(follow_up, person)
     error = ""
     if message is None:
@@ -451,7 +535,7 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
             at=now,
             sent_by=who,
             to_email=person.email if person else "",
-            until=follow_up.end_date,
+            until=stated,
             sent=not error,
             error=error,
         )
@@ -460,7 +544,7 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
             at=now,
             actor=who,
             kind=FollowUpEvent.Kind.NOTIFY_FAILED if error else FollowUpEvent.Kind.NOTIFIED,
-            note=error or f"Told to stay in quarantine until {follow_up.end_date:%d %b %Y}.",
+            note=error or f"Told to stay in quarantine until {stated:%d %b %Y}.",
         )
         if not error and follow_up.status == FollowUp.Status.TO_CONTACT:
             _change_status(
@@ -480,7 +564,7 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
             action=AuditEntry.Action.CONTACT_NOTIFIED,
             target_person_id=follow_up.person_id,
             case_reference=follow_up.case.reference,
-            details={"follow_up": follow_up.pk, "until": follow_up.end_date, "sent": not error},
+            details={"follow_up": follow_up.pk, "until": stated, "sent": not error},
         )
     return sent
 
@@ -494,5 +578,8 @@ def cases_purge(*, now: datetime | None = None) -> int:
     old = Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff)
     # A follow-up still open in a closed case is kept with it, until it closes too.
     old = old.exclude(follow_ups__status__in=FollowUp.OPEN)
-    removed, _ = old.delete()
+    # A follow-up that began here and was found again for a case that stays keeps its case.
+    staying = Exposure.objects.filter(follow_up__case__in=old).exclude(case_trace__case__in=old)
+    old = old.exclude(pk__in=staying.values("follow_up__case"))
+    removed, _ = Case.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()
     return removed

@@ -72,6 +72,8 @@ export function aFollowUp(overrides = {}) {
     version: 3,
     notified_at: null,
     notify_failed: false,
+    told_until: null,
+    tell_again: false,
     closed_at: null,
     close_reason: '',
     ...overrides,

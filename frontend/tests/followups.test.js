@@ -230,3 +230,15 @@ describe('FOLLOW-UPS: a follow-up’s record', () => {
     expect(wrapper.find('.traced-follow-ups a').attributes('href')).toBe('/follow-ups/?id=9')
   })
 })
+
+describe('FOLLOW-UPS: an end date that moved after the e-mail', () => {
+  it('says to tell the contact again, with the date the e-mail stated', async () => {
+    const moved = worklist.map((f, n) => (n === 2 ? { ...f, told_until: '2025-11-20', tell_again: true } : f))
+    const r = await mountPage('/follow-ups/', { [`GET ${BASE}`]: moved }, medicMe())
+    wrapper = r.wrapper
+    await waitFor(() => expect(wrapper.findAll('.worklist tbody tr')).toHaveLength(3))
+    const row = wrapper.findAll('.worklist tbody tr')[2]
+    expect(row.find('.tell-again').text()).toBe('end moved: tell again')
+    expect(wrapper.findAll('.tell-again')).toHaveLength(1)
+  })
+})

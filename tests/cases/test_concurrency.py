@@ -224,6 +224,49 @@ def test_two_traces_finding_the_same_contact_at_once_give_one_follow_up(medic, t
     assert audit_verify().intact
 
 
+def test_two_traces_finding_two_contacts_in_opposite_order_do_not_deadlock(
+    medic, tmp_path, settings
+):
+    """Ines met Xia longer than Yan, Ian met Yan longer than Xia: each trace lists its
+    contacts the other way round. Both must finish, one follow-up each for Xia and Yan."""
+    start = timezone.now() - timedelta(days=12)
+    for person_id, given, tag in (
+        ("710243", "Ines", 100),
+        ("720001", "Ian", 600),
+        ("3", "Xia", 300),
+        ("4", "Yan", 400),
+    ):
+        make_person(person_id, given, "Test", email=f"p{person_id}@example.org")
+        make_device(f"P-{tag}", tag_id=tag)
+        Association.objects.create(
+            person_id=person_id, device_id=f"P-{tag}", started_at=start, started_by="t"
+        )
+    met = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    for mine, long_one, short_one in ((100, 300, 400), (600, 400, 300)):
+        Encounter.objects.create(my_tag=mine, ref_tag=long_one, started_at=met, slots=80)
+        Encounter.objects.create(
+            my_tag=mine, ref_tag=short_one, started_at=met + timedelta(hours=2), slots=40
+        )
+    references = [
+        services.case_open(
+            person_id=person_id, positive_test=timezone.localdate(), acting_user=medic
+        ).reference
+        for person_id in ("710243", "720001")
+    ]
+    with held_until_blocked("LOCK TABLE cases_followup IN SHARE MODE", [], waiters=2) as held:
+        outputs = at_once(
+            TRACE_CASE, [[f"medic-{n}", ref] for n, ref in enumerate(references)], tmp_path
+        )
+    assert held.waiters == 2
+    # In the trace's own order the two would lock Xia and Yan the other way round, and
+    # PostgreSQL would end one of them as a deadlock (a 500, with the trace audited and lost).
+    assert sorted(outcome_lines(outputs)) == sorted(f"traced {ref} 3 4" for ref in references)
+    for person_id in ("3", "4"):
+        [follow_up] = FollowUp.objects.filter(person_id=person_id)
+        assert follow_up.exposures.count() == 2
+    assert audit_verify().intact
+
+
 # --- (c) Two medics open cases at the same moment -----------------------------------------------
 
 OPEN_CASE = """

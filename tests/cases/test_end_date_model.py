@@ -325,6 +325,13 @@ def test_re_exposures_move_the_end_to_the_models_latest_and_never_back(
 ):
     settings.CONTACT_FOLLOW_UP_DAYS = days
     FollowUp.objects.filter(person_id="contact").delete()
+    # The moments are from any year: "today" before all of them, so no follow-up is found only
+    # after its end (that rule has its own test in test_follow_up.py).
+    with mock.patch.object(services, "_today", lambda: date(1900, 1, 1)):
+        _re_expose(traces, days, shown_in, medic, index_case)
+
+
+def _re_expose(traces, days, shown_in, medic, index_case):
     latest_end = latest_moment = None
     moves = []  # the model's (old end, new end) of each later exposure
     for n, found in enumerate(traces):
@@ -363,7 +370,8 @@ def test_a_later_trace_that_finds_only_an_earlier_exposure_does_not_shorten_it(
     early = late - 3 * DAY
     for end in (late, early):
         result = {"contacts": [contact_of([(end - 1200, 1200)], UTC)]}
-        services.followups_from_trace(a_trace(index_case), result, acting_user=medic)
+        with mock.patch.object(services, "_today", lambda: date(2026, 3, 29)):
+            services.followups_from_trace(a_trace(index_case), result, acting_user=medic)
     follow_up = FollowUp.objects.get(person_id="contact")
     assert follow_up.end_date == date(2026, 4, 8)
     assert seconds_of(follow_up.last_exposure) == late

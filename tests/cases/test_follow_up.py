@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from cases import services
-from cases.models import Case, FollowUp
+from cases.models import Case, Exposure, FollowUp
 from encounters.models import Encounter
 from registration.models import Association
 from tests.registration.factories import make_device, make_person
@@ -300,3 +300,166 @@ def test_a_wrong_date_of_a_case_can_be_cleared(client, medic, world):
     assert cleared.status_code == 200
     assert cleared.json()["symptom_onset"] is None
     assert cleared.json()["positive_test"] == case["positive_test"]  # not given: unchanged
+
+
+def _bob(client, case):
+    return {f["person_id"]: f for f in trace(client, case["id"])["follow_ups"]}["2"]
+
+
+def test_a_contact_of_a_contact_is_not_told_a_positive_person_met_them(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    bob = _bob(client, case)
+    eve = client.post(
+        reverse("follow-up-trace", args=[bob["id"]]),
+        {"reason": "r"},
+        content_type="application/json",
+    ).json()["follow_ups"][0]
+    client.post(
+        reverse("notify-send"), {"ids": [bob["id"], eve["id"]]}, content_type="application/json"
+    )
+    to_eve = next(m for m in mail.outbox if m.to == ["p5@example.org"])
+    to_bob = next(m for m in mail.outbox if m.to == ["p2@example.org"])
+    assert "tested positive for the disease was in close contact with you" in to_bob.body
+    assert "tested positive for the disease was in close contact with you" not in to_eve.body
+    assert "may have been infected" in to_eve.body and "may have been exposed" in to_eve.subject
+
+
+def test_a_second_degree_trace_starts_on_the_day_of_the_first_contact(client, medic, world):
+    """Bob met Ines two days ago and again today; he met Eve in between: Eve is found."""
+    Encounter.objects.create(
+        my_tag=100, ref_tag=200, started_at=timezone.now() - timedelta(hours=2), slots=40
+    )
+    client.force_login(medic)
+    case = open_case(client)
+    bob = _bob(client, case)
+    second = client.post(
+        reverse("follow-up-trace", args=[bob["id"]]),
+        {"reason": "r"},
+        content_type="application/json",
+    ).json()
+    assert [f["person_id"] for f in second["follow_ups"]] == ["5"]
+    assert second["window"]["from"].startswith((world.astimezone(ZONE)).date().isoformat())
+
+
+def test_the_chain_stops_at_the_second_degree(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    bob = _bob(client, case)
+    eve = client.post(
+        reverse("follow-up-trace", args=[bob["id"]]),
+        {"reason": "r"},
+        content_type="application/json",
+    ).json()["follow_ups"][0]
+    third = client.post(
+        reverse("follow-up-trace", args=[eve["id"]]),
+        {"reason": "r"},
+        content_type="application/json",
+    )
+    assert third.status_code == 400 and "2 levels deep" in third.json()["detail"]
+
+
+def test_tracing_a_case_again_does_not_reopen_a_closed_follow_up(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    bob = _bob(client, case)
+    client.post(
+        reverse("follow-up-status", args=[bob["id"]]),
+        {"status": "released", "version": bob["version"]},
+        content_type="application/json",
+    )
+    again = trace(client, case["id"])["follow_ups"]
+    assert {f["person_id"]: f["status"] for f in again}["2"] == "released"
+    assert FollowUp.objects.filter(person_id="2").count() == 1
+
+
+def test_a_contact_opened_as_a_case_elsewhere_closes_as_became_a_case(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    bob = _bob(client, case)
+    bobs_case = open_case(client, person_id="2")
+    follow_up = FollowUp.objects.get(pk=bob["id"])
+    assert follow_up.status == "became_case"
+    assert Case.objects.get(pk=bobs_case["id"]).source_follow_up_id == bob["id"]
+
+
+def test_exporting_the_worklist_is_audited_with_everyone_in_it(client, medic, world):
+    client.force_login(medic)
+    trace(client, open_case(client)["id"])
+    client.get(reverse("follow-ups-export"))
+    entry = AuditEntry.objects.get(action="follow_ups_exported")
+    assert entry.details["disclosed"] == ["2", "3"] and entry.details["follow_ups"] == 2
+
+
+def test_an_odd_free_text_reference_does_not_stop_the_numbering(medic, world):
+    year = timezone.localdate().year
+    services.case_open(person_id="3", reference=f"C-{year}-²", acting_user=medic)
+    case = services.case_open(person_id="710243", acting_user=medic)
+    assert case.reference == f"C-{year}-0001"
+
+
+def test_the_purge_keeps_a_follow_up_found_again_for_a_case_that_stays(medic, world, settings):
+    ines = services.case_open(
+        person_id="710243", positive_test=timezone.localdate(), acting_user=medic
+    )
+    services.case_trace(case=ines, reason="r", acting_user=medic)
+    bob = FollowUp.objects.get(person_id="2")
+    eve_case = services.case_open(
+        person_id="5", positive_test=timezone.localdate(), acting_user=medic
+    )
+    services.case_trace(case=eve_case, reason="r", acting_user=medic)  # Eve met Bob: re-exposed
+    for follow_up in FollowUp.objects.filter(case=ines):
+        services.followup_set_status(
+            follow_up_id=follow_up.pk, status="released", version=None, acting_user=medic
+        )
+    services.case_update(case=ines, acting_user=medic, status=Case.Status.CLOSED)
+    later = timezone.now() + timedelta(days=settings.CASE_RETENTION_DAYS + 1)
+    services.cases_purge(now=later)
+    assert Case.objects.filter(pk=ines.pk).exists()  # Bob's follow-up is Eve's case's too
+    assert Exposure.objects.filter(follow_up=bob, case_trace__case=eve_case).exists()
+
+
+def test_a_contact_told_by_phone_counts_as_notified_in_time(medic, world, settings):
+    settings.STATS_MIN_COUNT = 1
+    case = services.case_open(
+        person_id="710243", positive_test=timezone.localdate(), acting_user=medic
+    )
+    _trace, _link, touched = services.case_trace(case=case, reason="r", acting_user=medic)
+    for follow_up in touched:
+        services.followup_set_status(
+            follow_up_id=follow_up.pk, status="in_quarantine", version=None, acting_user=medic
+        )
+    from cases import selectors
+
+    figures = selectors.figures(now=timezone.now() + timedelta(days=1))
+    assert figures["notified_within_24h_of"] == 2
+    assert figures["notified_within_24h_percent"] == 100
+
+
+def test_a_contact_found_only_after_the_end_is_recorded_closed_and_never_e_mailed(
+    medic, world, settings
+):
+    settings.CONTACT_FOLLOW_UP_DAYS = 1  # the contact two days ago ended yesterday
+    case = services.case_open(
+        person_id="710243", positive_test=timezone.localdate(), acting_user=medic
+    )
+    _trace, _link, touched = services.case_trace(case=case, reason="r", acting_user=medic)
+    assert {f.status for f in touched} == {"released"}
+    assert all("before this trace found the contact" in f.close_reason for f in touched)
+    assert not FollowUp.objects.filter(status__in=FollowUp.OPEN).exists()
+
+
+def test_an_end_moved_after_the_e_mail_asks_to_tell_the_contact_again(client, medic, world):
+    client.force_login(medic)
+    case = open_case(client)
+    bob = _bob(client, case)
+    client.post(reverse("notify-send"), {"ids": [bob["id"]]}, content_type="application/json")
+    told = client.get(reverse("follow-up", args=[bob["id"]])).json()
+    assert (told["told_until"], told["tell_again"]) == (bob["end_date"], False)
+    Encounter.objects.create(
+        my_tag=200, ref_tag=100, started_at=world + timedelta(days=1), slots=40
+    )
+    moved = _bob(client, case)
+    detail = client.get(reverse("follow-up", args=[bob["id"]])).json()
+    assert detail["end_date"] == moved["end_date"] != bob["end_date"]
+    assert (detail["told_until"], detail["tell_again"]) == (bob["end_date"], True)

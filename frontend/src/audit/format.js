@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   { value: 'case_opened', label: 'Opened a case' },
   { value: 'contact_notified', label: 'Notified a close contact' },
   { value: 'cluster_opened', label: 'Opened a cluster of cases' },
+  { value: 'follow_ups_exported', label: 'Exported follow-ups (CSV)' },
 ]
 
 /** An entry's action in words: the server's label, else ours, else the code. */
