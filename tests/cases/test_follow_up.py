@@ -306,15 +306,20 @@ def _bob(client, case):
     return {f["person_id"]: f for f in trace(client, case["id"])["follow_ups"]}["2"]
 
 
+def trace_contact(client, follow_up):
+    """Trace a contact in turn (second degree): the answer."""
+    return client.post(
+        reverse("follow-up-trace", args=[follow_up["id"]]),
+        {"reason": "r"},
+        content_type="application/json",
+    )
+
+
 def test_a_contact_of_a_contact_is_not_told_a_positive_person_met_them(client, medic, world):
     client.force_login(medic)
     case = open_case(client)
     bob = _bob(client, case)
-    eve = client.post(
-        reverse("follow-up-trace", args=[bob["id"]]),
-        {"reason": "r"},
-        content_type="application/json",
-    ).json()["follow_ups"][0]
+    eve = trace_contact(client, bob).json()["follow_ups"][0]
     client.post(
         reverse("notify-send"), {"ids": [bob["id"], eve["id"]]}, content_type="application/json"
     )
@@ -333,11 +338,7 @@ def test_a_second_degree_trace_starts_on_the_day_of_the_first_contact(client, me
     client.force_login(medic)
     case = open_case(client)
     bob = _bob(client, case)
-    second = client.post(
-        reverse("follow-up-trace", args=[bob["id"]]),
-        {"reason": "r"},
-        content_type="application/json",
-    ).json()
+    second = trace_contact(client, bob).json()
     assert [f["person_id"] for f in second["follow_ups"]] == ["5"]
     assert second["window"]["from"].startswith((world.astimezone(ZONE)).date().isoformat())
 
@@ -346,16 +347,8 @@ def test_the_chain_stops_at_the_second_degree(client, medic, world):
     client.force_login(medic)
     case = open_case(client)
     bob = _bob(client, case)
-    eve = client.post(
-        reverse("follow-up-trace", args=[bob["id"]]),
-        {"reason": "r"},
-        content_type="application/json",
-    ).json()["follow_ups"][0]
-    third = client.post(
-        reverse("follow-up-trace", args=[eve["id"]]),
-        {"reason": "r"},
-        content_type="application/json",
-    )
+    eve = trace_contact(client, bob).json()["follow_ups"][0]
+    third = trace_contact(client, eve)
     assert third.status_code == 400 and "2 levels deep" in third.json()["detail"]
 
 
