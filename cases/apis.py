@@ -2,7 +2,6 @@
 
 import csv
 import io
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -202,7 +201,7 @@ def follow_up_data(follow_up: FollowUp, people: dict, latest: dict, told_of: dic
     person = people.get(follow_up.person_id)
     sent = latest.get(follow_up.pk)
     told = told_of.get(follow_up.pk)
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = dates.zone()
     return {
         "id": follow_up.pk,
         "person_id": follow_up.person_id,
@@ -235,8 +234,7 @@ def follow_up_data(follow_up: FollowUp, people: dict, latest: dict, told_of: dic
 
 def follow_ups_data(follow_ups) -> list[dict]:
     people = selectors.names_of(f.person_id for f in follow_ups)
-    latest = selectors.last_notification(follow_ups)
-    told_of = selectors.last_notification(follow_ups, sent_only=True)
+    latest, told_of = selectors.notifications_of(follow_ups)
     return [follow_up_data(f, people, latest, told_of) for f in follow_ups]
 
 
@@ -315,8 +313,7 @@ def case_detail_data(case: Case) -> dict:
         for link in case.traces.all()
     ]
     data["follow_up_list"] = follow_ups_data(
-        selectors.worklist(case_id=case.pk, status="")
-        + [f for f in FollowUp.objects.select_related("case").filter(case=case) if not f.is_open]
+        selectors.worklist(case_id=case.pk, include_closed=True)
     )
     return data
 

@@ -5,11 +5,11 @@
     each encounter ─(cut to the time *both* tags were held by the two cases' people)→ edges
 
 An edge joins two open cases whose index people met, each carrying a device
-they held at that moment, for one encounter of at least
-TRACING_CLOSE_CONTACT_MINUTES (both directions of one meeting merged, as a
-trace merges them). A device that changed hands links only whoever held it
-during the encounter. The connected components of two or more cases are the
-clusters.
+they held at that moment, for one encounter longer than
+TRACING_CLOSE_CONTACT_MINUTES, the trace's per-encounter rule (both directions
+of one meeting merged, as a trace merges them). A device that changed hands
+links only whoever held it during the encounter. The connected components of
+two or more cases are the clusters.
 
 The listing (`clusters_compute`, `Cluster.shown`) tells a cluster's size and
 the first and last day of contact, under a key that is stable within a local
@@ -22,7 +22,6 @@ import hmac
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -91,10 +90,6 @@ class Cluster:
             "first_contact": self.first_contact,
             "last_contact": self.last_contact,
         }
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def _retention_window(now: datetime) -> contacts.Window:
@@ -193,7 +188,7 @@ def clusters_compute(*, now: datetime | None = None) -> list[Cluster]:
     encounters (one, by tag): four, however many cases there are.
     """
     now = now or timezone.now()
-    zone, window = _zone(), _retention_window(now)
+    zone, window = dates.zone(), _retention_window(now)
     cases = list(Case.objects.filter(status=Case.Status.OPEN).only("pk", "person_id"))
     links = _links(_pieces_between_cases(_case_holdings(cases, window), window))
     today = timezone.localtime(now, zone).date()
@@ -254,7 +249,7 @@ def cluster_open(*, key: str, reason: str, acting_user, now: datetime | None = N
         details={"cases": cluster.size},
         disclosed=person_ids,
     )
-    zone = _zone()
+    zone = dates.zone()
     shown_cases = []
     for pk in cluster.case_ids:
         case = cases[pk]

@@ -8,6 +8,14 @@ end date        exposure day + CONTACT_FOLLOW_UP_DAYS; quarantine or monitoring 
 """
 
 from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+
+def zone() -> ZoneInfo:
+    """The organisation's time zone (TIME_ZONE), in which days are counted."""
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 def last_exposure(encounters: list[dict]) -> datetime:

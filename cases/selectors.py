@@ -4,15 +4,13 @@ Names come from the associations database, joined here in memory for the
 medical service (the people a trace has already named, audited then).
 """
 
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Case as Case_
 from django.db.models import Count, Min, Q, When
 from django.utils import timezone
 
-from cases import dates
 from cases.models import Case, CaseTrace, FollowUp, Notification
 from core.small_counts import shown
 from registration.models import Person
@@ -45,21 +43,19 @@ def case_list(*, status: str = "", q: str = "", mine_of: str = "") -> list[Case]
     return list(cases[:500])
 
 
-def urgency(follow_up: FollowUp, today: date) -> tuple:
-    """The worklist's order: not yet notified first, then the ones ending soonest."""
-    return (
-        follow_up.status != FollowUp.Status.TO_CONTACT,
-        dates.days_left(follow_up.end_date, today),
-        follow_up.pk,
-    )
-
-
-def worklist(*, assigned_to: str = "", status: str = "", case_id: int | None = None):
-    """Open follow-ups (or those of `status`), most urgent first."""
+def worklist(
+    *,
+    assigned_to: str = "",
+    status: str = "",
+    case_id: int | None = None,
+    include_closed: bool = False,
+) -> list[FollowUp]:
+    """Open follow-ups (or those of `status`, or all), most urgent first: open ones, not yet
+    notified, then the soonest end."""
     follow_ups = FollowUp.objects.select_related("case")
     if status:
         follow_ups = follow_ups.filter(status=status)
-    else:
+    elif not include_closed:
         follow_ups = follow_ups.filter(status__in=FollowUp.OPEN)
     if assigned_to:
         follow_ups = follow_ups.filter(assigned_to=assigned_to)
@@ -67,23 +63,25 @@ def worklist(*, assigned_to: str = "", status: str = "", case_id: int | None = N
         follow_ups = follow_ups.filter(
             Q(case_id=case_id) | Q(exposures__case_trace__case_id=case_id)
         )
-    # Ordered by urgency in the database, so the cut keeps the most urgent ones.
+    # Ordered in the database, so the cut keeps the most urgent ones (closed ones last).
     follow_ups = follow_ups.distinct().order_by(
-        Case_(When(status=FollowUp.Status.TO_CONTACT, then=0), default=1), "end_date", "pk"
+        Case_(When(status__in=FollowUp.OPEN, then=0), default=1),
+        Case_(When(status=FollowUp.Status.TO_CONTACT, then=0), default=1),
+        "end_date",
+        "pk",
     )
-    today = timezone.localdate()
-    return sorted(follow_ups[:2000], key=lambda f: urgency(f, today))
+    return list(follow_ups[:2000])
 
 
-def last_notification(follow_ups, *, sent_only: bool = False) -> dict[int, Notification]:
-    """Each follow-up's last e-mail (`sent_only`: the last that left)."""
-    latest = {}
+def notifications_of(follow_ups) -> tuple[dict[int, Notification], dict[int, Notification]]:
+    """Each follow-up's last e-mail, and its last e-mail that left (one query)."""
+    latest, last_sent = {}, {}
     notifications = Notification.objects.filter(follow_up__in=list(follow_ups))
-    if sent_only:
-        notifications = notifications.filter(sent=True)
-    for sent in notifications.order_by("at", "pk"):
-        latest[sent.follow_up_id] = sent
-    return latest
+    for notification in notifications.order_by("at", "pk"):
+        latest[notification.follow_up_id] = notification
+        if notification.sent:
+            last_sent[notification.follow_up_id] = notification
+    return latest, last_sent
 
 
 def chain(case: Case) -> dict:
@@ -206,7 +204,7 @@ def figures(*, now=None) -> dict:
         ),
         "traced_cases": shown(len(per_case)),
         "min_count": minimum,
-        "zone": str(ZoneInfo(settings.TIME_ZONE)),
+        "zone": settings.TIME_ZONE,
     }
 
 

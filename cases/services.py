@@ -9,7 +9,6 @@ on a stale screen is refused (409) instead of silently overwriting another.
 import logging
 import re
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,10 +29,6 @@ logger = logging.getLogger(__name__)
 DIGITS = re.compile(r"[0-9]+")
 SYSTEM = "system"  # the actor of what the portal does by itself (the nightly close)
 MAX_DEGREE = 2  # a contact's contacts; further is a case of its own
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def _username(acting_user) -> str:
@@ -78,15 +73,9 @@ def case_open(
     person = _person(person_id)
     existing = Case.objects.filter(person_id=person_id, status=Case.Status.OPEN).first()
     if existing is not None:
-        raise DomainError(
-            f"{person.full_name} already has an open case, {existing.reference}: add to it.",
-            code="case_open",
-            status_code=409,
-        )
+        raise _open_case_refusal(person.full_name, existing.reference)
     if reference and Case.objects.filter(reference=reference).exists():
-        raise DomainError(
-            f"The case reference {reference} is taken by another case.", code="reference_taken"
-        )
+        raise _reference_taken(reference)
     for _attempt in range(5):
         now = timezone.now()
         try:
@@ -113,21 +102,26 @@ def case_open(
             return case
         except IntegrityError:
             # Another medic took the same number, or opened a case for this person, at once.
-            if Case.objects.filter(person_id=person_id, status=Case.Status.OPEN).exists():
-                raise DomainError(
-                    f"{person.full_name} already has an open case.",
-                    code="case_open",
-                    status_code=409,
-                ) from None
+            existing = Case.objects.filter(person_id=person_id, status=Case.Status.OPEN).first()
+            if existing is not None:
+                raise _open_case_refusal(person.full_name, existing.reference) from None
             if reference:
-                raise DomainError(
-                    f"The case reference {reference} is taken by another case.",
-                    code="reference_taken",
-                ) from None
+                raise _reference_taken(reference) from None
     raise DomainError("Could not number the case; try again.", code="busy", status_code=409)
 
 
-_UNCHANGED = object()
+def _open_case_refusal(name: str, reference: str) -> DomainError:
+    return DomainError(
+        f"{name} already has an open case, {reference}: add to it.",
+        code="case_open",
+        status_code=409,
+    )
+
+
+def _reference_taken(reference: str) -> DomainError:
+    return DomainError(
+        f"The case reference {reference} is taken by another case.", code="reference_taken"
+    )
 
 
 def _close_as_case(case: Case, acting_user) -> None:
@@ -150,6 +144,9 @@ def _close_as_case(case: Case, acting_user) -> None:
     )
     case.source_follow_up = follow_up
     case.save(update_fields=["source_follow_up"])
+
+
+_UNCHANGED = object()
 
 
 def case_update(
@@ -189,7 +186,7 @@ def _another_open_case() -> DomainError:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=_zone())
+    return datetime.combine(day, time.min, tzinfo=dates.zone())
 
 
 def case_window(case: Case, *, now: datetime | None = None) -> contacts.Window:
@@ -244,7 +241,7 @@ def case_trace(
         window = contacts.trace_window(
             now=timezone.now(),
             retention=timedelta(days=settings.ENCOUNTER_RETENTION_DAYS),
-            start=_local_midnight(dates.exposure_day(since, _zone())),
+            start=_local_midnight(dates.exposure_day(since, dates.zone())),
         )
     else:
         traced, degree = case.person_id, 1
@@ -278,7 +275,7 @@ def case_trace(
 
 def followups_from_trace(link: CaseTrace, result: dict, *, acting_user) -> list[FollowUp]:
     """Each named close contact of a trace: a new follow-up, or an open one moved on."""
-    zone, days = _zone(), settings.CONTACT_FOLLOW_UP_DAYS
+    zone, days = dates.zone(), settings.CONTACT_FOLLOW_UP_DAYS
     index_people = set(
         Case.objects.filter(status=Case.Status.OPEN).values_list("person_id", flat=True)
     )
