@@ -2,6 +2,7 @@
 anyone in them, opened with an audited reason (cases/clusters.py, cases/cluster_apis.py)."""
 
 import json
+import os
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,9 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from audit.models import AuditEntry, Disclosure
 from cases.clusters import cluster_key, cluster_open, clusters_compute
@@ -17,6 +21,7 @@ from cases.models import Case
 from core.databases import ENCOUNTERS
 from core.errors import DomainError
 from core.roles import Role
+from encounters.models import Encounter
 from registration.models import Association
 from tests.personas import persona_for
 from tests.registration.factories import make_device, make_person
@@ -281,3 +286,84 @@ def test_only_the_medical_role_sees_clusters(client, chain, role):
     )
     assert opened.status_code == 403
     assert not AuditEntry.objects.exists()
+
+
+# --- The rule against an independent model ---------------------------------------------------
+
+CLUSTER_EXAMPLES = int(os.environ.get("CASES_CLUSTER_MODEL_EXAMPLES", "60"))
+SLOT = 30  # seconds: an encounter record counts whole slots
+
+
+def model_clusters(records, threshold_seconds: int) -> set[frozenset[str]]:
+    """Deliberately plain: for each pair of people, every record between them (either
+    direction) as [start, end) in seconds; overlapping or touching records are one meeting;
+    a meeting longer than the threshold links the pair; groups of two or more linked people
+    (by repeated widening until nothing changes) are the clusters."""
+    meetings = {}
+    for a, b, start, slots in records:
+        meetings.setdefault(frozenset((a, b)), []).append((start, start + slots * SLOT))
+    linked = set()
+    for pair, spans in meetings.items():
+        spans.sort()
+        current_start, current_end = spans[0]
+        longest = 0
+        for start, end in spans[1:]:
+            if start <= current_end:
+                current_end = max(current_end, end)
+            else:
+                longest = max(longest, current_end - current_start)
+                current_start, current_end = start, end
+        longest = max(longest, current_end - current_start)
+        if longest > threshold_seconds:
+            linked.add(pair)
+    groups = [{p} for p in {person for pair in linked for person in pair}]
+    changed = True
+    while changed:
+        changed = False
+        for pair in linked:
+            a, b = tuple(pair)
+            group_a = next(g for g in groups if a in g)
+            group_b = next(g for g in groups if b in g)
+            if group_a is not group_b:
+                group_a |= group_b
+                groups.remove(group_b)
+                changed = True
+    return {frozenset(g) for g in groups if len(g) >= 2}
+
+
+records_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(PEOPLE)),
+        st.sampled_from(sorted(PEOPLE)),
+        st.integers(0, 6 * 3600 // SLOT).map(lambda n: n * SLOT),  # start, on a slot
+        st.integers(1, 45),  # slots: 30 s to 22.5 min, around the 15-minute threshold
+    ).filter(lambda r: r[0] != r[1]),  # a device never records itself
+    max_size=8,
+    unique_by=lambda r: r[:3],  # one record per device, peer and start (the table's key)
+)
+
+
+@pytest.mark.django_db(databases="__all__")
+@hypothesis_settings(
+    max_examples=CLUSTER_EXAMPLES,
+    deadline=None,
+    derandomize=CLUSTER_EXAMPLES <= 200,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(records=records_strategy)
+def test_the_clusters_are_the_models_connected_groups(people, settings, records):
+    """Four people, each a case holding one device: clusters_compute against the model."""
+    Encounter.objects.all().delete()
+    Case.objects.all().delete()
+    cases = {person_id: a_case(person_id, f"REF-{person_id}") for person_id in PEOPLE}
+    for a, b, start, slots in records:
+        Encounter.objects.create(
+            my_tag=PEOPLE[a],
+            ref_tag=PEOPLE[b],
+            started_at=NOON + timedelta(seconds=start),
+            slots=slots,
+        )
+    person_of_case = {case.pk: person_id for person_id, case in cases.items()}
+    found = {frozenset(person_of_case[pk] for pk in ids(c)) for c in clusters_compute()}
+    threshold = settings.TRACING_CLOSE_CONTACT_MINUTES * 60
+    assert found == model_clusters(records, threshold), records
