@@ -24,6 +24,17 @@ class AuditEntry(models.Model):
         CONTACT_NOTIFIED = "contact_notified", "notified a close contact"
         CLUSTER_OPENED = "cluster_opened", "opened a cluster of cases"
         FOLLOW_UPS_EXPORTED = "follow_ups_exported", "exported follow-ups (CSV)"
+        # Naming contacts: asked, decided by a second person, done; or urgently, reviewed after.
+        REVEAL_REQUESTED = "reveal_requested", "asked a second person to approve naming contacts"
+        REVEAL_APPROVED = "reveal_approved", "approved naming a trace's contacts"
+        REVEAL_REFUSED = "reveal_refused", "refused naming a trace's contacts"
+        TRACE_REVEALED = "trace_revealed", "named a trace's close contacts"
+        BREAK_GLASS = "break_glass", "named contacts urgently, without approval (break-glass)"
+        BREAK_GLASS_REVIEWED = "break_glass_reviewed", "reviewed a break-glass reveal"
+        # The end of the service: asked, approved by a second person, carried out.
+        DECOMMISSION_REQUESTED = "decommission_requested", "asked to end the service"
+        DECOMMISSION_APPROVED = "decommission_approved", "approved ending the service"
+        DECOMMISSIONED = "decommissioned", "erased the service's personal data (end of service)"
 
     position = models.PositiveBigIntegerField(
         unique=True, help_text="Its place in the chain: 1, 2, 3, ... without a gap."

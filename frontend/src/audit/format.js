@@ -14,6 +14,15 @@ export const AUDIT_ACTIONS = [
   { value: 'contact_notified', label: 'Notified a close contact' },
   { value: 'cluster_opened', label: 'Opened a cluster of cases' },
   { value: 'follow_ups_exported', label: 'Exported follow-ups (CSV)' },
+  { value: 'reveal_requested', label: 'Asked a second person to approve naming contacts' },
+  { value: 'reveal_approved', label: "Approved naming a trace's contacts" },
+  { value: 'reveal_refused', label: "Refused naming a trace's contacts" },
+  { value: 'trace_revealed', label: "Named a trace's close contacts" },
+  { value: 'break_glass', label: 'Named contacts urgently, without approval (break-glass)' },
+  { value: 'break_glass_reviewed', label: 'Reviewed a break-glass reveal' },
+  { value: 'decommission_requested', label: 'Asked to end the service' },
+  { value: 'decommission_approved', label: 'Approved ending the service' },
+  { value: 'decommissioned', label: "Erased the service's personal data (end of service)" },
 ]
 
 /** An entry's action in words: the server's label, else ours, else the code. */
