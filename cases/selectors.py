@@ -4,14 +4,14 @@ Names come from the associations database, joined here in memory for the
 medical service (the people a trace has already named, audited then).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case as Case_
 from django.db.models import Count, Min, Q, When
 from django.utils import timezone
 
-from cases.models import Case, CaseTrace, FollowUp, Notification
+from cases.models import Case, CaseTrace, Exposure, FollowUp, Notification
 from core.small_counts import shown
 from registration.models import Person
 
@@ -215,3 +215,29 @@ def my_notifications(*, person_id: str) -> list[Notification]:
             "follow_up"
         )
     )
+
+
+# --- Retention ------------------------------------------------------------------------
+
+
+def cases_releasable(cases):
+    """Of these closed cases, those the purge may delete: none of their follow-ups is still
+    open, and none began here and was found again for a case outside `cases` (it stays)."""
+    cases = cases.exclude(follow_ups__status__in=FollowUp.OPEN)
+    staying = Exposure.objects.filter(follow_up__case__in=cases).exclude(case_trace__case__in=cases)
+    return cases.exclude(pk__in=staying.values("follow_up__case"))
+
+
+def cases_expired(*, now: datetime):
+    """Cases closed more than CASE_RETENTION_DAYS before `now`."""
+    cutoff = now - timedelta(days=settings.CASE_RETENTION_DAYS)
+    return Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff)
+
+
+def closed_case_oldest(*, now: datetime) -> datetime | None:
+    """When the longest-closed case still kept was closed, leaving out the cases the purge
+    keeps on purpose (a follow-up of theirs is open, or belongs to a case that stays)."""
+    expired = cases_expired(now=now)
+    held = expired.exclude(pk__in=cases_releasable(expired).values("pk"))
+    closed = Case.objects.filter(status=Case.Status.CLOSED).exclude(pk__in=held.values("pk"))
+    return closed.aggregate(oldest=Min("closed_at"))["oldest"]

@@ -18,6 +18,7 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from cases import dates, emails
 from cases.models import Case, CaseTrace, Exposure, FollowUp, FollowUpEvent, Notification
+from cases.selectors import cases_expired, cases_releasable
 from core.databases import DEFAULT
 from core.errors import DomainError
 from registration.models import Person
@@ -571,12 +572,8 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
 
 def cases_purge(*, now: datetime | None = None) -> int:
     """Delete cases closed more than CASE_RETENTION_DAYS ago, with their follow-ups."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.CASE_RETENTION_DAYS)
-    old = Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff)
-    # A follow-up still open in a closed case is kept with it, until it closes too.
-    old = old.exclude(follow_ups__status__in=FollowUp.OPEN)
-    # A follow-up that began here and was found again for a case that stays keeps its case.
-    staying = Exposure.objects.filter(follow_up__case__in=old).exclude(case_trace__case__in=old)
-    old = old.exclude(pk__in=staying.values("follow_up__case"))
+    # A follow-up still open in a closed case is kept with it, until it closes too; a
+    # follow-up that began here and was found again for a case that stays keeps its case.
+    old = cases_releasable(cases_expired(now=now or timezone.now()))
     removed, _ = Case.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()
     return removed

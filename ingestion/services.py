@@ -470,18 +470,25 @@ def dead_letter_reprocess(*, dead_letter: DeadLetter) -> Outcome:
 
 
 def inbox_purge(*, now: datetime, cutoff: datetime, batch: int = 10_000) -> dict[str, int]:
-    """Inbox rows older than `cutoff` (processed ones after INBOX_KEEP_PROCESSED_HOURS) and
-    dead letters after DEAD_LETTER_RETENTION_HOURS; rows removed per table (retention/)."""
-    processed_cutoff = now - timedelta(hours=settings.INBOX_KEEP_PROCESSED_HOURS)
-    expired = InboxUplink.objects.filter(accepted_at__lt=cutoff)
+    """Processed inbox rows after INBOX_KEEP_PROCESSED_HOURS, any row older than `cutoff` (an
+    uplink never processed), dead letters after DEAD_LETTER_RETENTION_HOURS; rows removed per
+    kind (retention/): `inbox_processed`, `inbox_waiting`, `dead_letters`."""
     processed = InboxUplink.objects.filter(
-        status=InboxUplink.Status.PROCESSED, accepted_at__lt=processed_cutoff
+        status=InboxUplink.Status.PROCESSED,
+        accepted_at__lt=now - timedelta(hours=settings.INBOX_KEEP_PROCESSED_HOURS),
     )
+    expired = InboxUplink.objects.filter(accepted_at__lt=cutoff)
     dead = DeadLetter.objects.filter(
         created_at__lt=now - timedelta(hours=settings.DEAD_LETTER_RETENTION_HOURS)
     )
-    return {
-        "inbox": delete_in_batches(expired, batch=batch)
-        + delete_in_batches(processed, batch=batch),
-        "dead_letters": delete_in_batches(dead, batch=batch),
-    }
+    # Processed first: what is left past the cutoff waited, and counts as such.
+    removed = {"inbox_processed": delete_in_batches(processed, batch=batch)}
+    removed["inbox_waiting"] = delete_in_batches(expired, batch=batch)
+    removed["dead_letters"] = delete_in_batches(dead, batch=batch)
+    return removed
+
+
+def spool_purge(*, now: datetime) -> dict[str, int]:
+    """This host's spool files written more than INGEST_SPOOL_RETENTION_DAYS ago (retention/)."""
+    older_than = now - timedelta(days=settings.INGEST_SPOOL_RETENTION_DAYS)
+    return {"spool_files": spool.spool_purge(older_than=older_than)}

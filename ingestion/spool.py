@@ -13,6 +13,11 @@ of the same file (a crash between the two) change nothing.
 The spool keeps what the inbox row keeps, no more: integration, delivery ID, FPort,
 payload, DevEUI, the network server's receive time, the portal's acceptance time.
 One folder per web host (INGEST_SPOOL_DIR), on local disk.
+
+What a spool may leave behind (a file set aside as unreadable, a temporary file of a
+write that a crash interrupted, a file the database never took) is deleted after
+INGEST_SPOOL_RETENTION_DAYS by `spool_purge`: its encounters are past their retention
+by then, so the inbox would drop them anyway.
 """
 
 import base64
@@ -22,7 +27,7 @@ import logging
 import os
 import secrets
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -30,6 +35,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 SUFFIX = ".uplink.json"
+UNREADABLE = ".unreadable"
 
 
 class SpoolUnavailable(Exception):
@@ -113,7 +119,7 @@ def spool_flush(insert, *, limit: int = 5000) -> int:
         except (ValueError, OSError) as exc:
             # Never delete what might be an encounter: set it aside for an operator.
             logger.error("unreadable spool file set aside", extra={"error": type(exc).__name__})
-            path.rename(path.with_suffix(".unreadable"))
+            path.rename(path.with_suffix(UNREADABLE))
             continue
         insert(**values)  # a database error propagates: the file stays for the next try
         path.unlink(missing_ok=True)
@@ -121,3 +127,56 @@ def spool_flush(insert, *, limit: int = 5000) -> int:
     if moved:
         _fsync_dir(spool_dir())
     return moved
+
+
+def _copies() -> list[Path]:
+    """Every file of the spool that holds (or held part of) an uplink: waiting, set aside as
+    unreadable, or a temporary file left by an interrupted write. Not the token hashes."""
+    try:
+        entries = list(spool_dir().iterdir())
+    except OSError:
+        return []
+    return [
+        path
+        for path in entries
+        if path.name.endswith((SUFFIX, UNREADABLE))
+        or (path.name.startswith(".") and path.name.endswith(".tmp"))
+    ]
+
+
+def _written_at(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except OSError:
+        return None  # moved into the inbox meanwhile
+
+
+def spool_oldest() -> datetime | None:
+    """When the oldest file still in this host's spool was written (None: the spool is empty)."""
+    times = [at for at in map(_written_at, _copies()) if at is not None]
+    return min(times, default=None)
+
+
+def spool_purge(*, older_than: datetime) -> int:
+    """Delete this host's spool files written before `older_than`; returns how many went.
+
+    Another process deleting the same file at once is not an error: each file is
+    counted by the one process whose unlink removed it.
+    """
+    removed = 0
+    for path in _copies():
+        written = _written_at(path)
+        if written is None or written >= older_than:
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            logger.error("spool file not deleted", extra={"error": type(exc).__name__})
+            continue
+        removed += 1
+    if removed:
+        with contextlib.suppress(OSError):
+            _fsync_dir(spool_dir())
+    return removed

@@ -195,6 +195,9 @@ INGEST_POLL_SECONDS = float(env_str("INGEST_POLL_SECONDS", "0.25"))
 # Where a web host keeps the uplinks its inbox could not take (the database was down); the
 # ingest worker of the same host moves them in. Local disk, one folder per host.
 INGEST_SPOOL_DIR = env_str("INGEST_SPOOL_DIR") or str(DATA_DIR / "spool")
+# What a spool leaves behind (an unreadable file set aside, a file the inbox never took) is
+# deleted after this many days: its encounters are past their retention by then.
+INGEST_SPOOL_RETENTION_DAYS = env_int("INGEST_SPOOL_RETENTION_DAYS", ENCOUNTER_RETENTION_DAYS)
 # Silence: an integration that sent at least INGEST_SILENCE_USUAL_PER_HOUR uplinks an hour
 # over the last day and nothing for INGEST_SILENCE_MINUTES, within working hours (weekdays,
 # local time), is reported silent in /healthz, /metrics and on the statistics page.

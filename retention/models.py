@@ -4,11 +4,16 @@ from django.db import models
 
 
 class PurgeRecord(models.Model):
-    """One run of the purge: rows removed per table, and the oldest encounter left."""
+    """One run of the purge: what it removed of each kind (retention/selectors.py KINDS), and
+    the oldest item of each kind it left."""
 
-    at = models.DateTimeField(db_index=True)
-    removed = models.JSONField(help_text="Rows removed per table.")
+    at = models.DateTimeField(db_index=True, help_text="The purge's moment: what it measured from.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    removed = models.JSONField(help_text="Rows (or files) removed per kind.")
     oldest_remaining = models.DateTimeField(null=True, blank=True)
+    oldest_kept = models.JSONField(
+        default=dict, blank=True, help_text="Per kind: when its oldest item left began (ISO)."
+    )
 
     class Meta:
         ordering = ["-at"]

@@ -14,6 +14,7 @@ from core import fields
 from core.fields import ShownCountField
 from core.permissions import AnySignedInPerson, IsPrivacy, role_permission
 from core.roles import Role
+from retention.selectors import KINDS, Status
 from stats import selectors
 
 CanSeeStats = role_permission(Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION)
@@ -75,7 +76,8 @@ class StatsCsvApi(APIView):
 
 
 class TransparencyApi(APIView):
-    """What the service did, in numbers only: traces per month, purges, devices in service."""
+    """What the service did, in numbers only: traces per month, purges, devices in service,
+    and what is kept for how long (each copy's limit, the age of its oldest item now)."""
 
     permission_classes = [AnySignedInPerson]
 
@@ -87,6 +89,42 @@ class TransparencyApi(APIView):
             class Meta:
                 ref_name = "TransparencyMonth"
 
+        class KeptOutput(serializers.Serializer):
+            class KindOutput(serializers.Serializer):
+                kind = serializers.ChoiceField(choices=[kind.key for kind in KINDS])
+                label = serializers.CharField()
+                description = serializers.CharField()
+                setting = serializers.CharField(help_text="The setting of its limit; '' if none.")
+                limit_hours = serializers.IntegerField(
+                    allow_null=True, help_text="None: no time limit, or nothing is written."
+                )
+                measured_from = serializers.CharField()
+                oldest_age_hours = serializers.IntegerField(
+                    allow_null=True, help_text="Whole hours; None when none is kept."
+                )
+                status = serializers.ChoiceField(
+                    choices=Status.ALL,
+                    help_text="within_limit: no older than the limit plus tolerance_hours.",
+                )
+                this_host_only = serializers.BooleanField(
+                    help_text="Files of each web server: read on the one that answered."
+                )
+                removed_by_last_purge = ShownCountField(
+                    allow_null=True, help_text="None: the last purge did not record this kind."
+                )
+
+                class Meta:
+                    ref_name = "TransparencyKeptKind"
+
+            tolerance_hours = serializers.IntegerField(
+                help_text="One purge interval (the beat schedule's longest gap)."
+            )
+            last_purge_at = fields.DateTimeField(allow_null=True)
+            kinds = KindOutput(many=True)
+
+            class Meta:
+                ref_name = "TransparencyKept"
+
         traces_per_month = MonthOutput(many=True)
         purges_last_30_days = serializers.IntegerField()
         rows_removed_last_30_days = serializers.IntegerField()
@@ -97,6 +135,7 @@ class TransparencyApi(APIView):
         devices_in_service_on = fields.DateTimeField()
         min_count = serializers.IntegerField()
         retention_days = serializers.IntegerField()
+        kept = KeptOutput()
 
         class Meta:
             ref_name = "Transparency"

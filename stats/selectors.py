@@ -7,6 +7,7 @@ nothing is joined. A count between 1 and STATS_MIN_COUNT - 1 is shown as
 so that a small daily count cannot be recovered from two totals either.
 """
 
+import math
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from core.small_counts import shown
 from encounters.models import Encounter
 from registration.models import Association
 from retention.models import PurgeRecord
+from retention.selectors import KINDS, kept_copies, purge_interval
 
 
 def rounded_total(total: int) -> int:
@@ -108,10 +110,63 @@ def transparency(*, now: datetime | None = None) -> dict:
             {"month": m["month"].strftime("%Y-%m"), "traces": shown(m["traces"])} for m in months
         ],
         "purges_last_30_days": len(purges),
-        "rows_removed_last_30_days": sum(sum(p.removed.values()) for p in purges),
+        "rows_removed_last_30_days": _rows_removed(purges),
         "last_purge": timezone.localtime(purges[0].at).isoformat() if purges else None,
         **devices_in_service(now=now),
         "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
+        "kept": what_is_kept(now=now),
+    }
+
+
+_ABOUT_PEOPLE = {kind.key for kind in KINDS if kind.about_people}
+
+
+def _rows_removed(purges: list[PurgeRecord]) -> int:
+    """Every row the purges removed; the kinds whose rows are people's (cases, traces) only
+    in steps of STATS_MIN_COUNT, so that their small count cannot be taken out of the sum."""
+    people = sum(n for p in purges for key, n in p.removed.items() if key in _ABOUT_PEOPLE)
+    rest = sum(n for p in purges for key, n in p.removed.items() if key not in _ABOUT_PEOPLE)
+    return rest + rounded_total(people)
+
+
+def what_is_kept(*, now: datetime) -> dict:
+    """Each copy the portal keeps: its limit, the age of its oldest item now (whole hours, so
+    that no moment of anyone's encounter or message shows), within the limit or overdue
+    (one purge interval of tolerance), and what the last purge removed of it.
+
+    Counts of removed rows are rows of expired data, many per person and never per day,
+    place or person: shown as they are, except for the kinds whose one row is one person's
+    case or trace (`about_people`), which follow the small-count rule.
+    """
+    last = PurgeRecord.objects.order_by("-at", "-pk").first()
+    kinds = []
+    for kept in kept_copies(now=now):
+        kind = kept.kind
+        age = kept.age(now)
+        removed = None
+        if last is not None and kind.key in last.removed:
+            count = last.removed[kind.key]
+            removed = shown(count) if kind.about_people else count
+        kinds.append(
+            {
+                "kind": kind.key,
+                "label": kind.label,
+                "description": kind.description,
+                "setting": kind.setting,
+                "limit_hours": (
+                    int(kept.limit.total_seconds() // 3600) if kept.limit is not None else None
+                ),
+                "measured_from": kind.measured_from,
+                "oldest_age_hours": int(age.total_seconds() // 3600) if age is not None else None,
+                "status": kept.status,
+                "this_host_only": kind.host_local,
+                "removed_by_last_purge": removed,
+            }
+        )
+    return {
+        "tolerance_hours": math.ceil(purge_interval().total_seconds() / 3600),
+        "last_purge_at": timezone.localtime(last.at).isoformat() if last else None,
+        "kinds": kinds,
     }
 
 

@@ -220,7 +220,7 @@ def test_the_purge_removes_what_is_older_than_the_retention_and_reports_it(capsy
     call_command("purge_expired")
     report = capsys.readouterr().out
     assert "encounters: 1 rows removed" in report
-    assert "inbox: 1 rows removed" in report
+    assert "inbox_processed: 1 rows removed" in report
     assert "dead_letters: 1 rows removed" in report
     assert Encounter.objects.count() == 1
     assert list(InboxUplink.objects.values_list("delivery_key", flat=True)) == ["new"]
