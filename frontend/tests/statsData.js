@@ -96,6 +96,62 @@ export function transparency() {
     last_purge: '2025-11-20T03:00:00+01:00',
     devices_in_service: 42,
     retention_days: 14,
+    kept: kept(),
+  }
+}
+
+const kind = (key, label, fields) => ({
+  kind: key,
+  label,
+  description: `What ${label.toLowerCase()} are.`,
+  setting: '',
+  limit_hours: null,
+  measured_from: '',
+  oldest_age_hours: null,
+  status: 'none_kept',
+  this_host_only: false,
+  removed_by_last_purge: null,
+  ...fields,
+})
+
+// /api/stats/transparency `kept`: one kind of each status.
+export function kept() {
+  return {
+    tolerance_hours: 25,
+    last_purge_at: '2025-11-20T03:15:00+01:00',
+    kinds: [
+      kind('encounters', 'Encounters', {
+        setting: 'ENCOUNTER_RETENTION_DAYS',
+        limit_hours: 336,
+        measured_from: 'the start of the encounter',
+        oldest_age_hours: 341,
+        status: 'within_limit',
+        removed_by_last_purge: 12000,
+      }),
+      kind('dead_letters', 'Messages that could not be stored', {
+        setting: 'DEAD_LETTER_RETENTION_HOURS',
+        limit_hours: 72,
+        measured_from: 'the hour the message was set aside',
+        oldest_age_hours: 120,
+        status: 'overdue',
+        removed_by_last_purge: 0,
+      }),
+      kind('spool_files', 'Messages kept on disk while the database was down', {
+        limit_hours: 336,
+        measured_from: 'when the file was written',
+        this_host_only: true,
+        removed_by_last_purge: 3,
+      }),
+      kind('cases', 'Cases and follow-ups', {
+        limit_hours: 720,
+        measured_from: 'when the case was closed',
+        oldest_age_hours: 30,
+        status: 'within_limit',
+        removed_by_last_purge: '< 5',
+      }),
+      kind('audit_trail', 'Audit trail', { oldest_age_hours: 9000, status: 'no_limit' }),
+      kind('log_files', 'Log files', { status: 'not_written' }),
+    ],
   }
 }
 

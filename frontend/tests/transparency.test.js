@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mountPage, reply, waitFor } from './helpers.js'
 import { NOW, personMe, transparency } from './statsData.js'
-import { everyMonth, longMonth, shortMonth } from '../src/stats/format.js'
+import { everyMonth, hoursWords, keptRow, longMonth, shortMonth } from '../src/stats/format.js'
 
 let wrapper
 beforeEach(() => {
@@ -82,6 +82,77 @@ describe('TRANSPARENCY: what the service did, in numbers only', () => {
     await open(reply(503, { detail: 'Try again in a minute.' }))
     expect(wrapper.find('.form-error').text()).toBe('Try again in a minute.')
     expect(wrapper.findAll('a').find((a) => a.text() === 'How your data is handled')).toBeTruthy()
+  })
+})
+
+describe('What is kept, and for how long', () => {
+  const rows = () => wrapper.findAll('.kept-table tbody tr')
+  const row = (key) => wrapper.find(`.kept-table tbody tr.kept-${key}`)
+
+  it('shows a row per kind with its limit, oldest item, a mark and what the last purge removed', async () => {
+    await open()
+    expect(wrapper.find('#transparency-kept-heading').text()).toBe('What is kept, and for how long')
+    expect(wrapper.find('.kept-help').text()).toContain('it runs at most 25 hours apart')
+    expect(wrapper.find('.kept-last-purge time').attributes('datetime')).toBe('2025-11-20T03:15:00+01:00')
+    expect(rows()).toHaveLength(6)
+    expect(cells(row('encounters')).slice(1)).toEqual([
+      '14 days after the start of the encounter',
+      '14 days 5 hours',
+      '✓ Within the limit',
+      '12,000',
+    ])
+    expect(row('encounters').find('th').text()).toContain('What encounters are.')
+    expect(cells(row('dead_letters')).slice(1)).toEqual([
+      '3 days after the hour the message was set aside',
+      '5 days',
+      '! Overdue',
+      '0',
+    ])
+    expect(row('dead_letters').find('.badge').classes()).toContain('kept-overdue')
+    expect(cells(row('spool_files'))[2]).toBe('None kept (on this web server)')
+    expect(cells(row('cases'))[2]).toBe('30 hours')
+    expect(cells(row('cases'))[4]).toBe('< 5')
+    expect(cells(row('audit_trail')).slice(1)).toEqual([
+      'No time limit',
+      '375 days',
+      'Kept without a time limit',
+      '—',
+    ])
+    expect(cells(row('log_files')).slice(1)).toEqual(['Not written', '—', '✓ Not written', '—'])
+  })
+
+  it('says what is overdue above the table, and nothing when all is within its limit', async () => {
+    await open()
+    expect(wrapper.find('.kept-overdue-alert').text()).toContain(
+      'Overdue: Messages that could not be stored.',
+    )
+    wrapper.unmount()
+    const calm = transparency()
+    calm.kept.kinds = calm.kept.kinds.filter((k) => k.status !== 'overdue')
+    calm.kept.last_purge_at = null
+    await open(calm)
+    expect(wrapper.find('.kept-overdue-alert').exists()).toBe(false)
+    expect(wrapper.find('.kept-last-purge').text()).toBe('Last purge: none yet')
+  })
+
+  it('leaves the section out for a server that does not send it', async () => {
+    const older = transparency()
+    delete older.kept
+    await open(older)
+    expect(wrapper.find('.transparency-kept').exists()).toBe(false)
+    expect(fact('Encounters are kept for')).toBe('14 days')
+  })
+
+  it('puts hours into words, and refuses nonsense', () => {
+    expect(hoursWords(0)).toBe('0 hours')
+    expect(hoursWords(1)).toBe('1 hour')
+    expect(hoursWords(47)).toBe('47 hours')
+    expect(hoursWords(48)).toBe('2 days')
+    expect(hoursWords(49)).toBe('2 days 1 hour')
+    expect(hoursWords(null)).toBe(null)
+    expect(hoursWords(-3)).toBe(null)
+    expect(hoursWords('x')).toBe(null)
+    expect(keptRow({ kind: 'x', status: 'made_up' }).statusWords).toBe('—')
   })
 })
 

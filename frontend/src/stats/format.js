@@ -161,3 +161,53 @@ export function removedSummary(removed) {
     .map(([name, n]) => `${tableWords(name)}: ${n.toLocaleString('en')}`)
   return { total, parts }
 }
+
+/**
+ * A span of whole hours in words: "24 hours", "14 days", "20 days 5 hours"
+ * (under two days in hours; null or nonsense: null).
+ */
+export function hoursWords(hours) {
+  const h = Number(hours)
+  if (hours === null || hours === undefined || !Number.isFinite(h) || h < 0) return null
+  const n = Math.floor(h)
+  if (n < 48) return n === 1 ? '1 hour' : `${n} hours`
+  const days = Math.floor(n / 24)
+  const rest = n % 24
+  return rest ? `${days} days ${rest} ${rest === 1 ? 'hour' : 'hours'}` : `${days} days`
+}
+
+/** The words and the badge of a kind's status on "What is kept, and for how long". */
+export const KEPT_STATUS = {
+  within_limit: { words: 'Within the limit', mark: '✓' },
+  overdue: { words: 'Overdue', mark: '!' },
+  none_kept: { words: 'None kept', mark: '✓' },
+  no_limit: { words: 'Kept without a time limit', mark: '' },
+  not_written: { words: 'Not written', mark: '✓' },
+}
+
+/** One row of the table: what the server says of a kind, in words. */
+export function keptRow(kind) {
+  const status = KEPT_STATUS[kind?.status] ? kind.status : null
+  const limit = hoursWords(kind?.limit_hours)
+  let keptFor
+  if (kind?.status === 'not_written') keptFor = 'Not written'
+  else if (!limit) keptFor = 'No time limit'
+  else keptFor = kind.measured_from ? `${limit} after ${kind.measured_from}` : limit
+  let oldest
+  if (kind?.status === 'not_written') oldest = '—'
+  else if (kind?.status === 'none_kept' || kind?.oldest_age_hours === null) oldest = 'None kept'
+  else oldest = hoursWords(kind?.oldest_age_hours) ?? '—'
+  const removed = kind?.removed_by_last_purge
+  return {
+    key: String(kind?.kind ?? ''),
+    label: String(kind?.label ?? kind?.kind ?? ''),
+    description: String(kind?.description ?? ''),
+    keptFor,
+    oldest,
+    status,
+    statusWords: status ? KEPT_STATUS[status].words : '—',
+    mark: status ? KEPT_STATUS[status].mark : '',
+    removed: removed === null || removed === undefined ? '—' : formatCount(removed),
+    thisHostOnly: kind?.this_host_only === true,
+  }
+}
