@@ -117,7 +117,8 @@ PAGES = (
     Page(
         "transparency",
         "Transparency",
-        "What the service did, in numbers only: traces per month, data purged, devices in service.",
+        "What the service did, in numbers only: traces per month, devices in service, and what is "
+        "kept for how long.",
     ),
 )
 

@@ -17,7 +17,7 @@ export const transparencyPage = {
   slug: 'transparency',
   title: 'Transparency',
   path: '/transparency/',
-  help: 'What the service did, in numbers only: traces per month, data purged, devices in service.',
+  help: 'What the service did, in numbers only: traces per month, devices in service, and what is kept for how long.',
   help_url: '/help/transparency/',
 }
 

@@ -37,7 +37,7 @@ describe('TRANSPARENCY: what the service did, in numbers only', () => {
   it('shows the help, the numbers and the privacy link', async () => {
     const r = await open()
     expect(wrapper.find('main p.help').text()).toBe(
-      'What the service did, in numbers only: traces per month, data purged, devices in service.',
+      'What the service did, in numbers only: traces per month, devices in service, and what is kept for how long.',
     )
     expect(r.fetchMock.calls('GET', '/api/stats/transparency')).toHaveLength(1)
     expect(fact('Encounters are kept for')).toBe('14 days')
