@@ -164,6 +164,14 @@ def test_alice_reads_the_statistics_transparency_and_the_help(page, live_server,
     expect(page.get_by_role("link", name="How your data is handled").first).to_have_attribute(
         "href", "/privacy/"
     )
+    # What is kept, and for how long: encounters within their limit, no log file written.
+    kept = page.locator(".kept-table")
+    expect(kept.locator("tr.kept-encounters .kept-for")).to_have_text(
+        f"{settings.ENCOUNTER_RETENTION_DAYS} days after the start of the encounter"
+    )
+    expect(kept.locator("tr.kept-encounters .kept-status")).to_have_text("✓\u00a0Within the limit")
+    expect(kept.locator("tr.kept-log_files .kept-status")).to_contain_text("Not written")
+    expect(page.locator(".kept-last-purge")).to_have_text("Last purge: none yet")
     page.wait_for_timeout(500)
     screenshot(page, "transparency")
 
