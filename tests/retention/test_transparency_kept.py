@@ -308,3 +308,23 @@ def test_anonymous_visitors_are_refused():
     answer = Client().get(reverse("transparency"))
     assert answer.status_code in (401, 403) or answer.status_code == 302
     assert b"dead_letters" not in answer.content
+
+
+def test_the_rows_removed_in_30_days_do_not_give_away_a_small_count_of_cases_or_traces(
+    client, medic, person
+):
+    now = timezone.now()
+    trace_at(now - timedelta(days=20), medic)  # one person's trace
+    for minutes in range(3):
+        Encounter.objects.create(
+            my_tag=1, ref_tag=2, started_at=now - timedelta(days=20, minutes=minutes), slots=1
+        )
+    removed = purge_expired(now=now)
+    assert (removed["trace_results"], removed["encounters"]) == (1, 3)
+    client.force_login(person)
+    answer = client.get(reverse("transparency")).json()
+    # 4 rows went; the trace's 1 is rounded away, so that 4 - 3 cannot name it.
+    assert answer["rows_removed_last_30_days"] == 3
+    rows = {row["kind"]: row for row in answer["kept"]["kinds"]}
+    assert rows["trace_results"]["removed_by_last_purge"] == "< 5"
+    assert rows["encounters"]["removed_by_last_purge"] == 3

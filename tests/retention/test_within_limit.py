@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from celery.schedules import crontab
-from hypothesis import example, given, settings as hypothesis_settings
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from retention.selectors import purge_interval, within_limit
