@@ -263,3 +263,20 @@ def test_the_longest_period_allowed_is_92_days(officer):
     assert ok.status_code == 200
     assert too_long.status_code == 400
     assert too_long.json()["detail"] == "Ask for at most 92 days at a time."
+
+
+def test_the_trail_is_counted_in_the_database_whatever_its_length(usual):
+    """Two queries (the counts per account, action, day and hour; the role's accounts),
+    however many entries: the entries themselves are never loaded."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from oversight.selectors import anomalies_list
+
+    with CaptureQueriesContext(connection) as few:
+        anomalies_list(since=DAY, until=DAY)
+    write(every_day("medic", "trace", per_day=30, days=28, before=DAY, hour=9))
+    with CaptureQueriesContext(connection) as many:
+        anomalies_list(since=DAY - timedelta(days=30), until=DAY)
+    assert len(few) == len(many) == 2
+    assert "GROUP BY" in many.captured_queries[0]["sql"]
