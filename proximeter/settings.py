@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "zones",
     "appointments",
     "retention",
+    "oversight",
     # Pages and read models:
     "stats",
     "selfservice",
@@ -255,6 +256,30 @@ AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")
 AUDIT_CHECKPOINT_FILE = env_str("AUDIT_CHECKPOINT_FILE") or str(
     DATA_DIR / "audit-checkpoints.jsonl"
 )
+# Unusual activity for the privacy officer (oversight/rules.py, docs/user-guide/audit.md): a
+# day's or an hour's activity of a staff account against its own previous
+# OVERSIGHT_BASELINE_DAYS and the medical service's. A pattern is "usual + FACTOR x spread"
+# (median and median absolute deviation, the spread at least 1) over the days a user acted,
+# known once there are OVERSIGHT_MIN_HISTORY_DAYS of them; no alert at or below the floors.
+OVERSIGHT_BASELINE_DAYS = env_int("OVERSIGHT_BASELINE_DAYS", 28)
+OVERSIGHT_MIN_HISTORY_DAYS = env_int("OVERSIGHT_MIN_HISTORY_DAYS", 5)
+OVERSIGHT_SPREAD_FACTOR = env_int("OVERSIGHT_SPREAD_FACTOR", 3)
+OVERSIGHT_TRACES_PER_DAY_FLOOR = env_int("OVERSIGHT_TRACES_PER_DAY_FLOOR", 10)
+OVERSIGHT_EXPORTS_PER_DAY_FLOOR = env_int("OVERSIGHT_EXPORTS_PER_DAY_FLOOR", 3)
+# An hour of the day is unusual when under this percentage of the user's traces and reveals,
+# and of the medical service's, fell in it (a pattern known from OVERSIGHT_HOUR_MIN_ENTRIES).
+OVERSIGHT_UNUSUAL_HOUR_PERCENT = env_int("OVERSIGHT_UNUSUAL_HOUR_PERCENT", 2)
+OVERSIGHT_HOUR_MIN_ENTRIES = env_int("OVERSIGHT_HOUR_MIN_ENTRIES", 20)
+# Working days (ISO: 1 = Monday) and whole hours, local time: identity-revealing actions
+# outside them are reported.
+OVERSIGHT_WORKING_DAYS = env_list("OVERSIGHT_WORKING_DAYS", "1,2,3,4,5")
+OVERSIGHT_WORKING_HOURS = env_str("OVERSIGHT_WORKING_HOURS", "07:00-19:00")
+# The weekly digest goes to every active account of the privacy role with an e-mail
+# address, and to these addresses.
+PRIVACY_DIGEST_EMAILS = env_list("PRIVACY_DIGEST_EMAILS")
+PRIVACY_DIGEST_FROM_EMAIL = env_str(
+    "PRIVACY_DIGEST_FROM_EMAIL", "Proximeter Portal <portal@example.org>"
+)
 # MY DATA also lists the dates on which the medical service traced the person
 # (never by whom or why).
 MYDATA_SHOW_CONSULTATIONS = env_bool("MYDATA_SHOW_CONSULTATIONS", True)
@@ -365,6 +390,10 @@ CELERY_BEAT_SCHEDULE = {
     "appointment-reminders": {
         "task": "appointments.reminders_send",
         "schedule": crontab(hour=16, minute=0),  # the afternoon before
+    },
+    "privacy-digest": {
+        "task": "oversight.digest_send",
+        "schedule": crontab(day_of_week=1, hour=7, minute=0),  # Monday morning: last week
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -506,6 +535,7 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "risk.apis.RISK_WORDS",
         "CaseStatusEnum": "cases.models.Case.Status",
         "FollowUpStatusEnum": "cases.apis.FOLLOW_UP_STATUSES",
+        "OversightRuleEnum": "oversight.rules.Rule.ALL",
     },
 }
 

@@ -151,6 +151,7 @@ MATRIX = {
     # API: the data-protection office, statistics
     "audit-entries": role(PRIV),
     "audit-digest": role(PRIV),
+    "oversight-anomalies": role(PRIV),  # names staff accounts, never a person traced
     "purge-log": role(PRIV),
     "stats-daily": role(MED, PRIV, REG),
     "stats-daily-csv": role(MED, PRIV, REG),
