@@ -96,7 +96,9 @@ def test_alice_reads_the_statistics_transparency_and_the_help(page, live_server,
     ).to_be_visible()
     rule = page.locator(".stats-rule")
     expect(rule).to_contain_text("Counts from 1 to 4 are shown as “< 5”")
-    expect(rule).to_contain_text("where a total would give one away, another figure is “hidden” too")
+    expect(rule).to_contain_text(
+        "where a total would give one away, another figure is “hidden” too"
+    )
     csv_link = page.get_by_role("link", name="Download CSV")
     expect(csv_link).to_have_attribute("href", "/api/stats/daily.csv")
 

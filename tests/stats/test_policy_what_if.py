@@ -49,14 +49,13 @@ def reference(records: list[tuple[int, int, int, int]]) -> tuple[int, int]:
         covered[pair] |= {t for t in range(begin, begin + 30 * slots) if start <= t < end}
     per_encounter = daily = 0
     for ticks in covered.values():
-        runs, run, last = [], 0, None
+        runs = []  # lengths of runs of consecutive seconds: the encounters
         for t in sorted(ticks):
-            run = run + 1 if last is not None and t == last + 1 else 1
-            if last is not None and t != last + 1:
-                runs.append(previous)
-            previous, last = run, t
-        if last is not None:
-            runs.append(previous)
+            if runs and t == last + 1:
+                runs[-1] += 1
+            else:
+                runs.append(1)
+            last = t
         per_day = defaultdict(int)
         for t in ticks:
             per_day[datetime.fromtimestamp(t, ZONE).date()] += 1
