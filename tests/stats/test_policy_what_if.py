@@ -51,11 +51,10 @@ def reference(records: list[tuple[int, int, int, int]]) -> tuple[int, int]:
     for ticks in covered.values():
         runs = []  # lengths of runs of consecutive seconds: the encounters
         for t in sorted(ticks):
-            if runs and t == last + 1:
+            if runs and t - 1 in ticks:
                 runs[-1] += 1
             else:
                 runs.append(1)
-            last = t
         per_day = defaultdict(int)
         for t in ticks:
             per_day[datetime.fromtimestamp(t, ZONE).date()] += 1
