@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
@@ -222,12 +223,27 @@ def policy_what_if(*, today: date | None = None) -> dict:
     """
     today = today or timezone.localdate()
     days = closed_days(today)
-    counts = close_pairs(start=_midnight(days[0]), end=_midnight(today))
-    per_encounter, daily = counts[Policy.ENCOUNTER], counts[Policy.DAILY]
-    published = protect(
-        {"per_encounter": per_encounter, "daily_only": daily - per_encounter, "daily": daily},
-        [("daily", ["per_encounter", "daily_only"])],
+    # The figure changes once a day (closed days only) and costs about a second per
+    # 200,000 records (docs/performance.md): kept for an hour, already suppressed.
+    key = "stats:policy-what-if:" + ":".join(
+        str(part)
+        for part in (
+            today,
+            settings.TIME_ZONE,
+            settings.ENCOUNTER_RETENTION_DAYS,
+            settings.TRACING_CLOSE_CONTACT_MINUTES,
+            settings.STATS_MIN_COUNT,
+        )
     )
+    published = cache.get(key)
+    if published is None:
+        counts = close_pairs(start=_midnight(days[0]), end=_midnight(today))
+        per_encounter, daily = counts[Policy.ENCOUNTER], counts[Policy.DAILY]
+        published = protect(
+            {"per_encounter": per_encounter, "daily_only": daily - per_encounter, "daily": daily},
+            [("daily", ["per_encounter", "daily_only"])],
+        )
+        cache.set(key, published, timeout=3600)
     return {
         "first_day": days[0].isoformat(),
         "last_day": days[-1].isoformat(),

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -121,6 +122,22 @@ def pairs(n: int, first: int, at: datetime, minutes: list[int]):
     for k in range(n):
         for offset, length in enumerate(minutes):
             meet(first + 2 * k, first + 2 * k + 1, at + timedelta(hours=offset), length)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The published figure is kept for an hour per day: each test counts its own data.
+    cache.clear()
+
+
+def test_the_figure_is_counted_once_per_day_and_kept(client, medic, yesterday_noon):
+    pairs(5, 100, yesterday_noon, [20])
+    client.force_login(medic)
+    assert client.get(reverse("stats-policy-what-if")).json()["per_encounter"] == 5
+    pairs(5, 300, yesterday_noon, [20])  # a late upload for a closed day
+    assert client.get(reverse("stats-policy-what-if")).json()["per_encounter"] == 5
+    cache.clear()
+    assert client.get(reverse("stats-policy-what-if")).json()["per_encounter"] == 10
 
 
 @pytest.fixture
