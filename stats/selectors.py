@@ -223,8 +223,10 @@ def policy_what_if(*, today: date | None = None) -> dict:
     """
     today = today or timezone.localdate()
     days = closed_days(today)
-    # The figure changes once a day (closed days only) and costs about a second per
-    # 200,000 records (docs/performance.md): kept for an hour, already suppressed.
+    # The figure is one per day (closed days only) and costs about 1.2 s per 200,000
+    # records (docs/performance.md, "stats what-if"): counted by the day's first visitor,
+    # kept for the day, already suppressed. One figure all day also means a late upload
+    # does not change it between two visits of the same day.
     key = "stats:policy-what-if:" + ":".join(
         str(part)
         for part in (
@@ -243,7 +245,7 @@ def policy_what_if(*, today: date | None = None) -> dict:
             {"per_encounter": per_encounter, "daily_only": daily - per_encounter, "daily": daily},
             [("daily", ["per_encounter", "daily_only"])],
         )
-        cache.set(key, published, timeout=3600)
+        cache.set(key, published, timeout=24 * 3600)
     return {
         "first_day": days[0].isoformat(),
         "last_day": days[-1].isoformat(),

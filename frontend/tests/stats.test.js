@@ -68,7 +68,7 @@ describe('STATISTICS: without a canvas, every chart is its table', () => {
   it('shows the help, the small-count rule and the CSV link, asking the API once', async () => {
     const r = await open()
     expect(wrapper.find('main p.help').text()).toBe(
-      'Active proximeters, encounters and hand-outs per day; traces per week. No small counts.',
+      'Active proximeters, encounters and hand-outs per closed day; traces per week; close contacts under each rule. No small counts.',
     )
     expect(r.fetchMock.calls('GET', '/api/stats/daily')).toHaveLength(1)
     expect(wrapper.find('.stats-rule').text()).toContain(

@@ -9,7 +9,7 @@ export const statsPage = {
   slug: 'stats',
   title: 'Statistics',
   path: '/stats/',
-  help: 'Active proximeters, encounters and hand-outs per day; traces per week. No small counts.',
+  help: 'Active proximeters, encounters and hand-outs per closed day; traces per week; close contacts under each rule. No small counts.',
   help_url: '/help/stats/',
 }
 
