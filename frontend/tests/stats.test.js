@@ -126,6 +126,14 @@ describe('STATISTICS: without a canvas, every chart is its table', () => {
     expect(section.find('.what-if-daily-only').text()).toBe('< 5')
     expect(section.text()).toContain('13 days')
     expect(section.text()).toContain('threshold 15 minutes')
+    expect(section.text()).toContain('would give a small count away')
+  })
+
+  it('says nothing of hidden figures when none is hidden', async () => {
+    await open(dailyStats(), policyWhatIf({ per_encounter: 6, daily: 11, daily_only: 5 }))
+    const section = wrapper.find('.stats-what-if')
+    await waitFor(() => expect(section.find('.what-if-per-encounter').text()).toBe('6'))
+    expect(section.text()).not.toContain('would give a small count away')
   })
 
   it('keeps the charts when the what-if fails, and says so', async () => {
