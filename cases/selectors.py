@@ -12,7 +12,7 @@ from django.db.models import Count, Min, Q, When
 from django.utils import timezone
 
 from cases.models import Case, CaseTrace, Exposure, FollowUp, Notification
-from core.small_counts import shown
+from core.small_counts import protect, shown
 from registration.models import Person
 
 
@@ -186,21 +186,29 @@ def figures(*, now=None) -> dict:
     traced_cases = Case.objects.filter(traces__isnull=False).distinct()
     per_case = [c.n for c in traced_cases.annotate(n=Count("follow_ups", distinct=True))]
     minimum = settings.STATS_MIN_COUNT
+    statuses = {status: shown(by_status.get(status, 0)) for status in FollowUp.Status.values}
+    # The percentage tells "in time" and "late" beside their total: one line of the
+    # secondary suppression (core.small_counts.protect), shown only when both stay shown.
+    reach = protect(
+        {"due": due, "in_time": in_time, "late": due - in_time}, [("due", ["in_time", "late"])]
+    )
     return {
         "open_cases": shown(Case.objects.filter(status=Case.Status.OPEN).count()),
-        "follow_ups_by_status": {
-            status: shown(by_status.get(status, 0)) for status in FollowUp.Status.values
-        },
-        # Not shown when it would tell a small count (in time or late) beside its total.
+        "follow_ups_by_status": statuses,
         "notified_within_24h_percent": (
             round(100 * in_time / due)
-            if due >= minimum and not any(0 < n < minimum for n in (in_time, due - in_time))
+            if due and all(isinstance(reach[k], int) for k in ("due", "in_time", "late"))
             else None
         ),
-        "notified_within_24h_of": shown(due),
-        "lost_to_follow_up": shown(by_status.get(FollowUp.Status.LOST, 0)),
+        "notified_within_24h_of": reach["due"],
+        "lost_to_follow_up": statuses[FollowUp.Status.LOST],
+        # The mean times the cases gives the follow-ups in total, the margin of the counts
+        # per status: shown only when no status count is hidden, so that it tells nothing
+        # the counts shown do not.
         "mean_contacts_per_case": (
-            round(sum(per_case) / len(per_case), 1) if len(per_case) >= minimum else None
+            round(sum(per_case) / len(per_case), 1)
+            if len(per_case) >= minimum and all(isinstance(n, int) for n in statuses.values())
+            else None
         ),
         "traced_cases": shown(len(per_case)),
         "min_count": minimum,

@@ -44,13 +44,15 @@ class DateField(serializers.DateField):
     {
         "oneOf": [
             {"type": "integer", "minimum": 0},
-            {"type": "string", "pattern": "^< [0-9]+$", "example": "< 5"},
+            {"type": "string", "pattern": "^(< [0-9]+|hidden)$", "example": "< 5"},
         ],
-        "description": 'A count, or "< min_count" when it is smaller (never 1 to min_count - 1).',
+        "description": 'A count, or "< min_count" when it is smaller (never 1 to min_count - 1), '
+        'or "hidden" where a total beside it would give a small count away.',
     }
 )
 class ShownCountField(serializers.Field):
-    """A count under the small-count rule (core.small_counts.shown): a number or "< N"."""
+    """A count under the small-count rule (core.small_counts): a number, "< N", or "hidden"
+    (hidden in second place so that a small count beside a total stays hidden)."""
 
     def to_representation(self, value):
         return value

@@ -100,7 +100,8 @@ PAGES = (
     Page(
         "stats",
         "Statistics",
-        "Active proximeters, encounters and hand-outs per day; traces per week. No small counts.",
+        "Active proximeters, encounters and hand-outs per closed day; traces per week; "
+        "close contacts under each rule. No small counts.",
         frozenset({Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION}),
     ),
     Page(

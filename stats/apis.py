@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import fields
+from core.errors import DomainError
 from core.fields import ShownCountField
 from core.permissions import AnySignedInPerson, IsPrivacy, role_permission
 from core.roles import Role
@@ -21,7 +22,8 @@ CanSeeStats = role_permission(Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION)
 
 
 class StatsApi(APIView):
-    """Per day over the retention: active proximeters, encounters, hand-outs; traces per week."""
+    """Per closed day over the retention: active proximeters, encounters, hand-outs; traces per
+    closed week."""
 
     permission_classes = [CanSeeStats]
 
@@ -32,15 +34,12 @@ class StatsApi(APIView):
             encounters = ShownCountField()
             close_contact_length_encounters = ShownCountField()
             devices_handed_out = ShownCountField()
-            devices_handed_out_total = serializers.IntegerField(
-                help_text="Rounded down to a multiple of min_count."
-            )
 
             class Meta:
                 ref_name = "StatsDay"
 
         class WeekOutput(serializers.Serializer):
-            week = fields.DateField(help_text="The week's Monday.")
+            week = fields.DateField(help_text="The week's Monday; every closed week, 0 too.")
             traces = ShownCountField()
 
             class Meta:
@@ -59,7 +58,7 @@ class StatsApi(APIView):
 
 
 class StatsCsvApi(APIView):
-    """The daily statistics as CSV (small counts shown as "< N" there too)."""
+    """The daily statistics as CSV (small counts shown as "< N" there too, the same days)."""
 
     permission_classes = [CanSeeStats]
 
@@ -73,6 +72,45 @@ class StatsCsvApi(APIView):
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="proximeter-statistics.csv"'
         return response
+
+
+def refuse_parameters(request) -> None:
+    """A figure of the whole service has no parameters: anything asked is refused, not ignored."""
+    if request.query_params:
+        raise DomainError(
+            "This figure takes no parameters: it is the same for everyone who may see it.",
+            code="parameters",
+        )
+
+
+class PolicyWhatIfApi(APIView):
+    """The whole service's close contacts under each rule, from the encounters database alone:
+    distinct pairs of tags close at least once over the closed days (no person, no holding)."""
+
+    permission_classes = [CanSeeStats]
+
+    class OutputSerializer(serializers.Serializer):
+        first_day = fields.DateField()
+        last_day = fields.DateField()
+        days = serializers.IntegerField(help_text="Closed days counted, today not.")
+        threshold_minutes = serializers.IntegerField(help_text="TRACING_CLOSE_CONTACT_MINUTES")
+        min_count = serializers.IntegerField(help_text="STATS_MIN_COUNT")
+        per_encounter = ShownCountField(
+            help_text="Pairs of tags with one (merged) encounter longer than the threshold."
+        )
+        daily = ShownCountField(
+            help_text="Pairs of tags that reached the threshold within one calendar day "
+            "(or had one encounter longer)."
+        )
+        daily_only = ShownCountField(help_text="daily minus per_encounter.")
+
+        class Meta:
+            ref_name = "PolicyWhatIf"
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        refuse_parameters(request)
+        return Response(self.OutputSerializer(selectors.policy_what_if()).data)
 
 
 class TransparencyApi(APIView):

@@ -1,28 +1,45 @@
-"""Statistics that identify no one: counts per day or week, small counts shown as "< N".
+"""Statistics that identify no one: counts per closed day, week or month; small counts hidden.
 
 Each count comes from one database alone (active proximeters from
 `encounters`, hand-outs from `associations`, traces from the audit trail);
 nothing is joined. A count between 1 and STATS_MIN_COUNT - 1 is shown as
-"< STATS_MIN_COUNT", and running totals are rounded down to a multiple of it,
-so that a small daily count cannot be recovered from two totals either.
+"< STATS_MIN_COUNT" (core.small_counts). A figure that is the sum of others
+(a month of four whole weeks, the policy what-if's "daily" beside
+"per encounter") goes through core.small_counts.protect, so that a hidden
+count cannot be recovered as a total minus the figures shown.
+
+Only closed periods are published (days before today, weeks before this
+one, months before this one), and each is counted from its own data alone:
+two releases show a period with the same cells, so comparing today's page
+with yesterday's reveals no day's count. docs/user-guide/stats.md says it for
+the reader, "Totals and two releases".
 """
 
 import math
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from core.small_counts import shown
+from core.databases import ENCOUNTERS
+from core.small_counts import protect, shown
 from encounters.models import Encounter
+from encounters.payload import SLOT_SECONDS
 from registration.models import Association
 from retention.models import PurgeRecord
 from retention.selectors import KINDS, kept_copies, purge_interval
+from tracing.contacts import Piece, Policy, is_close_contact, merge
+
+#: Closed weeks of traces on the statistics page, closed months on the transparency page.
+TRACE_WEEKS = 8
+TRACE_MONTHS = 12
 
 
 def rounded_total(total: int) -> int:
@@ -33,19 +50,25 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def _days(today: date) -> list[date]:
-    return [today - timedelta(days=n) for n in range(settings.ENCOUNTER_RETENTION_DAYS - 1, -1, -1)]
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=_zone())
+
+
+def closed_days(today: date) -> list[date]:
+    """The days the statistics show: every whole day the retention still holds, today not
+    (it is not over). The day the retention limit falls in is not whole any more."""
+    return [today - timedelta(days=n) for n in range(settings.ENCOUNTER_RETENTION_DAYS - 1, 0, -1)]
 
 
 def daily_stats(*, today: date | None = None) -> dict:
     zone = _zone()
     today = today or timezone.localdate()
-    days = _days(today)
-    start = datetime.combine(days[0], datetime.min.time(), tzinfo=zone)
+    days = closed_days(today)
+    start, end = _midnight(days[0]), _midnight(today)
     close_slots = settings.TRACING_CLOSE_CONTACT_MINUTES * 2  # 30-second slots
     per_day = {
         row["day"]: row
-        for row in Encounter.objects.filter(started_at__gte=start)
+        for row in Encounter.objects.filter(started_at__gte=start, started_at__lt=end)
         .annotate(day=TruncDate("started_at", tzinfo=zone))
         .values("day")
         .annotate(
@@ -56,15 +79,13 @@ def daily_stats(*, today: date | None = None) -> dict:
     }
     handed = Counter(
         timezone.localtime(started, zone).date()
-        for started in Association.objects.filter(started_at__gte=start).values_list(
-            "started_at", flat=True
-        )
+        for started in Association.objects.filter(
+            started_at__gte=start, started_at__lt=end
+        ).values_list("started_at", flat=True)
     )
-    total = Association.objects.filter(started_at__lt=start).count()
     rows = []
     for day in days:
         encounter_row = per_day.get(day, {})
-        total += handed.get(day, 0)
         rows.append(
             {
                 "date": day.isoformat(),
@@ -72,43 +93,217 @@ def daily_stats(*, today: date | None = None) -> dict:
                 "encounters": shown(encounter_row.get("encounters", 0)),
                 "close_contact_length_encounters": shown(encounter_row.get("close", 0)),
                 "devices_handed_out": shown(handed.get(day, 0)),
-                "devices_handed_out_total": rounded_total(total),
             }
         )
-    weeks = (
-        AuditEntry.objects.filter(
-            action=AuditEntry.Action.TRACE, at__gte=start - timedelta(days=7 * 6)
-        )
-        .annotate(week=TruncWeek("at", tzinfo=zone))
-        .values("week")
-        .annotate(traces=Count("id"))
-        .order_by("week")
-    )
     return {
         "min_count": settings.STATS_MIN_COUNT,
         "days": rows,
-        "traces_per_week": [
-            {"week": w["week"].date().isoformat(), "traces": shown(w["traces"])} for w in weeks
-        ],
+        "traces_per_week": trace_periods(today=today)["weeks"],
     }
 
 
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def trace_periods(*, today: date) -> dict:
+    """Traces per closed week (statistics) and per closed month (transparency), one table.
+
+    A month of exactly four Monday-to-Sunday weeks (a February of 28 days that begins on
+    a Monday) is the sum of four weeks the statistics page showed before the month
+    closed: its weeks keep the figures they had, and the month is hidden whenever one of
+    them is (core.small_counts.protect with the weeks fixed).
+    """
+    zone = _zone()
+    this_week, this_month = _monday(today), _month_start(today)
+    first_week = this_week - timedelta(weeks=TRACE_WEEKS)
+    first_month = _month_start(today, TRACE_MONTHS)
+    since = min(_midnight(first_week), _midnight(first_month))
+    # Up to the later of the two starts: the open week or month is counted, never read.
+    traces = AuditEntry.objects.filter(
+        action=AuditEntry.Action.TRACE,
+        at__gte=since,
+        at__lt=_midnight(max(this_week, this_month)),
+    )
+    per_week = dict(
+        traces.annotate(week=TruncWeek("at", tzinfo=zone))
+        .values("week")
+        .annotate(n=Count("id"))
+        .values_list("week", "n")
+    )
+    per_week = {w.date() if isinstance(w, datetime) else w: n for w, n in per_week.items()}
+    per_month = dict(
+        traces.annotate(month=TruncMonth("at", tzinfo=zone))
+        .values("month")
+        .annotate(n=Count("id"))
+        .values_list("month", "n")
+    )
+    per_month = {m.date() if isinstance(m, datetime) else m: n for m, n in per_month.items()}
+    weeks = [first_week + timedelta(weeks=n) for n in range(TRACE_WEEKS)]
+    months = [_month_start(today, back) for back in range(TRACE_MONTHS, 0, -1)]
+    shown_months = {}
+    for month in months:
+        count = per_month.get(month, 0)
+        four = [month + timedelta(weeks=n) for n in range(4)]
+        if month.weekday() == 0 and _month_start(month, -1) == month + timedelta(weeks=4):
+            week_counts = _week_counts(four, per_week, zone)
+            cells = {("week", w): week_counts[w] for w in four} | {"month": count}
+            published = protect(cells, [("month", list(cells)[:4])], fixed=list(cells)[:4])
+            shown_months[month] = published["month"]
+        else:
+            shown_months[month] = shown(count)
+    return {
+        "weeks": [{"week": w.isoformat(), "traces": shown(per_week.get(w, 0))} for w in weeks],
+        "months": [{"month": m.strftime("%Y-%m"), "traces": shown_months[m]} for m in months],
+    }
+
+
+def _week_counts(weeks: list[date], known: dict, zone) -> dict:
+    """Traces in each of `weeks`, also those older than the page's weeks."""
+    missing = [w for w in weeks if w not in known]
+    counts = {w: known.get(w, 0) for w in weeks}
+    if missing:
+        rows = (
+            AuditEntry.objects.filter(
+                action=AuditEntry.Action.TRACE,
+                at__gte=_midnight(min(missing)),
+                at__lt=_midnight(max(missing) + timedelta(weeks=1)),
+            )
+            .annotate(week=TruncWeek("at", tzinfo=zone))
+            .values("week")
+            .annotate(n=Count("id"))
+            .values_list("week", "n")
+        )
+        for week, n in rows:
+            week = week.date() if isinstance(week, datetime) else week
+            if week in missing:
+                counts[week] = n
+    return counts
+
+
+#: Pairs of tags together at least the threshold in the window (summed, both directions),
+#: then every record of those pairs, in pair order: the only candidates for either rule.
+_WHAT_IF_SQL = """
+WITH near AS (
+    SELECT LEAST(my_tag, ref_tag) AS a, GREATEST(my_tag, ref_tag) AS b, started_at, slots
+    FROM tracing_encounter
+    WHERE started_at > %(earliest)s AND started_at < %(end)s
+      AND started_at + slots * %(slot)s * interval '1 second' > %(start)s
+      AND my_tag <> ref_tag
+), candidates AS (
+    SELECT a, b FROM near
+    GROUP BY a, b
+    HAVING SUM(EXTRACT(EPOCH FROM
+        LEAST(started_at + slots * %(slot)s * interval '1 second', %(end)s)
+        - GREATEST(started_at, %(start)s))) >= %(threshold)s
+)
+SELECT near.a, near.b, near.started_at, near.slots
+FROM near JOIN candidates USING (a, b)
+ORDER BY near.a, near.b, near.started_at
+"""
+
+
+def policy_what_if(*, today: date | None = None) -> dict:
+    """Close contacts of the whole service under each rule, from the encounters database alone.
+
+    Counted: distinct unordered pairs of tags that were a close contact at least once in
+    the window (the closed days of the statistics) under the rule. Each pair's records,
+    both directions, are cut to the window and merged as a trace merges them
+    (tracing.contacts.merge: overlapping or touching records are one encounter), then
+    judged by tracing.contacts.is_close_contact. A pair of tags is not a pair of people:
+    nothing here knows who held a tag (no holding, no person), and a tag that met
+    itself is left out, as a trace leaves out a person's own second device.
+
+    SQL keeps the pairs whose time together in the window, summed over their records,
+    reaches the threshold (merging only shortens it, so no close pair is lost) and
+    returns their records in pair order; Python merges one pair at a time.
+    """
+    today = today or timezone.localdate()
+    days = closed_days(today)
+    # The figure is one per day (closed days only) and costs about 1.2 s per 200,000
+    # records (docs/performance.md, "stats what-if"): counted by the day's first visitor,
+    # kept for the day, already suppressed. One figure all day also means a late upload
+    # does not change it between two visits of the same day.
+    key = "stats:policy-what-if:" + ":".join(
+        str(part)
+        for part in (
+            today,
+            settings.TIME_ZONE,
+            settings.ENCOUNTER_RETENTION_DAYS,
+            settings.TRACING_CLOSE_CONTACT_MINUTES,
+            settings.STATS_MIN_COUNT,
+        )
+    )
+    published = cache.get(key)
+    if published is None:
+        counts = close_pairs(start=_midnight(days[0]), end=_midnight(today))
+        per_encounter, daily = counts[Policy.ENCOUNTER], counts[Policy.DAILY]
+        published = protect(
+            {"per_encounter": per_encounter, "daily_only": daily - per_encounter, "daily": daily},
+            [("daily", ["per_encounter", "daily_only"])],
+        )
+        cache.set(key, published, timeout=24 * 3600)
+    return {
+        "first_day": days[0].isoformat(),
+        "last_day": days[-1].isoformat(),
+        "days": len(days),
+        "threshold_minutes": settings.TRACING_CLOSE_CONTACT_MINUTES,
+        "min_count": settings.STATS_MIN_COUNT,
+        **published,
+    }
+
+
+def close_pairs(*, start: datetime, end: datetime) -> dict[str, int]:
+    """Policy -> distinct unordered pairs of tags close at least once in [start, end)."""
+    zone = _zone()
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    threshold = timedelta(minutes=settings.TRACING_CLOSE_CONTACT_MINUTES)
+    params = {
+        "start": start,
+        "end": end,
+        "earliest": start - timedelta(minutes=settings.ENCOUNTER_MAX_MINUTES),
+        "slot": SLOT_SECONDS,
+        "threshold": threshold.total_seconds(),
+    }
+    close = {Policy.ENCOUNTER: 0, Policy.DAILY: 0}
+
+    def judge(pieces: list[Piece]) -> None:
+        merged = merge(pieces)
+        for policy in close:
+            close[policy] += is_close_contact(merged, policy=policy, threshold=threshold, zone=zone)
+
+    pair, pieces = None, []
+    with connections[ENCOUNTERS].chunked_cursor() as cursor:
+        cursor.execute(_WHAT_IF_SQL, params)
+        while rows := cursor.fetchmany(5000):
+            for a, b, started_at, slots in rows:
+                if (a, b) != pair:
+                    if pieces:
+                        judge(pieces)
+                    pair, pieces = (a, b), []
+                ended_at = started_at + timedelta(seconds=slots * SLOT_SECONDS)
+                piece_start, piece_end = max(started_at, start), min(ended_at, end)
+                pieces.append(
+                    Piece(piece_start, piece_end, piece_start > started_at, piece_end < ended_at)
+                )
+    if pieces:
+        judge(pieces)
+    return close
+
+
 def transparency(*, now: datetime | None = None) -> dict:
-    """For everyone: traces per month, purges and what they removed, devices in service."""
+    """For everyone: traces per closed month, purges and what they removed, devices in service."""
     now = now or timezone.now()
     zone = _zone()
-    months = (
-        AuditEntry.objects.filter(action=AuditEntry.Action.TRACE, at__gte=now - timedelta(days=366))
-        .annotate(month=TruncMonth("at", tzinfo=zone))
-        .values("month")
-        .annotate(traces=Count("id"))
-        .order_by("month")
-    )
+    months = trace_periods(today=timezone.localdate(now, zone))["months"]
     purges = list(PurgeRecord.objects.filter(at__gte=now - timedelta(days=30)))
     return {
-        "traces_per_month": [
-            {"month": m["month"].strftime("%Y-%m"), "traces": shown(m["traces"])} for m in months
-        ],
+        "traces_per_month": months,
         "purges_last_30_days": len(purges),
         "rows_removed_last_30_days": _rows_removed(purges),
         "last_purge": timezone.localtime(purges[0].at).isoformat() if purges else None,

@@ -271,7 +271,7 @@ describe('CASES: clusters and figures', () => {
     expect(wrapper.find('.figure-status-notified').text()).toBe('< 5')
     expect(wrapper.find('.figure-status-to_contact').text()).toBe('7')
     expect(wrapper.find('.figure-lost').text()).toBe('< 5')
-    expect(wrapper.find('.figure-notified').text()).toBe('not shown: fewer than 5 follow-ups')
+    expect(wrapper.find('.figure-notified').text()).toBe('not shown: too few follow-ups, or too few in time or late')
     expect(wrapper.find('.figure-mean').text()).toBe('3.4')
     expect(wrapper.find('.figures').text()).toContain('Counts below 5 show as “< 5”')
   })

@@ -3,7 +3,7 @@
 // Chart.js is replaced by a recorder (happy-dom has no canvas to draw on).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mountPage, reply, waitFor } from './helpers.js'
-import { dailyStats, NOW, statsMe } from './statsData.js'
+import { dailyStats, NOW, policyWhatIf, statsMe } from './statsData.js'
 import { everyWeek, formatCount, mondayOf, normaliseDaily, smallCountRule } from '../src/stats/format.js'
 
 const charts = vi.hoisted(() => [])
@@ -50,9 +50,10 @@ afterEach(() => {
 })
 
 const DAILY = 'GET /api/stats/daily'
+const WHAT_IF = 'GET /api/stats/policy-what-if'
 
-async function open(answer = dailyStats()) {
-  const r = await mountPage('/stats/', { [DAILY]: answer }, statsMe())
+async function open(answer = dailyStats(), whatIf = policyWhatIf()) {
+  const r = await mountPage('/stats/', { [DAILY]: answer, [WHAT_IF]: whatIf }, statsMe())
   wrapper = r.wrapper
   await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Statistics'))
   await waitFor(() => expect(wrapper.find('main [role="status"]').exists()).toBe(false))
@@ -67,11 +68,11 @@ describe('STATISTICS: without a canvas, every chart is its table', () => {
   it('shows the help, the small-count rule and the CSV link, asking the API once', async () => {
     const r = await open()
     expect(wrapper.find('main p.help').text()).toBe(
-      'Active proximeters, encounters and hand-outs per day; traces per week. No small counts.',
+      'Active proximeters, encounters and hand-outs per closed day; traces per week; close contacts under each rule. No small counts.',
     )
     expect(r.fetchMock.calls('GET', '/api/stats/daily')).toHaveLength(1)
     expect(wrapper.find('.stats-rule').text()).toContain(
-      'Counts from 1 to 4 are shown as “< 5”; totals are rounded down to a multiple of 5',
+      'Counts from 1 to 4 are shown as “< 5”; where a total would give one away, another figure is “hidden” too',
     )
     const csv = wrapper.findAll('a').find((a) => a.text() === 'Download CSV')
     expect(csv.attributes('href')).toBe('/api/stats/daily.csv')
@@ -98,25 +99,47 @@ describe('STATISTICS: without a canvas, every chart is its table', () => {
     expect(cells(row('stats-activity', 'Friday 7 November'))).toEqual(['Friday 7 November', '0', '0'])
 
     expect(cells(row('stats-close', 'Tuesday 18 November'))).toEqual(['Tuesday 18 November', '< 5'])
-    expect(cells(row('stats-handouts', 'Wednesday 19 November'))).toEqual([
-      'Wednesday 19 November',
-      '< 5',
-      '30',
-    ])
-    expect(wrapper.text()).toContain('In total now: 30.')
+    expect(cells(row('stats-handouts', 'Wednesday 19 November'))).toEqual(['Wednesday 19 November', '< 5'])
+    expect(wrapper.text()).not.toContain('In total')
   })
 
-  it('shows every week of traces, 0 where there was none, "< 5" as it is', async () => {
+  it('shows every closed week of traces, 0 where there was none, "< 5" as it is', async () => {
     await open()
     const rows = table('stats-traces').findAll('tbody tr').map(cells)
-    // six weeks before the first day (7 Nov) up to this week
     expect(rows[0]).toEqual(['Week of Monday 22 September', '0'])
     expect(rows.find((r) => r[0] === 'Week of Monday 13 October')).toEqual([
       'Week of Monday 13 October',
       '6',
     ])
-    expect(rows[rows.length - 1]).toEqual(['Week of Monday 17 November', '< 5'])
-    expect(rows).toHaveLength(9)
+    // the week under way (17 November) is not invented as a 0
+    expect(rows[rows.length - 1]).toEqual(['Week of Monday 10 November', '< 5'])
+    expect(rows).toHaveLength(8)
+  })
+
+  it('shows the policy what-if with its figures as the server sent them', async () => {
+    const r = await open()
+    expect(r.fetchMock.calls('GET', '/api/stats/policy-what-if')).toHaveLength(1)
+    const section = wrapper.find('.stats-what-if')
+    expect(section.find('h2').text()).toBe('Close contacts under each rule')
+    expect(section.find('.what-if-per-encounter').text()).toBe('hidden')
+    expect(section.find('.what-if-daily').text()).toBe('8')
+    expect(section.find('.what-if-daily-only').text()).toBe('< 5')
+    expect(section.text()).toContain('13 days')
+    expect(section.text()).toContain('threshold 15 minutes')
+    expect(section.text()).toContain('would give a small count away')
+  })
+
+  it('says nothing of hidden figures when none is hidden', async () => {
+    await open(dailyStats(), policyWhatIf({ per_encounter: 6, daily: 11, daily_only: 5 }))
+    const section = wrapper.find('.stats-what-if')
+    await waitFor(() => expect(section.find('.what-if-per-encounter').text()).toBe('6'))
+    expect(section.text()).not.toContain('would give a small count away')
+  })
+
+  it('keeps the charts when the what-if fails, and says so', async () => {
+    await open(dailyStats(), reply(500, { detail: 'Counting failed.' }))
+    expect(table('stats-activity').findAll('tbody tr')).toHaveLength(14)
+    await waitFor(() => expect(wrapper.find('.stats-what-if .form-error').text()).toBe('Counting failed.'))
   })
 
   it('says so when the statistics cannot be loaded, and tries again', async () => {
@@ -195,7 +218,7 @@ describe('statistics format', () => {
   it('finds the threshold in the strings when min_count is missing', () => {
     expect(normaliseDaily({ days: [{ date: '2025-11-01', encounters: '< 10' }] }).min_count).toBe(10)
     expect(smallCountRule(5)).toBe(
-      'counts from 1 to 4 are shown as “< 5”; totals are rounded down to a multiple of 5',
+      'counts from 1 to 4 are shown as “< 5”; where a total would give one away, another figure is “hidden” too',
     )
     expect(smallCountRule(null)).toMatch(/not shown exactly/)
   })

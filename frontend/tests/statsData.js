@@ -9,7 +9,7 @@ export const statsPage = {
   slug: 'stats',
   title: 'Statistics',
   path: '/stats/',
-  help: 'Active proximeters, encounters and hand-outs per day; traces per week. No small counts.',
+  help: 'Active proximeters, encounters and hand-outs per closed day; traces per week; close contacts under each rule. No small counts.',
   help_url: '/help/stats/',
 }
 
@@ -57,7 +57,6 @@ export function dailyStats() {
       encounters: 0,
       close_contact_length_encounters: 0,
       devices_handed_out: 0,
-      devices_handed_out_total: 25,
     })
   }
   Object.assign(days.find((x) => x.date === '2025-11-18'), {
@@ -65,32 +64,47 @@ export function dailyStats() {
     encounters: 12,
     close_contact_length_encounters: '< 5',
     devices_handed_out: 7,
-    devices_handed_out_total: 30,
   })
   Object.assign(days.find((x) => x.date === '2025-11-19'), {
     active_proximeters: '< 5',
     encounters: '< 5',
     close_contact_length_encounters: 0,
     devices_handed_out: '< 5',
-    devices_handed_out_total: 30,
   })
-  days[days.length - 1].devices_handed_out_total = 30
   return {
     min_count: 5,
     days,
-    traces_per_week: [
-      { week: '2025-10-13', traces: 6 },
-      { week: '2025-11-17', traces: '< 5' },
-    ],
+    // Every closed week, 0 included; the week of 17 November is under way.
+    traces_per_week: ['09-22', '09-29', '10-06', '10-13', '10-20', '10-27', '11-03', '11-10'].map((d) => ({
+      week: `2025-${d}`,
+      traces: d === '10-13' ? 6 : d === '11-10' ? '< 5' : 0,
+    })),
+  }
+}
+
+/** The what-if of the 13 days before 20 November: 2 pairs close only per day, so 6 is hidden. */
+export function policyWhatIf(overrides = {}) {
+  return {
+    first_day: '2025-11-07',
+    last_day: '2025-11-19',
+    days: 13,
+    threshold_minutes: 15,
+    min_count: 5,
+    per_encounter: 'hidden',
+    daily: 8,
+    daily_only: '< 5',
+    ...overrides,
   }
 }
 
 export function transparency() {
   return {
-    traces_per_month: [
-      { month: '2025-09', traces: 7 },
-      { month: '2025-11', traces: '< 5' },
-    ],
+    // Every closed month, 0 included; November 2025 is under way.
+    traces_per_month: ['2024-11', '2024-12', '2025-01', '2025-02', '2025-03', '2025-04', '2025-05',
+      '2025-06', '2025-07', '2025-08', '2025-09', '2025-10'].map((month) => ({
+      month,
+      traces: month === '2025-09' ? 7 : month === '2025-10' ? '< 5' : 0,
+    })),
     purges_last_30_days: 30,
     rows_removed_last_30_days: 12345,
     last_purge: '2025-11-20T03:00:00+01:00',

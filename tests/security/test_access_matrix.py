@@ -155,6 +155,7 @@ MATRIX = {
     "purge-log": role(PRIV),
     "stats-daily": role(MED, PRIV, REG),
     "stats-daily-csv": role(MED, PRIV, REG),
+    "stats-policy-what-if": role(MED, PRIV, REG),  # pairs of tags only, suppressed
     "transparency": API_USERS,
     # API documentation
     "schema": API_USERS,

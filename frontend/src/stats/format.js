@@ -1,8 +1,9 @@
 // Numbers, days, weeks and months of the statistics and transparency pages.
 //
-// A count is a number, or the string "< 5" when it is too small to show
-// (the small-count rule). Such a string is shown as it is, in tables and
-// tooltips; a chart draws it as a hatched bar (see TimeSeriesChart).
+// A count is a number, the string "< 5" when it is too small to show (the
+// small-count rule), or "hidden" when a total beside it would give a small
+// count away (secondary suppression). Such a string is shown as it is, in
+// tables and tooltips; a chart draws it as a hatched bar (see TimeSeriesChart).
 import {
   addDays,
   addMonths,
@@ -26,9 +27,13 @@ export function isSmallCount(value) {
   return typeof value === 'string' && SMALL.test(value)
 }
 
-/** A count as the server sent it: a number, "< 5", or 0 when missing. */
+/** The server's word for a figure hidden in second place. */
+export const HIDDEN = 'hidden'
+
+/** A count as the server sent it: a number, "< 5", "hidden", or 0 when missing. */
 export function count(value) {
   if (isSmallCount(value)) return `< ${SMALL.exec(value)[1]}`
+  if (value === HIDDEN) return HIDDEN
   const n = typeof value === 'number' ? value : Number(value)
   return value !== null && value !== '' && Number.isFinite(n) ? n : 0
 }
@@ -50,11 +55,12 @@ export function smallCountLimit(minCount, ...values) {
   return null
 }
 
-/** "counts from 1 to 4 are shown as “< 5”; totals are rounded down to a multiple of 5" */
+/** "counts from 1 to 4 are shown as “< 5”; where a total would give one away, another figure is “hidden”" */
 export function smallCountRule(limit) {
-  if (!limit) return 'small counts are not shown exactly; totals are rounded down'
+  const second = 'where a total would give one away, another figure is “hidden” too'
+  if (!limit) return `small counts are not shown exactly; ${second}`
   const lowest = limit - 1 === 1 ? 'a count of 1 is' : `counts from 1 to ${limit - 1} are`
-  return `${lowest} shown as “< ${limit}”; totals are rounded down to a multiple of ${limit}`
+  return `${lowest} shown as “< ${limit}”; ${second}`
 }
 
 /** The /api/stats/daily answer with every list present, oldest day first. */
@@ -68,7 +74,6 @@ export function normaliseDaily(data) {
       encounters: count(day.encounters),
       close_contact_length_encounters: count(day.close_contact_length_encounters),
       devices_handed_out: count(day.devices_handed_out),
-      devices_handed_out_total: count(day.devices_handed_out_total),
     }))
     .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
   const weeks = list(d.traces_per_week)
@@ -101,6 +106,21 @@ export function everyWeek(weeks, first, last) {
     out.push({ week: key, traces: byWeek.get(key) ?? 0 })
   }
   return out
+}
+
+/** The /api/stats/policy-what-if answer, or null when it is not one. */
+export function normaliseWhatIf(data) {
+  const d = data && typeof data === 'object' && !Array.isArray(data) ? data : null
+  if (!d || typeof d.first_day !== 'string' || typeof d.last_day !== 'string') return null
+  return {
+    first_day: d.first_day,
+    last_day: d.last_day,
+    days: Number(d.days) || 0,
+    threshold_minutes: Number(d.threshold_minutes) || null,
+    per_encounter: count(d.per_encounter),
+    daily: count(d.daily),
+    daily_only: count(d.daily_only),
+  }
 }
 
 /**
