@@ -26,6 +26,7 @@ api_patterns = [
     path("cases/", include("cases.urls")),
     path("risk/", include("risk.urls")),
     path("audit/", include("audit.urls")),
+    path("retention/", include("retention.urls")),
     path("selfservice/", include("selfservice.urls")),
     path("zones/", include("zones.urls")),
     path("stats/", include("stats.urls")),
