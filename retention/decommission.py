@@ -313,11 +313,11 @@ def steps() -> list[Step]:
         # Accounts: the wearers' go; staff accounts stay, without a person number.
         _rows(SocialToken.objects.all),
         _rows(EmailConfirmation.objects.all),
+        _cleared(SocialAccount.objects.all, "extra_data", {}),  # the provider's claims
         _rows(lambda: SocialAccount.objects.filter(user__in=_wearers())),
         _rows(lambda: EmailAddress.objects.filter(user__in=_wearers())),
         _rows(_wearers),
         _cleared(_staff, "person_id", ""),
-        _cleared(SocialAccount.objects.all, "extra_data", {}),  # the provider's claims
         _rows(RemovedSubject.objects.all),
         _rows(Session.objects.all),
         # Device history stays; its free-text notes may name whoever handed a device back.
@@ -452,7 +452,8 @@ def decommission_report_verify(report: dict) -> ReportCheck:
 
 
 def decommission_get(*, request_id: int) -> Decommission:
-    found = Decommission.objects.filter(pk=request_id).first()
+    # An ID no bigint holds is no request's either (and must not reach the database).
+    found = Decommission.objects.filter(pk=request_id).first() if request_id < 2**63 else None
     if found is None:
         raise DomainError(
             f"No end-of-service request {request_id}.", code="not_found", status_code=404

@@ -19,9 +19,11 @@ afterEach(() => {
 })
 
 const ENTRIES = '/api/audit/entries'
+// The end of service's section (its own tests: endOfService.test.js): nothing asked.
+const NO_END = { 'GET /api/retention/decommission': [] }
 
 async function open(path = '/audit/', answer = auditEntries) {
-  const r = await mountPage(path, { [`GET ${ENTRIES}`]: answer }, privacyMe())
+  const r = await mountPage(path, { [`GET ${ENTRIES}`]: answer, ...NO_END }, privacyMe())
   wrapper = r.wrapper
   await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Audit'))
   return r
@@ -155,7 +157,7 @@ describe('AUDIT: the purge', () => {
   const PURGES = '/api/stats/purges'
 
   async function openWithPurges(answer, me = statsPrivacyMe()) {
-    const r = await mountPage('/audit/', { [`GET ${ENTRIES}`]: auditEntries, [`GET ${PURGES}`]: answer }, me)
+    const r = await mountPage('/audit/', { [`GET ${ENTRIES}`]: auditEntries, [`GET ${PURGES}`]: answer, ...NO_END }, me)
     wrapper = r.wrapper
     await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Audit'))
     await waitFor(() => expect(wrapper.find('.purge-log [role="status"]').exists()).toBe(false))
