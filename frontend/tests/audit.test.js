@@ -85,7 +85,7 @@ describe('AUDIT: the audit trail', () => {
       until: '2025-11-20',
     })
     const actions = wrapper.findAll('#audit-action option').map((o) => o.text())
-    expect(actions).toEqual(['Any action', 'Traced close contacts', 'Reopened a trace', 'Exported a trace (CSV)', 'Named contacts who are not close contacts', 'Was refused a trace (hourly limit)', "An account's person number changed", 'Opened a case', 'Notified a close contact', 'Opened a cluster of cases', 'Exported follow-ups (CSV)'])
+    expect(actions).toEqual(['Any action', 'Traced close contacts', 'Reopened a trace', 'Exported a trace (CSV)', 'Named contacts who are not close contacts', 'Was refused a trace (hourly limit)', "An account's person number changed", 'Opened a case', 'Notified a close contact', 'Opened a cluster of cases', 'Exported follow-ups (CSV)', 'Asked a second person to approve naming contacts', "Approved naming a trace's contacts", "Refused naming a trace's contacts", "Named a trace's close contacts", 'Named contacts urgently, without approval (break-glass)', 'Reviewed a break-glass reveal', 'Asked to end the service', 'Approved ending the service', "Erased the service's personal data (end of service)"])
   })
 
   it('a linked view opens with its filters filled in and applied', async () => {
