@@ -20,6 +20,7 @@ They begin with what lets new data in (tokens revoked) and with the links
 person <-> device, so that whatever a stopped run leaves behind links nobody.
 """
 
+import contextlib
 import hmac
 import logging
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -68,6 +69,8 @@ logger = logging.getLogger(__name__)
 COMMAND = Actor("manage.py decommission")
 REPORT_KIND = "proximeter end of service"
 BATCH = 10_000
+# pg_advisory_lock's key for "a run of the end of service" (used for nothing else).
+RUN_LOCK = 0x70726F78_656E6473  # "proxends"
 
 
 # --- Asking and approving ------------------------------------------------------------------
@@ -340,10 +343,38 @@ def decommission_carry_out(
 
     Carried out already: the report it printed then (nothing is erased twice).
     """
-    decommission.refresh_from_db()
-    if decommission.carried_out_at is not None:
-        return decommission.report["signed"]
-    decommission_check(decommission=decommission)
+    with _one_run_at_a_time():
+        decommission.refresh_from_db()
+        if decommission.carried_out_at is not None:
+            return decommission.report["signed"]
+        decommission_check(decommission=decommission)
+        return _carry_out(decommission, on_step)
+
+
+@contextlib.contextmanager
+def _one_run_at_a_time():
+    """Two operators running it at once would each count rows the other erased: the second
+    is refused (a session advisory lock on `default`; SQLite's writes are serial anyway)."""
+    connection = connections[DEFAULT]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK])
+        if not cursor.fetchone()[0]:
+            raise DomainError(
+                "The end of service is being carried out by another run: wait for it to end.",
+                code="running",
+                status_code=409,
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK])
+
+
+def _carry_out(decommission: Decommission, on_step) -> dict:
     progress = decommission.report or {}
     progress.setdefault("started_at", timezone.now().isoformat())
     progress["runs"] = progress.get("runs", 0) + 1

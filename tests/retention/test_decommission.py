@@ -623,3 +623,25 @@ def test_two_officers_asking_at_once_make_one_request(tmp_path, privacy_officer)
     assert outcomes == ["asked", "refused 409 already_asked"]
     assert Decommission.objects.count() == 1
     assert AuditEntry.objects.filter(action=AuditEntry.Action.DECOMMISSION_REQUESTED).count() == 1
+
+
+@pytestmark_db
+def test_a_second_run_while_one_is_going_on_is_refused(privacy_officer, second_medic):
+    if connections[DEFAULT].vendor != "postgresql":
+        pytest.skip("SQLite's writes are serial: there is no lock to hold")
+    import psycopg
+
+    asked = decommission_request(reason="end", acting_user=privacy_officer)
+    decommission_approve(decommission=asked, acting_user=second_medic)
+    make_person("2")
+    config = connections[DEFAULT].settings_dict
+    # The other run: another session holding the run's lock.
+    with psycopg.connect(
+        dbname=config["NAME"], user=config["USER"], host=config["HOST"], port=config["PORT"] or 5432
+    ) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [module.RUN_LOCK])
+        with pytest.raises(CommandError, match="another run"):
+            run("--request", str(asked.pk))
+        assert Person.objects.exists()
+    run("--request", str(asked.pk))  # the other run's session ended: its lock went with it
+    assert not Person.objects.exists()
