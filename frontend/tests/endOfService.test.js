@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mountPage, reply, waitFor } from './helpers.js'
 import { auditEntries, NOW } from './tracingData.js'
 import { privacyMe, purgeLog } from './statsData.js'
+import { caseList, clusters, figures, medicMe } from './casesData.js'
 import { detailLines } from '../src/audit/format.js'
 import { erasedSummary } from '../src/retention/api.js'
 
@@ -121,5 +122,49 @@ describe('AUDIT: end-of-service entries in words', () => {
       'approved by: medic-2',
     ])
     expect(erasedSummary(null)).toEqual({ total: 0, tables: 0 })
+  })
+})
+
+describe('CASES: a request to end the service waits for a medic', () => {
+  async function openCases(answer, extra = {}) {
+    const r = await mountPage(
+      '/cases/',
+      {
+        'GET /api/cases': caseList,
+        'GET /api/cases/figures': figures,
+        'GET /api/cases/clusters': clusters,
+        [`GET ${LIST}`]: answer,
+        ...extra,
+      },
+      medicMe(),
+    )
+    wrapper = r.wrapper
+    await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Cases'))
+    await waitFor(() => expect(r.fetchMock.calls('GET', LIST)).toHaveLength(1))
+    return r
+  }
+
+  it('shows nothing when no request waits for this medic, nor when the list cannot be read', async () => {
+    await openCases([request({ may_approve: false })])
+    expect(wrapper.find('.end-of-service').exists()).toBe(false)
+    wrapper.unmount()
+    await openCases(reply(403, { detail: 'Only the privacy or medical role may do this.' }))
+    expect(wrapper.find('.end-of-service').exists()).toBe(false)
+  })
+
+  it('lets the medic approve, and says so afterwards; never offers to ask', async () => {
+    let current = request()
+    const r = await openCases(() => [current], {
+      [`POST ${LIST}/7/approve`]: () => {
+        current = request({ status: 'approved', approved_by: 'medic', may_approve: false })
+        return current
+      },
+    })
+    await waitFor(() => expect(wrapper.find('.end-of-service-request').exists()).toBe(true))
+    expect(wrapper.find('.end-of-service-ask').exists()).toBe(false)
+    expect(wrapper.find('.end-of-service-request').text()).toContain('The pandemic is under control.')
+    await wrapper.find('.end-of-service-request button').trigger('click')
+    await waitFor(() => expect(wrapper.text()).toContain('Approved. An operator may now run the command shown.'))
+    expect(r.fetchMock.calls('POST', `${LIST}/7/approve`)).toHaveLength(1)
   })
 })
