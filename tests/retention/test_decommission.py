@@ -462,7 +462,9 @@ def test_the_one_who_asked_cannot_approve_their_own_request(privacy_officer):
     answer = client.post(reverse("decommission-approve", args=[asked.pk]))
     assert answer.status_code == 403
     assert answer.json()["code"] == "own_request"
-    assert client.get(reverse("decommission")).json()[0]["may_approve"] is False
+    listed = client.get(reverse("decommission"))
+    assert listed.json()[0]["may_approve"] is False
+    assert "no-store" in listed["Cache-Control"]
     assert not Decommission.objects.get(pk=asked.pk).approved_by
 
 
