@@ -43,6 +43,18 @@ class AuditDetailsOutput(serializers.Serializer):
     limit_per_hour = serializers.IntegerField(required=False, help_text="trace_refused.")
     account = serializers.CharField(required=False, help_text="person_id_changed.")
     previous_person_id = serializers.CharField(required=False, help_text="person_id_changed.")
+    request = serializers.IntegerField(
+        required=False, help_text="decommission_*: the end-of-service request."
+    )
+    requested_by = serializers.CharField(
+        required=False, help_text="decommission_approved, decommissioned: who asked."
+    )
+    approved_by = serializers.CharField(required=False, help_text="decommissioned.")
+    erased = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="decommissioned: rows erased per database and table.",
+    )
     disclosed = serializers.ListField(
         child=serializers.CharField(),
         required=False,

@@ -57,3 +57,12 @@ def checkpoint_signature(position: int, head: str, at: str, *, key: bytes | None
     """Signs "the chain had `position` entries, the newest hashed `head`, at `at`"."""
     message = f"checkpoint\n{position}\n{head}\n{at}".encode()
     return hmac.new(key or chain_key(), message, hashlib.sha256).hexdigest()
+
+
+def report_signature(fields: dict, *, key: bytes | None = None) -> str:
+    """Signs a report the portal hands out (the end of service's): its canonical JSON.
+
+    The "report" prefix keeps it from ever passing for an entry or a checkpoint.
+    """
+    message = f"report\n{canonical(fields)}".encode()
+    return hmac.new(key or chain_key(), message, hashlib.sha256).hexdigest()

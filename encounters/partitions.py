@@ -226,3 +226,21 @@ def partitions_drop_expired(*, cutoff: datetime, table: str = TABLE) -> int:
         if day_start(day + timedelta(days=1)) <= cutoff and name not in expired:
             expired.append(name)
     return sum(_count_and_drop(name) for name in expired)
+
+
+def table_empty(*, table: str = TABLE) -> int:
+    """Remove every row, of every partition and of day tables a purge detached but did not
+    drop; returns how many rows went (the end of the service, retention/decommission.py).
+
+    PostgreSQL: one TRUNCATE of the parent (all its partitions, which stay for the rows
+    to come); SQLite: the caller deletes the plain table's rows (0 here).
+    """
+    if not is_partitioned(table=table):
+        return 0
+    qn = connections[ENCOUNTERS].ops.quote_name
+    with transaction.atomic(using=ENCOUNTERS), connections[ENCOUNTERS].cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {qn(table)} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(f"SELECT count(*) FROM {qn(table)}")
+        rows = cursor.fetchone()[0]
+        cursor.execute(f"TRUNCATE {qn(table)}")
+    return rows + sum(_count_and_drop(name) for name in _detached_leftovers(table=table).values())

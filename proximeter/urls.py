@@ -27,6 +27,7 @@ api_patterns = [
     path("risk/", include("risk.urls")),
     path("audit/", include("audit.urls")),
     path("oversight/", include("oversight.urls")),
+    path("retention/", include("retention.urls")),
     path("selfservice/", include("selfservice.urls")),
     path("zones/", include("zones.urls")),
     path("stats/", include("stats.urls")),

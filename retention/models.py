@@ -22,3 +22,42 @@ class PurgeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"purge {self.at:%Y-%m-%d %H:%M}: {sum(self.removed.values())} rows"
+
+
+class Decommission(models.Model):
+    """The end of the service: asked by the privacy office, approved by a second person,
+    carried out by `manage.py decommission` (retention/decommission.py).
+
+    `report` holds what was erased so far, per database and table, while the
+    command runs (a run stopped midway adds to it when run again), and at the
+    end the signed report the command printed.
+    """
+
+    requested_by = models.CharField(max_length=150, help_text="Portal account (user name).")
+    requested_at = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    approved_by = models.CharField(max_length=150, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    carried_out_at = models.DateTimeField(null=True, blank=True)
+    # True until carried out: one request at a time is open (the constraint below).
+    open = models.BooleanField(default=True, editable=False)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["open"], condition=models.Q(open=True), name="one_open_decommission"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("requested_by")),
+                name="decommission_approved_by_another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"end of service asked by {self.requested_by} on {self.requested_at:%Y-%m-%d}"
+
+    @property
+    def approved(self) -> bool:
+        return bool(self.approved_by) and self.approved_by != self.requested_by

@@ -19,9 +19,11 @@ afterEach(() => {
 })
 
 const ENTRIES = '/api/audit/entries'
+// The end of service's section (its own tests: endOfService.test.js): nothing asked.
+const NO_END = { 'GET /api/retention/decommission': [] }
 
 async function open(path = '/audit/', answer = auditEntries) {
-  const r = await mountPage(path, { [`GET ${ENTRIES}`]: answer }, privacyMe())
+  const r = await mountPage(path, { [`GET ${ENTRIES}`]: answer, ...NO_END }, privacyMe())
   wrapper = r.wrapper
   await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Audit'))
   return r
@@ -83,7 +85,7 @@ describe('AUDIT: the audit trail', () => {
       until: '2025-11-20',
     })
     const actions = wrapper.findAll('#audit-action option').map((o) => o.text())
-    expect(actions).toEqual(['Any action', 'Traced close contacts', 'Reopened a trace', 'Exported a trace (CSV)', 'Named contacts who are not close contacts', 'Was refused a trace (hourly limit)', "An account's person number changed", 'Opened a case', 'Notified a close contact', 'Opened a cluster of cases', 'Exported follow-ups (CSV)'])
+    expect(actions).toEqual(['Any action', 'Traced close contacts', 'Reopened a trace', 'Exported a trace (CSV)', 'Named contacts who are not close contacts', 'Was refused a trace (hourly limit)', "An account's person number changed", 'Opened a case', 'Notified a close contact', 'Opened a cluster of cases', 'Exported follow-ups (CSV)', 'Asked a second person to approve naming contacts', "Approved naming a trace's contacts", "Refused naming a trace's contacts", "Named a trace's close contacts", 'Named contacts urgently, without approval (break-glass)', 'Reviewed a break-glass reveal', 'Asked to end the service', 'Approved ending the service', "Erased the service's personal data (end of service)"])
   })
 
   it('a linked view opens with its filters filled in and applied', async () => {
@@ -155,7 +157,7 @@ describe('AUDIT: the purge', () => {
   const PURGES = '/api/stats/purges'
 
   async function openWithPurges(answer, me = statsPrivacyMe()) {
-    const r = await mountPage('/audit/', { [`GET ${ENTRIES}`]: auditEntries, [`GET ${PURGES}`]: answer }, me)
+    const r = await mountPage('/audit/', { [`GET ${ENTRIES}`]: auditEntries, [`GET ${PURGES}`]: answer, ...NO_END }, me)
     wrapper = r.wrapper
     await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Audit'))
     await waitFor(() => expect(wrapper.find('.purge-log [role="status"]').exists()).toBe(false))

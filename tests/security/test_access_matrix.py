@@ -153,6 +153,10 @@ MATRIX = {
     "audit-digest": role(PRIV),
     "oversight-anomalies": role(PRIV),  # names staff accounts, never a person traced
     "purge-log": role(PRIV),
+    # The end of the service: the privacy role asks (POST); a second person, privacy or
+    # medical, reads and approves (tests/retention/test_decommission.py: who asks, self-approval)
+    "decommission": role(PRIV, MED),
+    "decommission-approve": role(PRIV, MED),  # no such request: 404
     "stats-daily": role(MED, PRIV, REG),
     "stats-daily-csv": role(MED, PRIV, REG),
     "stats-policy-what-if": role(MED, PRIV, REG),  # pairs of tags only, suppressed
@@ -384,6 +388,7 @@ def samples(oidc, db):
             "case_id": case.pk,
             "follow_up_id": follow_up.pk,
             "key": "0" * 16,  # a cluster's key (case-cluster-open): none today, 404
+            "decommission_id": 999999,
             "provider_id": "sso",
             "app_label": "assets",
             "url": "no-such-page/",

@@ -78,6 +78,16 @@ export function detailLines(details, rules) {
     lines.push(`Trace no. ${rest.trace}`)
     delete rest.trace
   }
+  if (rest.request !== undefined && rest.request !== null) {
+    lines.push(`End-of-service request no. ${rest.request}`)
+    delete rest.request
+  }
+  if (rest.erased && typeof rest.erased === 'object') {
+    const counts = Object.values(rest.erased).filter((n) => typeof n === 'number' && n > 0)
+    const total = counts.reduce((a, b) => a + b, 0)
+    lines.push(`Erased ${plural(total, 'row')} from ${plural(counts.length, 'table')}`)
+    delete rest.erased
+  }
   for (const [key, value] of Object.entries(rest)) {
     const text = value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)
     lines.push(`${key.replace(/_/g, ' ')}: ${text}`)
