@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("retention", "0001_initial"),
+        ("retention", "0002_purge_record_per_kind"),
     ]
 
     operations = [
