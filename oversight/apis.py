@@ -43,7 +43,7 @@ class AnomalyListApi(APIView):
             rule = serializers.ChoiceField(choices=Rule.ALL)
             label = serializers.CharField()
             actor = serializers.CharField(help_text="The staff account (user name).")
-            day = serializers.DateField(help_text="The local day.")
+            day = fields.DateField(help_text="The local day.")
             hour = serializers.IntegerField(
                 allow_null=True, help_text="The local hour (0-23); null for a whole day."
             )
@@ -69,8 +69,8 @@ class AnomalyListApi(APIView):
             class Meta:
                 ref_name = "OversightAlert"
 
-        since = serializers.DateField()
-        until = serializers.DateField()
+        since = fields.DateField()
+        until = fields.DateField()
         baseline_days = serializers.IntegerField(help_text="Days of history a usual is taken of.")
         working_hours = serializers.CharField(help_text="Working days and hours, local time.")
         per_rule = RuleCountOutput(many=True)

@@ -72,6 +72,9 @@ class DecommissionListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=500)
 
+        class Meta:
+            ref_name = "DecommissionInput"
+
     @extend_schema(responses=DecommissionOutput(many=True), operation_id="decommission_list")
     def get(self, request):
         requests = Decommission.objects.all()[:20]

@@ -19,6 +19,7 @@ from retention.services import purge_expired
 # this page's: registration records last while a device is lent, accounts while a person
 # works here; all of it goes at the end of service).
 NOT_TRACING_DATA = {
+    "retention.Decommission": "the end-of-service request: who asked and approved, the report",
     "admin.LogEntry": "the Django admin's changes to records (registration, assets)",
     "auth.Permission": "configuration",
     "auth.Group": "configuration (roles)",
