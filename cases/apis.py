@@ -360,14 +360,18 @@ class CaseTraceInput(serializers.Serializer):
 
 class CaseTraceResultOutput(TraceResultOutput):
     case_id = serializers.IntegerField()
-    follow_ups = FollowUpOutput(many=True, help_text="The follow-ups this trace opened or moved.")
+    follow_ups = FollowUpOutput(
+        many=True, help_text="Empty: follow-ups open when the close contacts are named."
+    )
 
     class Meta:
         ref_name = "CaseTraceResult"
 
 
-def _traced(trace, link, touched) -> dict:
-    return {**trace.plain_result, "case_id": link.case_id, "follow_ups": follow_ups_data(touched)}
+def _traced(trace, link) -> dict:
+    """A trace just run names nobody, so it opens no follow-up yet: naming its close contacts
+    (cases.reveals, /api/tracing/traces/<id>/reveal) does."""
+    return {**trace.plain_result, "case_id": link.case_id, "follow_ups": []}
 
 
 class CaseTraceApi(APIView):
@@ -383,10 +387,10 @@ class CaseTraceApi(APIView):
     def post(self, request, case_id: int):
         given = CaseTraceInput(data=request.data)
         given.is_valid(raise_exception=True)
-        trace, link, touched = services.case_trace(
+        trace, link = services.case_trace(
             case=_case(case_id), acting_user=request.user, **given.validated_data
         )
-        return Response(_traced(trace, link, touched), status=status.HTTP_201_CREATED)
+        return Response(_traced(trace, link), status=status.HTTP_201_CREATED)
 
 
 class ChainNodeOutput(serializers.Serializer):
@@ -471,14 +475,14 @@ class TraceForCaseApi(TraceListApi):
                 "reference, or a new one to open a case.",
                 code="case_person",
             )
-        trace, link, touched = services.case_trace(
+        trace, link = services.case_trace(
             case=case,
             window=window,
             policy=given.get("policy"),
             reason=given["reason"],
             acting_user=request.user,
         )
-        return Response(_traced(trace, link, touched), status=status.HTTP_201_CREATED)
+        return Response(_traced(trace, link), status=status.HTTP_201_CREATED)
 
 
 def _day(moment):
@@ -768,13 +772,13 @@ class FollowUpTraceApi(APIView):
         given = CaseTraceInput(data=request.data)
         given.is_valid(raise_exception=True)
         follow_up = _follow_up(follow_up_id)
-        trace, link, touched = services.case_trace(
+        trace, link = services.case_trace(
             case=follow_up.case,
             follow_up=follow_up,
             acting_user=request.user,
             **given.validated_data,
         )
-        return Response(_traced(trace, link, touched), status=status.HTTP_201_CREATED)
+        return Response(_traced(trace, link), status=status.HTTP_201_CREATED)
 
 
 class FiguresApi(APIView):

@@ -71,6 +71,8 @@ class CaseTrace(models.Model):
     window_from = models.DateTimeField()
     window_to = models.DateTimeField()
     close_contacts = models.PositiveIntegerField()
+    # When its close contacts were named and became follow-ups (a trace is pseudonymous first).
+    followed_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -185,3 +187,56 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"notification {self.at:%Y-%m-%d %H:%M} ({'sent' if self.sent else 'failed'})"
+
+
+class Reveal(models.Model):
+    """A request to name the contacts of a case's trace (cases/reveals.py).
+
+    Four eyes: it waits for a second person's approval, unless the service's
+    setting lets this trace through (`because` is empty) or it is an urgent
+    break-glass reveal, which the data-protection office reviews afterwards.
+    It holds who asked and decided, never a contact's identity.
+    """
+
+    class Scope(models.TextChoices):
+        CLOSE = "close", "the close contacts"
+        ALL = "all", "every contact"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "waiting for approval"
+        APPROVED = "approved", "approved"
+        REFUSED = "refused", "refused"
+        NOT_NEEDED = "not_needed", "no approval needed"
+        BREAK_GLASS = "break_glass", "break-glass"
+
+    class Review(models.TextChoices):
+        REVIEWED = "reviewed", "reviewed"
+        ESCALATED = "escalated", "escalated"
+
+    case_trace = models.ForeignKey(CaseTrace, on_delete=models.CASCADE, related_name="reveals")
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    reason = models.CharField(max_length=500)
+    urgent = models.BooleanField(default=False)
+    because = models.JSONField(default=list, help_text="Why a second person must approve.")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    requested_by = models.CharField(max_length=150, db_index=True)
+    requested_at = models.DateTimeField(db_index=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(max_length=500, blank=True)
+    review = models.CharField(max_length=16, choices=Review.choices, blank=True)
+    reviewed_by = models.CharField(max_length=150, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One waiting request per trace: two clicks (or two tabs) ask once.
+            models.UniqueConstraint(
+                fields=["case_trace"], condition=Q(status="waiting"), name="one_waiting_reveal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reveal {self.pk} ({self.status})"

@@ -218,11 +218,12 @@ def case_trace(
     window: contacts.Window | None = None,
     follow_up: FollowUp | None = None,
 ):
-    """Trace for a case (the audited trace), then follow up each close contact it names.
+    """Trace for a case (the audited trace, pseudonymous: it names nobody yet).
 
     Degree 1: the index person, over the case's window (or `window`). Degree 2: the
     contact of `follow_up`, from the day of its first exposure to now. Returns
-    (trace, case_trace, follow-ups opened or moved).
+    (trace, case_trace). Its close contacts become follow-ups when they are
+    named (cases.reveals, with a second person's approval).
     """
     if case.status != Case.Status.OPEN:
         raise DomainError(
@@ -255,23 +256,20 @@ def case_trace(
         reason=reason,
         acting_user=acting_user,
     )
-    result = trace.plain_result
-    with transaction.atomic(using=DEFAULT):
-        link = CaseTrace.objects.create(
-            case=case,
-            trace=trace,
-            degree=degree,
-            follow_up=follow_up,
-            traced_person_id=traced,
-            created_at=trace.created_at,
-            author=_username(acting_user),
-            policy=policy,
-            window_from=window.start,
-            window_to=window.end,
-            close_contacts=trace.close_contacts,
-        )
-        touched = followups_from_trace(link, result, acting_user=acting_user)
-    return trace, link, touched
+    link = CaseTrace.objects.create(
+        case=case,
+        trace=trace,
+        degree=degree,
+        follow_up=follow_up,
+        traced_person_id=traced,
+        created_at=trace.created_at,
+        author=_username(acting_user),
+        policy=policy,
+        window_from=window.start,
+        window_to=window.end,
+        close_contacts=trace.close_contacts,
+    )
+    return trace, link
 
 
 def followups_from_trace(link: CaseTrace, result: dict, *, acting_user) -> list[FollowUp]:

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import FollowUp
+from cases.reveals import BREAK_GLASS_MIN_REASON
 from core.permissions import AnySignedInPerson
 from core.roles import ROLE_DESCRIPTIONS, roles_of
 from frontend.pages import pages_for
@@ -26,6 +27,9 @@ def service_rules() -> dict:
         "zones_retention_days": settings.ZONES_RETENTION_DAYS,
         "follow_up_days": settings.CONTACT_FOLLOW_UP_DAYS,
         "min_count": settings.STATS_MIN_COUNT,
+        "break_glass_min_reason": BREAK_GLASS_MIN_REASON,
+        "reveal_retrace_days": settings.REVEAL_RETRACE_DAYS,
+        "reveal_approver_role": settings.REVEAL_APPROVER_ROLE,
         "follow_up_statuses": [
             {"value": status.value, "label": status.label, "open": status in FollowUp.OPEN}
             for status in FollowUp.Status
@@ -69,6 +73,11 @@ class MeApi(APIView):
             zones_retention_days = serializers.IntegerField(help_text="ZONES_RETENTION_DAYS")
             follow_up_days = serializers.IntegerField(help_text="CONTACT_FOLLOW_UP_DAYS")
             min_count = serializers.IntegerField(help_text="STATS_MIN_COUNT: smaller counts hidden")
+            break_glass_min_reason = serializers.IntegerField(
+                help_text="Characters an urgent reveal's reason needs at least."
+            )
+            reveal_retrace_days = serializers.IntegerField(help_text="REVEAL_RETRACE_DAYS")
+            reveal_approver_role = serializers.CharField(help_text="REVEAL_APPROVER_ROLE")
             follow_up_statuses = FollowUpStatusSerializer(
                 many=True, help_text="A follow-up's statuses, in order; `open` ones can change."
             )

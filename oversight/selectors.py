@@ -16,6 +16,7 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from cases.models import Reveal
 from core.roles import Role
 from oversight import rules
 
@@ -86,18 +87,29 @@ class BreakGlass:
     at: datetime
     actor: str
     case_reference: str
+    review: str = ""  # "reviewed", "escalated", or "" while it waits for review
 
 
 def break_glass_list(*, since: date, until: date) -> list[BreakGlass]:
-    return [
-        BreakGlass(at=timezone.localtime(at), actor=actor, case_reference=case_reference)
-        for at, actor, case_reference in AuditEntry.objects.filter(
+    entries = list(
+        AuditEntry.objects.filter(
             action=AuditEntry.Action.BREAK_GLASS,
             at__gte=local_midnight(since),
             at__lt=local_midnight(until + timedelta(days=1)),
         )
         .order_by("at")
-        .values_list("at", "actor", "case_reference")
+        .values_list("at", "actor", "case_reference", "details")
+    )
+    ids = [details.get("reveal") for *_rest, details in entries]
+    reviews = dict(Reveal.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "review"))
+    return [
+        BreakGlass(
+            at=timezone.localtime(at),
+            actor=actor,
+            case_reference=case_reference,
+            review=reviews.get(details.get("reveal"), ""),
+        )
+        for at, actor, case_reference, details in entries
     ]
 
 

@@ -229,13 +229,20 @@ PRIVACY_NOTICE_URL = "/privacy/"
 # Tracing: close-contact rules (brief §5) and the stored results.
 TRACING_CLOSE_CONTACT_MINUTES = env_int("TRACING_CLOSE_CONTACT_MINUTES", 15)
 TRACING_DEFAULT_POLICY = env_str("TRACING_DEFAULT_POLICY", "encounter")
-# Traces (and namings of other contacts) one medical user may run per hour; beyond, a
+# Traces (and reveals of their contacts) one medical user may run per hour; beyond, a
 # refusal, itself in the audit trail for the privacy officer.
 TRACING_MAX_TRACES_PER_HOUR = env_int("TRACING_MAX_TRACES_PER_HOUR", 20)
 # Risk models (risk/scoring, docs/risk-models.md): RISK_<MODEL>_<NAME> overrides a
 # paper's value, e.g. RISK_INRIA_R0_PER_MIN (0.007/min) or RISK_DP3T_LOOKBACK_DAYS (10).
 TRACE_RESULT_KEY = env_str("TRACE_RESULT_KEY")  # a Fernet key; derived from SECRET_KEY if unset
 TRACE_RESULT_RETENTION_DAYS = env_int("TRACE_RESULT_RETENTION_DAYS", 14)
+# Four eyes (cases/reveals.py, docs/four-eyes.md): a trace names nobody; naming its contacts
+# waits for a second person of this role ("medical" or "privacy").
+REVEAL_APPROVER_ROLE = env_str("REVEAL_APPROVER_ROLE", "medical")
+# True: a confirmed open case's own trace (its infectious period, degree 1, close contacts,
+# not named again within REVEAL_RETRACE_DAYS) is named without approval; anything else waits.
+REVEAL_OWN_CASE_WITHOUT_APPROVAL = env_bool("REVEAL_OWN_CASE_WITHOUT_APPROVAL", False)
+REVEAL_RETRACE_DAYS = env_int("REVEAL_RETRACE_DAYS", 7)
 
 # --- Contact follow-up (cases/) ---------------------------------------------------
 # A close contact's quarantine or monitoring lasts this many days after the day of the
@@ -536,6 +543,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.models.Case.Status",
         "FollowUpStatusEnum": "cases.apis.FOLLOW_UP_STATUSES",
         "OversightRuleEnum": "oversight.rules.Rule.ALL",
+        "RevealStatusEnum": "cases.models.Reveal.Status",
+        "RevealReviewEnum": "cases.models.Reveal.Review",
     },
 }
 

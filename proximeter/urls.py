@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cases.apis import CaseListCreateApi, TraceForCaseApi
+from cases.reveal_apis import RevealWaitingApi, TraceRevealApi
 from core import views as core_views
 from frontend.apis import MeApi
 
@@ -21,9 +22,13 @@ api_patterns = [
     path("appointments/", include("appointments.urls")),
     # A trace belongs to a case: running one (POST) goes through the case (cases/apis.py).
     path("tracing/traces", TraceForCaseApi.as_view(), name="traces"),
+    # Naming a trace's contacts waits for a second person (four eyes, cases/reveals.py).
+    path("tracing/traces/<int:trace_id>/reveal", TraceRevealApi.as_view(), name="trace-reveal"),
     path("tracing/", include("tracing.urls")),
     path("cases", CaseListCreateApi.as_view(), name="cases"),
     path("cases/", include("cases.urls")),
+    path("reveals", RevealWaitingApi.as_view(), name="reveals"),
+    path("reveals/", include("cases.reveal_urls")),
     path("risk/", include("risk.urls")),
     path("audit/", include("audit.urls")),
     path("oversight/", include("oversight.urls")),

@@ -43,7 +43,15 @@ from audit.checkpoints import Checkpoint
 from audit.models import AuditEntry, Disclosure
 from audit.receivers import Actor
 from audit.services import audit_record
-from cases.models import Case, CaseTrace, Exposure, FollowUp, FollowUpEvent, Notification
+from cases.models import (
+    Case,
+    CaseTrace,
+    Exposure,
+    FollowUp,
+    FollowUpEvent,
+    Notification,
+    Reveal,
+)
 from core.databases import DEFAULT, home_of
 from core.errors import DomainError
 from core.roles import Role, has_role
@@ -302,6 +310,7 @@ def steps() -> list[Step]:
         _rows(Notification.objects.all),
         _rows(FollowUpEvent.objects.all),
         _rows(Exposure.objects.all),
+        _rows(Reveal.objects.all),
         _rows(CaseTrace.objects.all),
         _cleared(Case.objects.all, "source_follow_up", None),
         _rows(FollowUp.objects.all),

@@ -13,6 +13,8 @@ DEMO_ACCOUNTS = (
     ("desk", "Dana", "Desk", "700001", {Role.REGISTRATION}, False),
     ("assets", "Arno", "Assets", "700002", {Role.ASSETS}, False),
     ("medic", "Mira", "Medic", "700003", {Role.MEDICAL}, False),
+    # The second pair of eyes: approves medic's requests to name a trace's contacts.
+    ("medic-2", "Max", "Medic", "700007", {Role.MEDICAL}, False),
     ("privacy", "Pia", "Privacy", "700004", {Role.PRIVACY}, False),
     ("admin", "Ada", "Admin", "700005", set(), True),
     ("person", "Per", "Person", "700006", set(), False),

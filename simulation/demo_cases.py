@@ -1,4 +1,5 @@
-"""Demo cases: the demo medic's cases of the simulated week, traced, followed up, some notified.
+"""Demo cases: the demo medic's cases of the simulated week, traced, named with the second
+demo medic's approval (four eyes), followed up, some notified.
 
 So that the Cases and Follow-ups pages, the chain and the supervisor figures show
 something on a fresh `make run`. Runs after the demo encounters; only once.
@@ -9,7 +10,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cases import services
+from cases import reveals, services
 from cases.models import Case, FollowUp
 from core.errors import DomainError
 from encounters.models import Encounter
@@ -32,7 +33,8 @@ def load_demo_cases(stdout=None) -> int:
     if Case.objects.exists() or not Encounter.objects.exists():
         return 0
     medic = get_user_model().objects.filter(username="medic").first()
-    if medic is None:
+    second = get_user_model().objects.filter(username="medic-2").first()
+    if medic is None or second is None:
         return 0
     today = timezone.localdate()
     opened = []
@@ -46,9 +48,20 @@ def load_demo_cases(stdout=None) -> int:
             notes="Demo case: positive PCR, isolating at home.",
         )
         try:
-            _trace, _link, touched = services.case_trace(
+            trace, _link = services.case_trace(
                 case=case, reason="Demo: positive PCR", acting_user=medic
             )
+            reveal, _result, touched = reveals.reveal_ask(
+                trace=trace,
+                scope="close",
+                reason="Demo: tell the close contacts",
+                urgent=False,
+                acting_user=medic,
+            )
+            if reveal.status == reveal.Status.WAITING:
+                _reveal, _result, touched = reveals.reveal_decide(
+                    reveal_id=reveal.pk, approve=True, comment="Demo", acting_user=second
+                )
         except DomainError:
             break  # the hourly limit: enough for a demo
         if touched:

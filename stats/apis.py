@@ -174,6 +174,10 @@ class TransparencyApi(APIView):
         min_count = serializers.IntegerField()
         retention_days = serializers.IntegerField()
         kept = KeptOutput()
+        break_glass_unreviewed = serializers.IntegerField(
+            help_text="Urgent reveals without approval the data-protection office has not "
+            "reviewed yet."
+        )
 
         class Meta:
             ref_name = "Transparency"

@@ -28,6 +28,7 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from cases.models import Reveal
 from core.databases import ENCOUNTERS
 from core.small_counts import protect, shown
 from encounters.models import Encounter
@@ -310,6 +311,10 @@ def transparency(*, now: datetime | None = None) -> dict:
         **devices_in_service(now=now),
         "retention_days": settings.ENCOUNTER_RETENTION_DAYS,
         "kept": what_is_kept(now=now),
+        # Staff actions, not people: shown as they are (the privacy officer's backlog).
+        "break_glass_unreviewed": Reveal.objects.filter(
+            status=Reveal.Status.BREAK_GLASS, review=""
+        ).count(),
     }
 
 

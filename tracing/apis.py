@@ -157,13 +157,16 @@ class TracePersonOutput(serializers.Serializer):
 
 
 class TraceResultOutput(serializers.Serializer):
-    """A trace's result, as running, reopening and naming the others answer it."""
+    """A trace's result, as running, reopening and revealing answer it."""
 
     id = serializers.IntegerField()
     window = TraceWindowOutput()
     policy = serializers.ChoiceField(choices=contacts.Policy.ALL)
     threshold_minutes = serializers.IntegerField()
-    others_named = serializers.BooleanField()
+    revealed = serializers.ChoiceField(
+        choices=services.Reveal.ORDER,
+        help_text="Whom it names: nobody (as run), the close contacts, or every contact.",
+    )
     devices = TraceDeviceOutput(many=True, help_text="The traced person's devices in the window.")
     contacts = TraceContactOutput(many=True)
     person = TracePersonOutput()
@@ -226,31 +229,6 @@ class TraceDetailApi(APIView):
     def get(self, request, trace_id: int):
         return Response(
             services.trace_reopen(trace=_own_trace(request, trace_id), acting_user=request.user)
-        )
-
-
-class TraceNameOthersApi(APIView):
-    """Name the contacts of one of my traces who are not close contacts (audited on its own,
-    with its own reason)."""
-
-    permission_classes = [IsMedical, RecentSignIn]
-
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=500)
-
-    def get_serializer(self, *args, **kwargs):
-        return self.InputSerializer(*args, **kwargs)
-
-    @extend_schema(request=InputSerializer, responses=TraceResultOutput)
-    def post(self, request, trace_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return Response(
-            services.trace_name_others(
-                trace=_own_trace(request, trace_id),
-                reason=data.validated_data["reason"],
-                acting_user=request.user,
-            )
         )
 
 

@@ -59,8 +59,26 @@ def _encounter_entry(piece: contacts.Piece) -> dict:
     }
 
 
-def _contact_entry(key, pieces, directory, *, policy, threshold, zone, r0, nonce, named) -> dict:
-    """One contact: durations always; a person's identity only when `named` allows it."""
+class Reveal:
+    """Whom a trace's result names: nobody (as it is run), its close contacts, or everyone met.
+
+    Revealing is a step of its own (trace_reveal), which cases.reveals puts behind a
+    second person's approval."""
+
+    NONE, CLOSE, ALL = "none", "close", "all"
+    ORDER = (NONE, CLOSE, ALL)
+
+    @classmethod
+    def wider(cls, one: str, other: str) -> str:
+        return max(one, other, key=cls.ORDER.index)
+
+
+def _names(reveal: str, *, close: bool) -> bool:
+    return reveal == Reveal.ALL or (reveal == Reveal.CLOSE and close)
+
+
+def _contact_entry(key, pieces, directory, *, policy, threshold, zone, r0, nonce, reveal) -> dict:
+    """One contact: durations always; a person's identity only when `reveal` allows it."""
     merged = contacts.merge(pieces)
     per_day = contacts.seconds_per_day(merged, zone)
     total = sum(piece.seconds for piece in merged)
@@ -86,7 +104,7 @@ def _contact_entry(key, pieces, directory, *, policy, threshold, zone, r0, nonce
         "probability": round(aggregate_probability([1.0], minutes=[total / 60], r0=r0), 4),
     }
     if key.kind == "person":
-        if close or named:
+        if _names(reveal, close=close):
             person = directory.people.get(key.value)
             entry.update(
                 named=True,
@@ -113,13 +131,13 @@ def trace_compute(
     window: contacts.Window,
     policy: str,
     nonce: str | None = None,
-    name_others: bool = False,
+    reveal: str = Reveal.NONE,
 ) -> dict:
     """The contacts of a person in the window (no audit, no storage: trace_run does both).
 
-    Close contacts are named; every other contact is counted, with its
-    durations, under a reference (`ref`) that names no one, unless
-    `name_others` (a separate, audited step: trace_name_others).
+    Every contact is counted, with its durations, under a reference (`ref`)
+    that names no one; `reveal` names the close contacts or everyone (a
+    separate, audited step: trace_reveal).
     """
     zone = ZoneInfo(settings.TIME_ZONE)
     threshold = timedelta(minutes=settings.TRACING_CLOSE_CONTACT_MINUTES)
@@ -136,7 +154,7 @@ def trace_compute(
             zone=zone,
             r0=r0,
             nonce=nonce,
-            named=name_others,
+            reveal=reveal,
         )
         for key, pieces in by_peer.items()
     ]
@@ -154,7 +172,7 @@ def trace_compute(
         },
         "policy": policy,
         "threshold_minutes": settings.TRACING_CLOSE_CONTACT_MINUTES,
-        "others_named": name_others,
+        "revealed": reveal,
         "devices": [
             {"device_id": h.device_id, "from": _iso(h.start), "to": _iso(h.end)} for h in held
         ],
@@ -163,7 +181,12 @@ def trace_compute(
 
 
 # What counts towards TRACING_MAX_TRACES_PER_HOUR: every identity-revealing step a user starts.
-_COUNTED = (AuditEntry.Action.TRACE, AuditEntry.Action.CONTACTS_REVEALED)
+_COUNTED = (
+    AuditEntry.Action.TRACE,
+    AuditEntry.Action.CONTACTS_REVEALED,
+    AuditEntry.Action.TRACE_REVEALED,
+    AuditEntry.Action.BREAK_GLASS,
+)
 
 
 class _OverLimit(Exception):
@@ -184,6 +207,15 @@ def _check_hourly_limit(acting_user) -> None:
     ).count()
     if ran >= settings.TRACING_MAX_TRACES_PER_HOUR:
         raise _OverLimit
+
+
+def trace_limit_check(*, acting_user, person_id: str) -> None:
+    """Refuse (429, recorded) a user who reached TRACING_MAX_TRACES_PER_HOUR: before asking
+    for a reveal that would count towards it."""
+    try:
+        _check_hourly_limit(acting_user)
+    except _OverLimit:
+        raise _refuse_over_limit(acting_user, person_id=person_id) from None
 
 
 def _refuse_over_limit(acting_user, *, person_id: str) -> DomainError:
@@ -215,7 +247,9 @@ def trace_run(
     reason: str,
     acting_user,
 ) -> Trace:
-    """Trace, write the audit entry, and keep the (encrypted) result for its author."""
+    """Trace, write the audit entry, and keep the (encrypted) result for its author.
+
+    The result names nobody: revealing the contacts is trace_reveal's step."""
     if policy not in contacts.Policy.ALL:
         raise DomainError(
             f"Unknown policy {policy!r}; choose one of {', '.join(contacts.Policy.ALL)}."
@@ -297,13 +331,16 @@ def _read(trace: Trace) -> dict:
         ) from exc
     if "nonce" not in result:
         _from_before_naming_rules(result)
+    if "revealed" not in result:
+        # Stored when a trace named its close contacts at once (and the others on request).
+        result["revealed"] = Reveal.ALL if result.pop("others_named", False) else Reveal.CLOSE
     return result
 
 
 def _from_before_naming_rules(result: dict) -> None:
     """A result stored before only close contacts were named: unname the others on reading."""
     result["nonce"] = secrets.token_hex(16)
-    result["others_named"] = False
+    result["revealed"] = Reveal.CLOSE
     for n, contact in enumerate(result["contacts"]):
         contact["ref"] = f"c-{n:010d}"
         contact["named"] = contact["kind"] == "person" and contact["close_contact"]
@@ -331,54 +368,87 @@ def _stored_window(stored: dict) -> contacts.Window:
     )
 
 
-def trace_name_others(*, trace: Trace, reason: str, acting_user) -> dict:
-    """Name the contacts who are not close contacts: a separate step, with its own reason and
-    its own identity-revealing audit entry.
+def revealed(trace: Trace) -> str:
+    """Whom the stored result of a trace names (Reveal.NONE, CLOSE or ALL)."""
+    return _read(trace)["revealed"]
 
-    The stored result never held their identities, so the chain is joined
-    again for the same person, window and policy (encounters that arrived
-    since count; those purged since do not). The references stay the same.
-    """
-    _own(trace, acting_user)
-    try:
-        _check_hourly_limit(acting_user)
-    except _OverLimit:
-        raise _refuse_over_limit(acting_user, person_id=trace.person_id) from None
+
+def pseudonymous(trace: Trace) -> dict:
+    """The stored result with every identity taken out, for the second person who decides
+    whether to reveal it: the window, the policy and each contact's reference and minutes."""
     stored = _read(trace)
+    keep = ("ref", "kind", "close_contact", "total_seconds", "longest_seconds", "seconds_per_day")
+    return {
+        "window": stored["window"],
+        "policy": stored["policy"],
+        "threshold_minutes": stored["threshold_minutes"],
+        "contacts": [{k: c[k] for k in keep} for c in stored["contacts"]],
+    }
+
+
+def trace_reveal(
+    *,
+    trace: Trace,
+    scope: str,
+    reason: str,
+    acting_user,
+    action: str = AuditEntry.Action.TRACE_REVEALED,
+    details: dict | None = None,
+    within_limit: bool = True,
+) -> dict:
+    """Name the close contacts (`scope` Reveal.CLOSE) or every contact (Reveal.ALL) of a trace,
+    for its author: its own identity-revealing audit entry, with its own reason.
+
+    The stored result never held identities, so the chain is joined again for
+    the same person, window and policy (encounters that arrived since count;
+    those purged since do not). The references stay the same. Whether a second
+    person must approve first is the caller's rule (cases.reveals);
+    `within_limit=False` for an approved request (the limit was checked when
+    it was asked).
+    """
+    if scope not in (Reveal.CLOSE, Reveal.ALL):
+        raise DomainError(f"Reveal the close contacts or all contacts, not {scope!r}.")
+    _own(trace, acting_user)
+    if within_limit:
+        trace_limit_check(acting_user=acting_user, person_id=trace.person_id)
+    stored = _read(trace)
+    scope = Reveal.wider(scope, stored["revealed"])
     result = trace_compute(
         person_id=trace.person_id,
         window=_stored_window(stored),
         policy=stored["policy"],
         nonce=stored["nonce"],
-        name_others=True,
+        reveal=scope,
     )
     for kept in ("person", "case_reference", "reason"):
         result[kept] = stored[kept]
     newly_named = sorted(set(_named(result)) - set(_named(stored)))
     try:
-        _store_naming(trace, result, newly_named, reason=reason, acting_user=acting_user)
+        with transaction.atomic(using=DEFAULT):
+            audit_lock()
+            if within_limit:
+                _check_hourly_limit(acting_user)
+            audit_record(
+                acting_user=acting_user,
+                action=action,
+                target_person_id=trace.person_id,
+                case_reference=trace.case_reference,
+                reason=reason,
+                details={
+                    **(details or {}),
+                    "trace": trace.pk,
+                    "scope": scope,
+                    "named": len(newly_named),
+                },
+                disclosed=newly_named,
+            )
+            trace.result = _fernet().encrypt(json.dumps(result).encode())
+            trace.contacts = len(result["contacts"])
+            trace.close_contacts = sum(1 for c in result["contacts"] if c["close_contact"])
+            trace.save(update_fields=["result", "contacts", "close_contacts"])
     except _OverLimit:
         raise _refuse_over_limit(acting_user, person_id=trace.person_id) from None
     return _shown(result, trace)
-
-
-def _store_naming(trace: Trace, result: dict, newly_named: list, *, reason: str, acting_user):
-    with transaction.atomic(using=DEFAULT):
-        audit_lock()
-        _check_hourly_limit(acting_user)
-        audit_record(
-            acting_user=acting_user,
-            action=AuditEntry.Action.CONTACTS_REVEALED,
-            target_person_id=trace.person_id,
-            case_reference=trace.case_reference,
-            reason=reason,
-            details={"trace": trace.pk, "named": len(newly_named)},
-            disclosed=newly_named,
-        )
-        trace.result = _fernet().encrypt(json.dumps(result).encode())
-        trace.contacts = len(result["contacts"])
-        trace.close_contacts = sum(1 for c in result["contacts"] if c["close_contact"])
-        trace.save(update_fields=["result", "contacts", "close_contacts"])
 
 
 def trace_what_if(*, trace: Trace, acting_user) -> dict:
