@@ -86,6 +86,14 @@ PAGES = (
         needs_recent_sign_in=True,
     ),
     Page(
+        "approvals",
+        "Approvals",
+        "Approve or refuse another person's request to name the contacts of a trace: you see "
+        "the reason and the numbers, never the names.",
+        frozenset({Role.MEDICAL, Role.PRIVACY}),
+        needs_recent_sign_in=True,
+    ),
+    Page(
         "risk-models",
         "Risk models",
         "The published models that turn Bluetooth signal data into a risk, with a calculator.",

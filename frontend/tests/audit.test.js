@@ -21,9 +21,11 @@ afterEach(() => {
 const ENTRIES = '/api/audit/entries'
 // The end of service's section (its own tests: endOfService.test.js): nothing asked.
 const NO_END = { 'GET /api/retention/decommission': [] }
+// The break-glass reveals (their own tests: reveals.test.js): none.
+const NO_BREAK_GLASS = { 'GET /api/reveals/break-glass': [] }
 
 async function open(path = '/audit/', answer = auditEntries) {
-  const r = await mountPage(path, { [`GET ${ENTRIES}`]: answer, ...NO_END }, privacyMe())
+  const r = await mountPage(path, { [`GET ${ENTRIES}`]: answer, ...NO_END, ...NO_BREAK_GLASS }, privacyMe())
   wrapper = r.wrapper
   await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Audit'))
   return r
@@ -157,7 +159,7 @@ describe('AUDIT: the purge', () => {
   const PURGES = '/api/stats/purges'
 
   async function openWithPurges(answer, me = statsPrivacyMe()) {
-    const r = await mountPage('/audit/', { [`GET ${ENTRIES}`]: auditEntries, [`GET ${PURGES}`]: answer, ...NO_END }, me)
+    const r = await mountPage('/audit/', { [`GET ${ENTRIES}`]: auditEntries, [`GET ${PURGES}`]: answer, ...NO_END, ...NO_BREAK_GLASS }, me)
     wrapper = r.wrapper
     await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Audit'))
     await waitFor(() => expect(wrapper.find('.purge-log [role="status"]').exists()).toBe(false))

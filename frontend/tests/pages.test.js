@@ -17,6 +17,7 @@ describe('page map', () => {
       'tracking',
       'cases',
       'follow-ups',
+      'approvals',
       'risk-models',
       'audit',
       'stats',

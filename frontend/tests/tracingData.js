@@ -29,7 +29,7 @@ export const tinaSearch = [
   { person_id: '820009', name: 'Tim Tracey', department: 'Finance', active: false },
 ]
 
-// Not a close contact: the server does not name him (until "name the other contacts").
+// Not a close contact: the server does not name him (until every contact is named).
 const sam = {
   ref: 'c-5a5a5a5a5a',
   kind: 'person',
@@ -47,7 +47,7 @@ const sam = {
   probability: 0.0344,
 }
 
-/** Sam, once the medic has named the other contacts. */
+/** Sam, once every contact is named. */
 export const samNamed = {
   ...sam,
   named: true,
@@ -94,7 +94,10 @@ const nobody = {
   probability: 0.0105,
 }
 
-/** A trace's answer; the contacts deliberately not in the server's order. */
+/**
+ * A trace's answer once its close contacts are named (`revealed: "close"`); the contacts
+ * deliberately not in the server's order.
+ */
 export function traceResult(overrides = {}) {
   // Carl, nobody's device and Sam ("Contact 1") in that order on the page.
   return {
@@ -107,7 +110,7 @@ export function traceResult(overrides = {}) {
     },
     policy: 'encounter',
     threshold_minutes: 15,
-    others_named: false,
+    revealed: 'close',
     devices: [{ device_id: 'P-0101', from: '2025-11-13T10:00:00+01:00', to: '2025-11-20T10:00:00+01:00' }],
     contacts: [sam, nobody, carl],
     // (the page sorts them)
@@ -164,3 +167,63 @@ export const auditEntries = [
     },
   },
 ]
+
+/** Carl, as a trace names him before anyone is revealed: a number, no name. */
+export const carlUnnamed = {
+  ...carl,
+  named: false,
+  person_id: null,
+  name: null,
+  department: null,
+  email: null,
+}
+
+/** A trace's answer as it is run: nobody named. */
+export function pseudonymousTraceResult(overrides = {}) {
+  const result = traceResult({ revealed: 'none', ...overrides })
+  result.contacts = result.contacts.map((c) => (c.ref === carl.ref ? carlUnnamed : c))
+  return result
+}
+
+/** A request to name contacts (a Reveal of /api/reveals), waiting by default. */
+export function aReveal(overrides = {}) {
+  return {
+    id: 7,
+    trace_id: 42,
+    case_id: 12,
+    case_reference: 'C-2025-017',
+    degree: 1,
+    traced_person_id: '820001',
+    scope: 'close',
+    reason: 'Positive PCR test: the contacts must stay at home',
+    urgent: false,
+    status: 'waiting',
+    because: ["Every reveal needs a second person's approval (the service's setting)."],
+    requested_by: 'medic',
+    requested_at: '2025-11-20T09:45:00+01:00',
+    decided_by: '',
+    decided_at: null,
+    comment: '',
+    policy: 'encounter',
+    window_from: '2025-11-13T10:00:00+01:00',
+    window_to: '2025-11-20T10:00:00+01:00',
+    close_contacts: 1,
+    review: null,
+    ...overrides,
+  }
+}
+
+/** GET /api/tracing/traces/<id>/reveal: nobody named, both scopes need approval. */
+export function revealState(overrides = {}) {
+  return {
+    revealed: 'none',
+    approver_role: 'medical',
+    needs_approval: { close: true, all: true },
+    because: {
+      close: ['Case C-2025-017 is not confirmed by a positive test.'],
+      all: ['It names contacts who are not close contacts.', 'Case C-2025-017 is not confirmed by a positive test.'],
+    },
+    latest: null,
+    ...overrides,
+  }
+}

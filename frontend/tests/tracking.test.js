@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import { mountPage, reply, SERVICE_RULES, typeInto, waitFor } from './helpers.js'
-import { medicMe, myTraces, NOW, samNamed, tinaSearch, traceResult } from './tracingData.js'
+import {
+  aReveal,
+  medicMe,
+  myTraces,
+  NOW,
+  pseudonymousTraceResult,
+  revealState,
+  samNamed,
+  tinaSearch,
+  traceResult,
+} from './tracingData.js'
 import { localInputToIso } from '../src/registration/format.js'
 import { plannedWindow, policyLabel, toLocalIso } from '../src/tracing/format.js'
 
@@ -25,6 +35,7 @@ function routes(extra = {}) {
     [SEARCH]: tinaSearch,
     [`GET ${TRACES}`]: myTraces,
     [`POST ${TRACES}`]: traceResult(),
+    [`GET ${TRACES}/42/reveal`]: revealState({ revealed: 'close' }),
     ...extra,
   }
 }
@@ -316,31 +327,6 @@ describe('TRACKING: the result', () => {
     expect(wrapper.findAll('.encounter-row')[0].isVisible()).toBe(false)
   })
 
-  it('names the other contacts only as a separate step with its own reason', async () => {
-    const named = traceResult({ others_named: true })
-    named.contacts = named.contacts.map((c) => (c.ref === samNamed.ref ? samNamed : c))
-    const r = await open({ [`POST ${TRACES}`]: traceResult(), [`POST ${TRACES}/42/name-others`]: named })
-    await runTrace(r)
-    const section = () => wrapper.find('.name-others')
-    expect(section().find('h4').text()).toBe('1 contact not named')
-    await section().find('button').trigger('click')
-    // No reason: nothing is sent.
-    await section().find('form').trigger('submit')
-    await flushPromises()
-    expect(wrapper.find('#name-others-error').text()).toBe(
-      'Give the reason for naming people who are not close contacts.',
-    )
-    expect(r.fetchMock.calls('POST', `${TRACES}/42/name-others`)).toHaveLength(0)
-    await wrapper.find('#name-others-reason').setValue('Outbreak on floor 3')
-    await section().find('form').trigger('submit')
-    await flushPromises()
-    const [call] = r.fetchMock.calls('POST', `${TRACES}/42/name-others`)
-    expect(call.body).toEqual({ reason: 'Outbreak on floor 3' })
-    await waitFor(() => expect(rows()[1].find('th').text()).toContain('Sam Short'))
-    expect(wrapper.find('.success-banner').text()).toContain('The other contacts are named.')
-    expect(wrapper.find('.name-others').exists()).toBe(false)
-  })
-
   it('says when an encounter is counted only in part, cut by the period', async () => {
     const answer = traceResult()
     const carl = answer.contacts.find((c) => c.ref === 'c-ca11ca11ca')
@@ -487,5 +473,186 @@ describe('TRACKING: the case and the other rule', () => {
       '2 close under the other rule only',
       '1 close under neither',
     ])
+  })
+})
+
+describe('TRACKING: naming the contacts (four eyes)', () => {
+  const REVEAL = `${TRACES}/42/reveal`
+  const rows = () => wrapper.findAll('.contact-row')
+  const panel = () => wrapper.find('.reveal-panel')
+  const reasonError = () => wrapper.find('#reveal-reason-error')
+
+  async function traced(extra = {}, answer = pseudonymousTraceResult()) {
+    const r = await open({ [`POST ${TRACES}`]: answer, [`GET ${REVEAL}`]: revealState(), ...extra })
+    await runTrace(r)
+    await waitFor(() => expect(panel().find('form').exists()).toBe(true))
+    return r
+  }
+  async function ask(reason = 'Positive PCR test', { scope = 'close', urgent = false } = {}) {
+    await panel().find(`#reveal-scope-${scope}`).setValue()
+    await panel().find('#reveal-reason').setValue(reason)
+    if (urgent) await panel().find('#reveal-urgent').setValue(true)
+    await panel().find('form').trigger('submit')
+    await flushPromises()
+  }
+
+  it('names nobody at first: every contact is a number, the close contact marked', async () => {
+    await traced()
+    expect(wrapper.find('.trace-revealed').text()).toBe('Nobody is named yet.')
+    const [carl, sam] = rows()
+    expect(carl.find('th').text()).toContain('Contact 1 (not named)')
+    expect(carl.find('.close-badge').text()).toBe('Close contact')
+    expect(carl.findAll('td').map((c) => c.text()).slice(0, 3)).toEqual(['—', '—', '25 min'])
+    expect(sam.find('th').text()).toBe('Contact 2 (not named)')
+    const text = wrapper.find('.trace-result').text()
+    for (const hidden of ['Carl', '820002', 'Sam', 'carl.close@example.org']) expect(text).not.toContain(hidden)
+    // The chart's legend names nobody either.
+    expect(wrapper.findAll('.trace-timeline thead th').map((th) => th.text())).toContain('Contact 1')
+  })
+
+  it("shows whether naming needs approval, and why, in the server's words", async () => {
+    const r = await traced()
+    expect(r.fetchMock.calls('GET', REVEAL)).toHaveLength(1)
+    const choices = panel().findAll('input[type="radio"]').map((i) => i.element.parentElement.textContent.replace(/\s+/g, ' ').trim())
+    expect(choices).toEqual([
+      'Name the close contacts (needs a second person’s approval)',
+      'Name every contact (needs a second person’s approval)',
+    ])
+    expect(panel().find('.reveal-why').text()).toContain('A second person (medical service) must approve this')
+    expect(panel().findAll('.reveal-because li').map((li) => li.text())).toEqual([
+      'Case C-2025-017 is not confirmed by a positive test.',
+    ])
+    await panel().find('#reveal-scope-all').setValue()
+    expect(panel().findAll('.reveal-because li')).toHaveLength(2)
+    expect(panel().find('button[type="submit"]').text()).toBe('Ask for approval')
+  })
+
+  it('asks with a reason, then says it waits for a second person', async () => {
+    const r = await traced({ [`POST ${REVEAL}`]: reply(202, { reveal: aReveal(), result: null, follow_ups: [] }) })
+    await ask('')
+    expect(reasonError().text()).toBe('Give the reason for naming them.')
+    expect(r.fetchMock.calls('POST', REVEAL)).toHaveLength(0)
+
+    await ask('Positive PCR test: the contacts must stay at home')
+    const [call] = r.fetchMock.calls('POST', REVEAL)
+    expect(call.body).toEqual({ scope: 'close', reason: 'Positive PCR test: the contacts must stay at home', urgent: false })
+    await waitFor(() => expect(panel().find('.reveal-waiting').exists()).toBe(true))
+    expect(panel().find('.reveal-waiting').text()).toContain(
+      'Waiting for approval by a second person (medical service); you will get an e-mail.',
+    )
+    expect(panel().find('form').exists()).toBe(false)
+    expect(panel().find('[role="status"]').text()).toContain('Your request is sent.')
+    expect(rows()[0].find('th').text()).toContain('Contact 1 (not named)')
+    // Checking again asks the server.
+    const again = panel().findAll('button').find((b) => b.text() === 'Check again')
+    await again.trigger('click')
+    await flushPromises()
+    expect(r.fetchMock.calls('GET', REVEAL)).toHaveLength(2)
+  })
+
+  it('names them at once when the server needs no approval, with the follow-ups opened', async () => {
+    const named = traceResult({ revealed: 'close' })
+    const follow = { id: 5, person_id: '820002', name: 'Carl Close', status: 'to_contact', status_label: 'to contact' }
+    const r = await traced({
+      [`GET ${REVEAL}`]: revealState({ needs_approval: { close: false, all: true }, because: { close: [], all: ['It names contacts who are not close contacts.'] } }),
+      [`POST ${REVEAL}`]: { reveal: aReveal({ status: 'not_needed' }), result: named, follow_ups: [follow] },
+    })
+    expect(panel().find('.reveal-why').text()).toBe('No approval is needed: the names are shown as soon as you send.')
+    expect(panel().find('#reveal-urgent').exists()).toBe(false)
+    expect(panel().find('button[type="submit"]').text()).toBe('Name them now')
+    await ask('Positive PCR test')
+    await waitFor(() => expect(rows()[0].find('th').text()).toContain('Carl Close'))
+    expect(r.fetchMock.calls('POST', REVEAL)[0].body.urgent).toBe(false)
+    expect(wrapper.find('.success-banner').text()).toContain(
+      'The close contacts are named. This was recorded in the audit trail with your reason. 1 follow-up opened or moved.',
+    )
+    expect(wrapper.find('.trace-revealed').text()).toBe('The close contacts are named; the other contacts are not.')
+  })
+
+  it("break-glass: warns that the office reviews it, and shows the server's refusal of the reason", async () => {
+    const named = traceResult({ revealed: 'close' })
+    let answer = reply(400, {
+      detail: 'An urgent reveal without approval needs a reason of at least 20 characters: the data-protection office reviews it.',
+      code: 'reason',
+    })
+    const r = await traced({ [`POST ${REVEAL}`]: () => answer })
+    await panel().find('#reveal-urgent').setValue(true)
+    const warning = panel().find('.reveal-warning')
+    expect(warning.attributes('role')).toBe('alert')
+    expect(warning.text()).toContain('The data-protection office reviews every break-glass reveal.')
+    expect(panel().find('button[type="submit"]').text()).toBe('Name them now (break-glass)')
+
+    await ask('Urgent', { urgent: true })
+    expect(r.fetchMock.calls('POST', REVEAL)[0].body).toEqual({ scope: 'close', reason: 'Urgent', urgent: true })
+    await waitFor(() => expect(reasonError().text()).toContain('at least 20 characters'))
+    expect(panel().find('#reveal-reason').attributes('aria-invalid')).toBe('true')
+
+    answer = { reveal: aReveal({ status: 'break_glass', urgent: true }), result: named, follow_ups: [] }
+    await ask('Carl works on the neonatal ward tonight', { urgent: true })
+    await waitFor(() => expect(rows()[0].find('th').text()).toContain('Carl Close'))
+    expect(wrapper.find('.success-banner').text()).toContain(
+      'The close contacts are named (break-glass). This was recorded in the audit trail; the data-protection office reviews it.',
+    )
+  })
+
+  it('shows who refused, with the comment, and lets the medic ask again', async () => {
+    await traced({
+      [`GET ${REVEAL}`]: revealState({
+        latest: aReveal({ status: 'refused', decided_by: 'medic-2', decided_at: '2025-11-20T09:55:00+01:00', comment: 'Wait for the PCR.' }),
+      }),
+    })
+    const refused = panel().find('.reveal-refused')
+    expect(refused.text()).toContain('Refused by medic-2')
+    expect(refused.text()).toContain('“Wait for the PCR.”')
+    expect(panel().find('form').exists()).toBe(true)
+  })
+
+  it('once approved, shows the names on demand by reopening the trace', async () => {
+    const r = await traced({
+      [`GET ${REVEAL}`]: revealState({
+        revealed: 'close',
+        latest: aReveal({ status: 'approved', decided_by: 'medic-2', decided_at: '2025-11-20T09:55:00+01:00' }),
+      }),
+      [`GET ${TRACES}/42`]: traceResult({ revealed: 'close' }),
+    })
+    const approved = panel().find('.reveal-approved')
+    expect(approved.text()).toContain('Approved by medic-2')
+    await approved.find('button').trigger('click')
+    await waitFor(() => expect(rows()[0].find('th').text()).toContain('Carl Close'))
+    expect(r.fetchMock.calls('GET', `${TRACES}/42`)).toHaveLength(1)
+    expect(wrapper.find('.success-banner').text()).toContain('The close contacts are named: medic-2 approved your request.')
+  })
+
+  it('says so when a request already waits, and shows it', async () => {
+    let state = revealState()
+    const r = await traced({
+      [`GET ${REVEAL}`]: () => state,
+      [`POST ${REVEAL}`]: () => {
+        state = revealState({ latest: aReveal({ requested_by: 'medic' }) })
+        return reply(409, { detail: 'A request to name this trace\'s contacts already waits for approval.', code: 'waiting' })
+      },
+    })
+    await ask('Positive PCR test')
+    await waitFor(() => expect(panel().find('.reveal-waiting').exists()).toBe(true))
+    expect(r.fetchMock.calls('GET', REVEAL)).toHaveLength(2)
+  })
+
+  it('offers nothing more to name once every contact is named', async () => {
+    const all = traceResult({ revealed: 'all' })
+    all.contacts = all.contacts.map((c) => (c.ref === samNamed.ref ? samNamed : c))
+    const r = await open({ [`POST ${TRACES}`]: all })
+    await runTrace(r)
+    expect(wrapper.find('.trace-revealed').text()).toBe('Every contact is named.')
+    expect(panel().exists()).toBe(false)
+    expect(r.fetchMock.calls('GET', REVEAL)).toHaveLength(0)
+  })
+
+  it('after the close contacts, offers to name every contact', async () => {
+    const r = await open()
+    await runTrace(r)
+    await waitFor(() => expect(panel().find('form').exists()).toBe(true))
+    const choices = panel().findAll('input[type="radio"]').map((i) => i.element.value)
+    expect(choices).toEqual(['all'])
+    expect(wrapper.find('.trace-footnote').text()).toContain('1 contact not named.')
   })
 })

@@ -1,6 +1,7 @@
 // The audit trail in words.
 import { formatShortDayTime } from '../format/time.js'
 import { derivedFromWords, plural } from '../tracing/format.js'
+import { scopeWords } from '../reveals/format.js'
 
 /** The actions a filter can choose (keep in step with audit.models.AuditEntry.Action). */
 export const AUDIT_ACTIONS = [
@@ -67,8 +68,13 @@ export function detailLines(details, rules) {
     delete rest.close_contacts
   }
   if (typeof rest.named === 'number') {
-    lines.push(`Named ${plural(rest.named, 'other contact')}`)
+    // Since the four-eyes reveal, an entry with a scope counts every contact it named.
+    lines.push(`Named ${plural(rest.named, rest.scope ? 'contact' : 'other contact')}`)
     delete rest.named
+  }
+  if (rest.scope) {
+    lines.push(`Scope: ${scopeWords(rest.scope)}`)
+    delete rest.scope
   }
   if (Array.isArray(rest.disclosed)) {
     lines.push(`People shown by name: ${rest.disclosed.join(', ')}`)
@@ -77,6 +83,23 @@ export function detailLines(details, rules) {
   if (rest.trace !== undefined && rest.trace !== null) {
     lines.push(`Trace no. ${rest.trace}`)
     delete rest.trace
+  }
+  if (rest.reveal !== undefined && rest.reveal !== null) {
+    lines.push(`Request no. ${rest.reveal} to name contacts`)
+    delete rest.reveal
+  }
+  if (rest.approval) {
+    lines.push(rest.approval === 'break-glass' ? 'Without approval (break-glass)' : 'No approval needed')
+    delete rest.approval
+  }
+  if (rest.outcome) {
+    // A break-glass review: its outcome, and who named the contacts (`by`).
+    lines.push(`Review: ${rest.outcome === 'escalated' ? 'escalated' : 'reviewed'}`)
+    delete rest.outcome
+    if (rest.by) {
+      lines.push(`Break-glass by ${rest.by}`)
+      delete rest.by
+    }
   }
   if (rest.request !== undefined && rest.request !== null) {
     lines.push(`End-of-service request no. ${rest.request}`)

@@ -28,6 +28,7 @@ export const pageComponents = {
   tracking: lazyPage(() => import('./TrackingPage.vue')),
   cases: lazyPage(() => import('./CasesPage.vue')),
   'follow-ups': lazyPage(() => import('./FollowUpsPage.vue')),
+  approvals: lazyPage(() => import('./ApprovalsPage.vue')),
   'risk-models': lazyPage(() => import('./RiskModelsPage.vue')),
   audit: lazyPage(() => import('./AuditPage.vue')),
   stats: lazyPage(() => import('./StatsPage.vue')),

@@ -30,7 +30,8 @@ export const STATS_CSV_URL = `${BASE}/daily.csv`
 
 /**
  * For everyone: {traces_per_month: [{month, traces}], purges_last_30_days,
- * rows_removed_last_30_days, last_purge, devices_in_service, retention_days}.
+ * rows_removed_last_30_days, last_purge, devices_in_service, retention_days,
+ * break_glass_unreviewed (urgent reveals the data-protection office has not reviewed yet)}.
  */
 export function getTransparency({ signal } = {}) {
   return apiFetch(`${BASE}/transparency`, { signal })

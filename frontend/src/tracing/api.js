@@ -30,11 +30,23 @@ export const reopenTrace = (traceId) => apiFetch(`${BASE}/traces/${enc(traceId)}
 export const traceExportUrl = (traceId) => `${BASE}/traces/${enc(traceId)}/export.csv`
 
 /**
- * Name the contacts of one of my traces who are not close contacts: a separate step,
- * recorded in the audit trail with its own `reason`. Returns the result with them named.
+ * Who may be named in one of my traces, and whether naming needs a second person's approval:
+ * {revealed: "none"|"close"|"all", approver_role, needs_approval: {close, all},
+ *  because: {close: [sentence], all: [sentence]}, latest: Reveal | null}.
+ * The rules are the server's: the page shows its answer, it never works them out.
  */
-export const nameOtherContacts = (traceId, reason) =>
-  apiFetch(`${BASE}/traces/${enc(traceId)}/name-others`, { method: 'POST', body: { reason } })
+export const getRevealState = (traceId) => apiFetch(`${BASE}/traces/${enc(traceId)}/reveal`)
+
+/**
+ * Ask to name the contacts of one of my traces (audited, with its own `reason`).
+ * `scope`: "close" (the close contacts) or "all" (every contact); `urgent`: break-glass,
+ * named at once without approval and reviewed afterwards by the data-protection office.
+ * Answers {reveal, result, follow_ups}: `result` is the trace with the names when they are
+ * shown at once (HTTP 200), null while the request waits for a second person (HTTP 202).
+ * 409 (code "waiting") when a request for this trace already waits.
+ */
+export const requestReveal = (traceId, { scope, reason, urgent = false }) =>
+  apiFetch(`${BASE}/traces/${enc(traceId)}/reveal`, { method: 'POST', body: { scope, reason, urgent } })
 
 /**
  * One of my traces under the other rule, as counts only (nothing named, nothing audited):

@@ -125,8 +125,20 @@ export function sortContacts(contacts) {
   )
 }
 
-/** Whether a contact is a person the trace does not name (not a close contact). */
-export const isUnnamed = (contact) => contact?.kind === 'person' && contact.named === false
+/**
+ * Whether a contact is a person the trace does not name: nobody until the names are revealed,
+ * then the contacts the reveal did not cover. A person without `named: true` is not named
+ * (an approver's pseudonymous contacts carry no `named` at all).
+ */
+export const isUnnamed = (contact) => contact?.kind === 'person' && contact.named !== true
+
+/** Who a trace's result names (`revealed`: "none", "close" or "all"), in a sentence. */
+export function revealedWords(revealed) {
+  if (revealed === 'none') return 'Nobody is named yet.'
+  if (revealed === 'close') return 'The close contacts are named; the other contacts are not.'
+  if (revealed === 'all') return 'Every contact is named.'
+  return ''
+}
 
 /** "1" for the first unnamed contact of a sorted list, "2" for the next, ... by reference. */
 export function unnamedNumbers(contacts) {
@@ -137,7 +149,7 @@ export function unnamedNumbers(contacts) {
 
 /**
  * Who a contact is, in one line: "Bob Brown (810002)", the server's sentence for a device,
- * or "Contact 3 (not named)" for a person who is not a close contact (`number` from unnamedNumbers).
+ * or "Contact 3 (not named)" for a person the trace does not name (`number` from unnamedNumbers).
  */
 export function contactLabel(contact, number = null) {
   if (!contact) return ''
@@ -146,7 +158,9 @@ export function contactLabel(contact, number = null) {
     const name = contact.name || 'Unknown person'
     return contact.person_id ? `${name} (${contact.person_id})` : name
   }
-  return contact.name || (contact.device_id ? `Device ${contact.device_id}` : 'Unknown tag')
+  if (contact.name) return contact.name
+  if (contact.device_id) return `Device ${contact.device_id}`
+  return contact.kind === 'no_holder' ? 'A device nobody held' : 'Unknown tag'
 }
 
 /** A short name for a chart legend: the person's name, "Contact 3", or "Device P-0007 (nobody)". */
@@ -154,7 +168,7 @@ export function contactShortLabel(contact, number = null) {
   if (!contact) return ''
   if (isUnnamed(contact)) return number ? `Contact ${number}` : 'A contact'
   if (contact.kind === 'person') return contact.name || contact.person_id || 'Unknown person'
-  if (contact.kind === 'no_holder') return `Device ${contact.device_id} (nobody)`
+  if (contact.kind === 'no_holder') return contact.device_id ? `Device ${contact.device_id} (nobody)` : 'A device nobody held'
   return 'Unknown tag'
 }
 
