@@ -66,6 +66,7 @@ def test_who_am_i_lists_exactly_the_pages_of_the_roles(client):
         "tracking",
         "cases",
         "follow-ups",
+        "approvals",
         "risk-models",
         "stats",
         "my-data",

@@ -15,10 +15,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.models import AuditEntry
-from cases.models import Case, FollowUp
+from cases import reveals
+from cases.models import Case, FollowUp, Reveal
 from encounters.models import Encounter
 from tests.browser import open_page, screenshot, sign_in
 from tests.registration.factories import people_holding_devices
+from tests.reveals import approver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -48,7 +50,10 @@ def worklist_row(page, name: str):
     return page.locator(".worklist tbody tr").filter(has_text=name)
 
 
-def test_a_medics_day_from_the_case_to_the_chain(page, live_server, oidc, encounters):
+def test_a_medics_day_from_the_case_to_the_chain(page, live_server, oidc, encounters, settings):
+    # A confirmed case's own trace is named without a second person here (the four-eyes
+    # path: tests/test_browser_reveal.py).
+    settings.REVEAL_OWN_CASE_WITHOUT_APPROVAL = True
     url = live_server.url
     sign_in(page, url, "alice", "alice-pw")
 
@@ -71,6 +76,10 @@ def test_a_medics_day_from_the_case_to_the_chain(page, live_server, oidc, encoun
     # Trace it: three close contacts become follow-ups.
     page.locator("#case-trace-reason").fill("Positive PCR test today")
     page.get_by_role("button", name="Trace this case").click()
+    panel = page.locator(".reveal-panel")
+    panel.get_by_label("Name the close contacts").check()
+    panel.get_by_label("Reason for naming them").fill("Tell them to stay at home")
+    panel.get_by_role("button", name="Name them now").click()
     traced = page.locator(".traced-follow-ups")
     for name in ("Carl Close", "Cleo Clark", "Dora Dunn"):
         expect(traced).to_contain_text(name)
@@ -113,7 +122,22 @@ def test_a_medics_day_from_the_case_to_the_chain(page, live_server, oidc, encoun
     expect(page.locator("#follow-up-heading")).to_have_text("Carl Close")
     page.locator("#follow-up-trace-reason").fill("Carl reports a fever")
     page.get_by_role("button", name="Trace this contact").click()
-    expect(page.locator(".traced-follow-ups")).to_contain_text("Eve Evans")
+    # A contact's contacts: naming them always waits for a second medic.
+    panel = page.locator(".reveal-panel")
+    panel.get_by_label("Name the close contacts").check()
+    expect(panel.locator(".reveal-why")).to_contain_text("second-degree trace")
+    panel.get_by_label("Reason for naming them").fill("Carl reports a fever")
+    panel.get_by_role("button", name="Ask for approval").click()
+    expect(panel).to_contain_text("Waiting for approval by a second person")
+    assert not FollowUp.objects.filter(person_id="830005").exists()
+    reveals.reveal_decide(
+        reveal_id=Reveal.objects.get(status="waiting").pk,
+        approve=True,
+        comment="Fever: trace on",
+        acting_user=approver(),
+    )
+    panel.get_by_role("button", name="Check again").click()
+    expect(panel).to_contain_text("Approved by medic-2")
     screenshot(page, "follow-up-record")
     eve = FollowUp.objects.get(person_id="830005")
     assert eve.degree == 2 and eve.case_id == case.pk

@@ -20,6 +20,7 @@ EVERY_PAGE = [
     "Tracking",
     "Cases",
     "Follow-ups",
+    "Approvals",
     "Risk models",
     "Statistics",
     "My data",

@@ -62,7 +62,12 @@ def encounters():
     )
 
 
-def test_a_medic_traces_the_close_contacts_and_downloads_them(page, live_server, oidc, encounters):
+def test_a_medic_traces_the_close_contacts_and_downloads_them(
+    page, live_server, oidc, encounters, settings
+):
+    # A confirmed case's own trace is named without a second person here: the four-eyes
+    # path is tests/test_browser_reveal.py's.
+    settings.REVEAL_OWN_CASE_WITHOUT_APPROVAL = True
     url = live_server.url
     page.emulate_media(reduced_motion="reduce")  # the chart is drawn at once, not animated
     sign_in(page, url, "alice", "alice-pw")
@@ -101,6 +106,14 @@ def test_a_medic_traces_the_close_contacts_and_downloads_them(page, live_server,
     result = page.locator(".trace-result")
     expect(result.get_by_role("heading", level=2, name=f"Case {CASE}")).to_be_visible()
     expect(page.locator(".success-banner")).to_contain_text("1 close contact")
+    # Nobody is named until the medic names them, a step of its own.
+    expect(result.get_by_text("Nobody is named yet.")).to_be_visible()
+    expect(result).not_to_contain_text("Carl Close")
+    panel = page.locator(".reveal-panel")
+    panel.get_by_label("Name the close contacts").check()
+    panel.get_by_label("Reason for naming them").fill("Tell them to stay at home")
+    panel.get_by_role("button", name="Name them now").click()
+    expect(result.locator(".contact-row").nth(0)).to_contain_text("Carl Close")
     expect(result.locator(".trace-facts")).to_contain_text("Tina Tracey")
     expect(result.locator(".trace-facts")).to_contain_text("from 7 days before the positive test")
     expect(result.locator(".trace-facts")).to_contain_text("P-0101")
@@ -163,19 +176,18 @@ def test_a_medic_traces_the_close_contacts_and_downloads_them(page, live_server,
     assert AuditEntry.objects.filter(action="trace_exported", case_reference=CASE).count() == 1
     assert "Sam Short" not in csv_text
 
-    # Naming the others: a separate step with its own reason, audited on its own.
-    result.get_by_role("button", name="Name the other contacts…").click()
-    reason = page.get_by_role("textbox", name="Reason for naming them")
-    expect(reason).to_be_focused()
-    reason.fill("Outbreak in the laboratory")
-    page.get_by_role("button", name="Name them").click()
-    expect(rows.nth(1)).to_contain_text("Sam Short")
-    expect(page.locator(".success-banner")).to_contain_text("The other contacts are named")
-    named = AuditEntry.objects.get(action="contacts_revealed")
-    assert (named.reason, named.details["disclosed"]) == (
-        "Outbreak in the laboratory",
-        ["820001", "820003"],
-    )
+    # Naming the others as well: its own reason, and a second person's approval first.
+    panel.get_by_label("Name every contact").check()
+    expect(panel.locator(".reveal-why")).to_contain_text("names contacts who are not close")
+    panel.get_by_label("Reason for naming them").fill("Outbreak in the laboratory")
+    panel.get_by_role("button", name="Ask for approval").click()
+    expect(panel).to_contain_text("Waiting for approval by a second person")
+    expect(result).not_to_contain_text("Sam Short")
+    asked = AuditEntry.objects.get(action="reveal_requested")
+    assert asked.reason == "Outbreak in the laboratory"
+    assert asked.details.get("disclosed") == ["820001"]  # the person traced, nobody else
+    named = AuditEntry.objects.get(action="trace_revealed")
+    assert named.details["disclosed"] == ["820001", "820002"]
 
 
 def test_a_period_beyond_the_retention_is_refused_next_to_it(page, live_server, oidc, encounters):

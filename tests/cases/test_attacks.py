@@ -31,6 +31,7 @@ from encounters.models import Encounter
 from registration.models import Association, Person
 from tests import personas
 from tests.registration.factories import make_device, make_person
+from tests.reveals import name_over_api
 from tracing.models import Trace
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -82,7 +83,8 @@ def world(medic, settings):
         reverse("case-trace", args=[case["id"]]), {"reason": "r"}, content_type="application/json"
     )
     assert traced.status_code == 201, traced.content
-    follow_ups = {f["person_id"]: f for f in traced.json()["follow_ups"]}
+    named = name_over_api(client, traced.json()["id"])
+    follow_ups = {f["person_id"]: f for f in named["follow_ups"]}
     assert set(follow_ups) == {"2", "3"}
     return {"client": client, "case": case, "bob": follow_ups["2"], "cleo": follow_ups["3"]}
 

@@ -161,12 +161,20 @@ def test_two_medics_changing_one_follow_up_from_the_same_version_one_wins(tmp_pa
 # --- (b) Two cases' traces find the same contact at the same moment ---------------------------
 
 TRACE_CASE = """
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from cases import services
+from cases import reveals, services
 from cases.models import Case
+# A confirmed case's own trace is named without a second person here, so that both
+# processes reach the follow-ups at once (tests/cases/test_reveals.py tests approvals).
+settings.REVEAL_OWN_CASE_WITHOUT_APPROVAL = True
 user = get_user_model()(username=sys.argv[3])
 case = Case.objects.get(reference=sys.argv[4])
-trace, link, touched = services.case_trace(case=case, reason="positive PCR", acting_user=user)
+trace, link = services.case_trace(case=case, reason="positive PCR", acting_user=user)
+reveal, result, touched = reveals.reveal_ask(
+    trace=trace, scope="close", reason="to tell them", urgent=False, acting_user=user
+)
+assert reveal.status == "not_needed", reveal.because
 print("traced", sys.argv[4], *sorted(f.person_id for f in touched))
 """
 

@@ -14,6 +14,7 @@ from cases.models import Case, Exposure, FollowUp
 from encounters.models import Encounter
 from registration.models import Association
 from tests.registration.factories import make_device, make_person
+from tests.reveals import name_contacts, name_over_api
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -56,11 +57,15 @@ def open_case(client, person_id="710243", **extra):
 
 
 def trace(client, case_id, reason="positive PCR"):
+    """Trace the case and name its close contacts (a second medic approves)."""
     response = client.post(
         reverse("case-trace", args=[case_id]), {"reason": reason}, content_type="application/json"
     )
     assert response.status_code == 201, response.content
-    return response.json()
+    run = response.json()
+    assert run["follow_ups"] == [] and not any(c["named"] for c in run["contacts"])
+    named = name_over_api(client, run["id"])
+    return {**named["result"], "case_id": run["case_id"], "follow_ups": named["follow_ups"]}
 
 
 def test_a_case_is_opened_with_its_own_reference_and_audited(client, medic, world):
@@ -210,14 +215,9 @@ def test_a_contact_who_becomes_a_case_keeps_the_link_and_the_chain_shows_two_lev
     client.force_login(medic)
     case = open_case(client)
     bob = {f["person_id"]: f for f in trace(client, case["id"])["follow_ups"]}["2"]
-    second = client.post(
-        reverse("follow-up-trace", args=[bob["id"]]),
-        {"reason": "Bob has symptoms"},
-        content_type="application/json",
-    )
-    assert second.status_code == 201, second.content
-    assert [f["person_id"] for f in second.json()["follow_ups"]] == ["5"]
-    assert second.json()["follow_ups"][0]["degree"] == 2
+    second = trace_contact_named(client, bob)
+    assert [f["person_id"] for f in second["follow_ups"]] == ["5"]
+    assert second["follow_ups"][0]["degree"] == 2
     changed = client.post(
         reverse("follow-up-status", args=[bob["id"]]),
         {"status": "became_case", "version": bob["version"]},
@@ -240,7 +240,7 @@ def test_follow_ups_past_their_end_close_themselves_with_the_reason(medic, world
     case = services.case_open(
         person_id="710243", positive_test=timezone.localdate(), acting_user=medic
     )
-    _trace, _link, touched = services.case_trace(case=case, reason="r", acting_user=medic)
+    touched = traced_and_named(case, medic)
     end = max(f.end_date for f in touched)
     assert services.followups_close_expired(today=end) == 0  # the last day still counts
     assert services.followups_close_expired(today=end + timedelta(days=1)) == 2
@@ -278,7 +278,7 @@ def test_the_purge_deletes_cases_closed_long_ago_but_waits_for_open_follow_ups(
     case = services.case_open(
         person_id="710243", positive_test=timezone.localdate(), acting_user=medic
     )
-    services.case_trace(case=case, reason="r", acting_user=medic)
+    traced_and_named(case, medic)
     services.case_update(case=case, acting_user=medic, status=Case.Status.CLOSED)
     later = timezone.now() + timedelta(days=settings.CASE_RETENTION_DAYS + 1)
     assert purge_expired(now=later)["cases"] == 0  # two follow-ups are still open
@@ -306,6 +306,12 @@ def _bob(client, case):
     return {f["person_id"]: f for f in trace(client, case["id"])["follow_ups"]}["2"]
 
 
+def traced_and_named(case, medic):
+    """Trace through the service, and name the close contacts: the follow-ups touched."""
+    trace, _link = services.case_trace(case=case, reason="r", acting_user=medic)
+    return name_contacts(trace, medic)[1]
+
+
 def trace_contact(client, follow_up):
     """Trace a contact in turn (second degree): the answer."""
     return client.post(
@@ -315,11 +321,19 @@ def trace_contact(client, follow_up):
     )
 
 
+def trace_contact_named(client, follow_up):
+    """Trace a contact in turn and name their close contacts: the result and follow-ups."""
+    response = trace_contact(client, follow_up)
+    assert response.status_code == 201, response.content
+    named = name_over_api(client, response.json()["id"])
+    return {**named["result"], "follow_ups": named["follow_ups"]}
+
+
 def test_a_contact_of_a_contact_is_not_told_a_positive_person_met_them(client, medic, world):
     client.force_login(medic)
     case = open_case(client)
     bob = _bob(client, case)
-    eve = trace_contact(client, bob).json()["follow_ups"][0]
+    eve = trace_contact_named(client, bob)["follow_ups"][0]
     client.post(
         reverse("notify-send"), {"ids": [bob["id"], eve["id"]]}, content_type="application/json"
     )
@@ -338,7 +352,7 @@ def test_a_second_degree_trace_starts_on_the_day_of_the_first_contact(client, me
     client.force_login(medic)
     case = open_case(client)
     bob = _bob(client, case)
-    second = trace_contact(client, bob).json()
+    second = trace_contact_named(client, bob)
     assert [f["person_id"] for f in second["follow_ups"]] == ["5"]
     assert second["window"]["from"].startswith((world.astimezone(ZONE)).date().isoformat())
 
@@ -347,7 +361,7 @@ def test_the_chain_stops_at_the_second_degree(client, medic, world):
     client.force_login(medic)
     case = open_case(client)
     bob = _bob(client, case)
-    eve = trace_contact(client, bob).json()["follow_ups"][0]
+    eve = trace_contact_named(client, bob)["follow_ups"][0]
     third = trace_contact(client, eve)
     assert third.status_code == 400 and "2 levels deep" in third.json()["detail"]
 
@@ -395,12 +409,12 @@ def test_the_purge_keeps_a_follow_up_found_again_for_a_case_that_stays(medic, wo
     ines = services.case_open(
         person_id="710243", positive_test=timezone.localdate(), acting_user=medic
     )
-    services.case_trace(case=ines, reason="r", acting_user=medic)
+    traced_and_named(ines, medic)
     bob = FollowUp.objects.get(person_id="2")
     eve_case = services.case_open(
         person_id="5", positive_test=timezone.localdate(), acting_user=medic
     )
-    services.case_trace(case=eve_case, reason="r", acting_user=medic)  # Eve met Bob: re-exposed
+    traced_and_named(eve_case, medic)  # Eve met Bob: re-exposed
     for follow_up in FollowUp.objects.filter(case=ines):
         services.followup_set_status(
             follow_up_id=follow_up.pk, status="released", version=None, acting_user=medic
@@ -417,7 +431,7 @@ def test_a_contact_told_by_phone_counts_as_notified_in_time(medic, world, settin
     case = services.case_open(
         person_id="710243", positive_test=timezone.localdate(), acting_user=medic
     )
-    _trace, _link, touched = services.case_trace(case=case, reason="r", acting_user=medic)
+    touched = traced_and_named(case, medic)
     for follow_up in touched:
         services.followup_set_status(
             follow_up_id=follow_up.pk, status="in_quarantine", version=None, acting_user=medic
@@ -436,7 +450,7 @@ def test_a_contact_found_only_after_the_end_is_recorded_closed_and_never_e_maile
     case = services.case_open(
         person_id="710243", positive_test=timezone.localdate(), acting_user=medic
     )
-    _trace, _link, touched = services.case_trace(case=case, reason="r", acting_user=medic)
+    touched = traced_and_named(case, medic)
     assert {f.status for f in touched} == {"released"}
     assert all("before this trace found the contact" in f.close_reason for f in touched)
     assert not FollowUp.objects.filter(status__in=FollowUp.OPEN).exists()

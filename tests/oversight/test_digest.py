@@ -83,7 +83,8 @@ def test_each_privacy_officer_gets_the_weeks_digest(week, officers, settings):
         "  refused by the hourly limit: 1",
     ):
         assert line + "\n" in body
-    assert "  Thu 19 Nov 2026, 22:05  medic-2  case C-2026-042\n" in body
+    # An audit entry without a request behind it (written here directly) waits for review.
+    assert "  Thu 19 Nov 2026, 22:05  medic-2  case C-2026-042  not reviewed yet\n" in body
     assert "  - medic ran 15 traces on Wed 2026-11-18: their usual is 2 a day" in body
     assert "  - medic-2 named contacts urgently without approval (break-glass) 1 time" in body
     assert "/audit/?since=2026-11-16&until=2026-11-22" in body
@@ -101,7 +102,7 @@ def test_the_digest_names_no_traced_person_and_no_reason(week, officers):
 def test_a_week_with_nothing_unusual_says_so(officers, medic):
     send()
     body = mail.outbox[0].body
-    assert "Break-glass reveals (0), each to be reviewed\n  none\n" in body
+    assert "Break-glass reveals (0), each to be reviewed on the Audit page\n  none\n" in body
     assert "Alerts, newest first\n  none\n" in body
     assert mail.outbox[0].subject.endswith(": 0 alerts, 0 break-glass")
 

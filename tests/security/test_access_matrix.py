@@ -78,6 +78,7 @@ MATRIX = {
     "page-tracking": {MED},
     "page-cases": {MED},
     "page-follow-ups": {MED},
+    "page-approvals": {MED, PRIV},
     "page-risk-models": {MED},
     "page-audit": {PRIV},
     "page-stats": {MED, PRIV, REG},
@@ -123,7 +124,15 @@ MATRIX = {
     "traces": role(MED),
     "trace-detail": role(MED),  # another medical user's trace: 404 (test_others_objects.py)
     "trace-export": role(MED),  # another medical user's trace: 404 (test_others_objects.py)
-    "trace-name-others": role(MED),  # another medical user's trace: 404 (test_trace.py)
+    # Four eyes (cases/reveals.py): another medical user's trace or request: 404
+    # (tests/cases/test_reveals.py); REVEAL_APPROVER_ROLE decides, privacy may look.
+    "trace-reveal": role(MED),
+    "reveals": role(MED, PRIV),
+    "reveals-mine": role(MED),
+    "reveal": role(MED, PRIV),
+    "reveal-decide": role(MED),
+    "reveals-break-glass": role(PRIV),
+    "reveal-review": role(PRIV),
     "trace-what-if": role(MED),  # counts only; another medical user's trace: 404
     # Contact follow-up: cases are the medical service's shared records
     "cases": role(MED),
@@ -389,6 +398,7 @@ def samples(oidc, db):
             "follow_up_id": follow_up.pk,
             "key": "0" * 16,  # a cluster's key (case-cluster-open): none today, 404
             "decommission_id": 999999,
+            "reveal_id": 999999,  # none: 404 for whoever may ask (test_reveals.py has real ones)
             "provider_id": "sso",
             "app_label": "assets",
             "url": "no-such-page/",

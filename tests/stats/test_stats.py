@@ -54,10 +54,12 @@ def test_a_hand_out_of_today_is_not_shown_before_the_day_is_over(client, desk):
             started_at=timezone.now() - timedelta(days=20),
             started_by="t",
         )
+    # Today, whatever the hour the suite runs at (an hour ago is yesterday just after midnight).
+    since_midnight = timezone.localtime() - timezone.localtime().replace(hour=0, minute=0)
     Association.objects.create(
         person_id="1",
         device_id="P-1",
-        started_at=timezone.now() - timedelta(hours=1),
+        started_at=timezone.now() - min(timedelta(hours=1), since_midnight / 2),
         started_by="t",
     )
     client.force_login(desk)

@@ -12,6 +12,7 @@ from encounters.models import Encounter
 from registration.models import Association
 from tests.personas import persona_for
 from tests.registration.factories import make_device, make_person
+from tests.reveals import name_over_api
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -64,13 +65,13 @@ def test_a_trace_returns_the_contacts_and_the_author_reopens_and_exports_it(clie
         client, **{"from": (timezone.now() - timedelta(days=5)).isoformat()}, positive_test=None
     )
     assert created.status_code == 201, created.content
-    result = created.json()
+    run_result = created.json()
+    [contact] = run_result["contacts"]
+    assert contact["person_id"] is None and contact["close_contact"]
+    assert contact["total_seconds"] == 1200 and run_result["revealed"] == "none"
+    result = {**run_result, **name_over_api(client, run_result["id"])["result"]}
     [contact] = result["contacts"]
-    assert (
-        contact["person_id"] == "2"
-        and contact["close_contact"]
-        and contact["total_seconds"] == 1200
-    )
+    assert contact["person_id"] == "2" and contact["ref"] == run_result["contacts"][0]["ref"]
     assert result["window"]["derived_from"] == "explicit" and result["policy"] == "encounter"
     assert [t["id"] for t in client.get(reverse("traces")).json()] == [result["id"]]
     assert (
@@ -85,8 +86,17 @@ def test_a_trace_returns_the_contacts_and_the_author_reopens_and_exports_it(clie
         "'=cmd|' /C calc'!A0 Tester" in text
     )  # a formula is neutralised, not run by a spreadsheet
     actions = list(AuditEntry.objects.order_by("pk").values_list("action", flat=True))
-    # A new case reference opens that case first (cases/): recorded as a case of this person.
-    assert actions == ["case_opened", "trace", "trace_reopened", "trace_exported"]
+    # A new case reference opens that case first (cases/): recorded as a case of this person;
+    # naming the contact took a request and a second medic's approval.
+    assert actions == [
+        "case_opened",
+        "trace",
+        "reveal_requested",
+        "reveal_approved",
+        "trace_revealed",
+        "trace_reopened",
+        "trace_exported",
+    ]
 
 
 def test_another_medics_trace_does_not_exist_for_you(client, medic, second_medic, world):

@@ -51,17 +51,24 @@ def met(my_tag: int, ref_tag: int, start: datetime, *, minutes: float):
 
 
 def trace(person_id="1", *, policy=Policy.ENCOUNTER, start=None, end=None, user=None) -> dict:
+    """Trace, then name the close contacts (tracing's own step; cases.reveals puts a second
+    person's approval before it, tests/cases/test_reveals.py)."""
     window = trace_window(
         now=timezone.now(), retention=timedelta(days=14), start=start or NOW - 10 * DAY, end=end
     )
-    return services.trace_run(
+    run = services.trace_run(
         person_id=person_id,
         window=window,
         policy=policy,
         case_reference="CASE-1",
         reason="positive test",
         acting_user=user,
-    ).plain_result
+    )
+    assert run.plain_result["revealed"] == "none"
+    assert not any(c["named"] for c in run.plain_result["contacts"])
+    return services.trace_reveal(
+        trace=run, scope=services.Reveal.CLOSE, reason="to tell them", acting_user=user
+    )
 
 
 @pytest.fixture
@@ -244,7 +251,7 @@ def test_the_infection_probability_follows_the_papers_formula(world, medic):
 def test_every_trace_is_audited_and_the_result_kept_encrypted_for_its_author(world, medic):
     met(100, 200, NOW - 2 * DAY, minutes=20)
     result = trace(user=medic)
-    entry = AuditEntry.objects.get()
+    entry = AuditEntry.objects.get(action="trace")
     assert (entry.actor, entry.action, entry.target_person_id, entry.case_reference) == (
         "medic",
         "trace",
@@ -340,9 +347,7 @@ def test_records_that_touch_are_one_encounter_and_a_gap_makes_two(world, medic):
     assert not other["close_contact"] and other["name"] is None
 
 
-def test_only_close_contacts_are_named_and_naming_the_others_is_its_own_audited_step(
-    client, medic, second_medic
-):
+def test_a_trace_names_nobody_and_each_reveal_is_its_own_audited_step(client, medic, second_medic):
     make_person("1", "Ida", "Index")
     make_device("D-1", tag_id=1)
     holds("1", "D-1", NOW - 12 * DAY)
@@ -363,35 +368,44 @@ def test_only_close_contacts_are_named_and_naming_the_others_is_its_own_audited_
         content_type="application/json",
     )
     result = created.json()
-    assert len(result["contacts"]) == 22
-    assert [c["person_id"] for c in result["contacts"] if c["named"]] == ["2"]
+    assert len(result["contacts"]) == 22 and result["revealed"] == "none"
+    assert [c["close_contact"] for c in result["contacts"]].count(True) == 1
     text = (
         created.content.decode()
         + client.get(f"/api/tracing/traces/{result['id']}").content.decode()
+        + client.get(f"/api/tracing/traces/{result['id']}/export.csv").content.decode()
     )
-    export = client.get(f"/api/tracing/traces/{result['id']}/export.csv").content.decode()
-    for n in range(3, 24):
+    for n in range(2, 24):
         for secret in (f"Peer{n}", f"peer{n}@example.org", f'"{n}"'):
-            assert secret not in text + export
-    assert AuditEntry.objects.get(action="trace").details["disclosed"] == ["1", "2"]
-    # Naming the others needs its own reason ...
-    url = f"/api/tracing/traces/{result['id']}/name-others"
-    assert client.post(url, {}, content_type="application/json").status_code == 400
-    named = client.post(url, {"reason": "outbreak on floor 3"}, content_type="application/json")
-    assert named.status_code == 200
-    assert sorted(int(c["person_id"]) for c in named.json()["contacts"]) == list(range(2, 24))
-    # ... and is an identity-revealing entry of its own, naming only the newly named.
-    entry = AuditEntry.objects.get(action="contacts_revealed")
-    assert entry.reason == "outbreak on floor 3" and entry.target_person_id == "1"
-    assert entry.details["disclosed"] == sorted(["1", *map(str, range(3, 24))])
+            assert secret not in text
+    assert AuditEntry.objects.get(action="trace").details["disclosed"] == ["1"]
+    trace_row = Trace.objects.get(pk=result["id"])
+    # Naming the close contacts: its own entry, naming only them ...
+    close = services.trace_reveal(
+        trace=trace_row, scope="close", reason="tell them", acting_user=medic
+    )
+    assert [c["person_id"] for c in close["contacts"] if c["named"]] == ["2"]
+    # ... and naming every contact another, naming only the newly named.
+    everyone = services.trace_reveal(
+        trace=trace_row, scope="all", reason="outbreak on floor 3", acting_user=medic
+    )
+    assert sorted(int(c["person_id"]) for c in everyone["contacts"]) == list(range(2, 24))
+    first, second = AuditEntry.objects.filter(action="trace_revealed").order_by("position")
+    assert first.details["disclosed"] == ["1", "2"] and first.reason == "tell them"
+    assert second.details["disclosed"] == sorted(["1", *map(str, range(3, 24))])
     # The references are those of the first result: the medic can tell who was who.
     refs = {c["ref"] for c in result["contacts"]}
-    assert {c["ref"] for c in named.json()["contacts"]} == refs
-    # Nobody else can name the contacts of this trace, not even another medic.
-    client.force_login(second_medic)
-    refused = client.post(url, {"reason": "curious"}, content_type="application/json")
-    assert refused.status_code == 404
-    assert AuditEntry.objects.filter(action="contacts_revealed").count() == 1
+    assert {c["ref"] for c in everyone["contacts"]} == refs
+    # Naming less than is named changes nothing; nobody else can name this trace's contacts.
+    again = services.trace_reveal(trace=trace_row, scope="close", reason="r", acting_user=medic)
+    assert again["revealed"] == "all"
+    with pytest.raises(DomainError) as refused:
+        services.trace_reveal(
+            trace=trace_row, scope="all", reason="curious", acting_user=second_medic
+        )
+    assert refused.value.status_code == 404
+    assert AuditEntry.objects.filter(action="trace_revealed", actor="medic-2").count() == 0
+    assert client.get(f"/api/tracing/traces/{result['id']}").json()["revealed"] == "all"
 
 
 def test_people_named_as_contacts_see_the_date_in_my_data_never_by_whom(world, medic, client):
