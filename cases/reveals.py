@@ -139,11 +139,14 @@ def _named_now(reveal: Reveal, link: CaseTrace, *, action: str, acting_user, det
         details={"reveal": reveal.pk, **(details or {})},
         within_limit=within_limit,
     )
+    # Claimed under the row's lock: two reveals of one trace at once (an approval and a
+    # break-glass, or two clicks) follow its close contacts up once.
+    claimed = CaseTrace.objects.filter(pk=link.pk, followed_up_at__isnull=True).update(
+        followed_up_at=timezone.now()
+    )
     touched: list[FollowUp] = []
-    if link.followed_up_at is None:
+    if claimed:
         touched = followups_from_trace(link, result, acting_user=acting_user)
-        link.followed_up_at = timezone.now()
-        link.save(update_fields=["followed_up_at"])
     return result, touched
 
 
@@ -268,7 +271,14 @@ def reveal_decide(*, reveal_id: int, approve: bool, comment: str, acting_user):
         )
         result, touched = None, []
         if approve:
-            requester = get_user_model().objects.get(username=reveal.requested_by)
+            requester = get_user_model().objects.filter(username=reveal.requested_by).first()
+            if requester is None or not requester.is_active:
+                raise DomainError(
+                    f"{reveal.requested_by}'s account is closed: nobody would see the names. "
+                    "Refuse the request; a colleague may trace again.",
+                    code="requester_gone",
+                    status_code=409,
+                )
             result, touched = _named_now(
                 reveal,
                 link,

@@ -439,3 +439,22 @@ def test_the_model_sees_the_edges_it_is_about():
     assert not needs_approval(**older, w_from=own_start, w_to=at)
     refused = {**common, "earlier": [(timedelta(days=1), "refused")]}
     assert not needs_approval(**refused, w_from=own_start, w_to=at)
+
+
+@pytest.mark.usefixtures("world")
+def test_a_request_whose_requester_left_cannot_be_approved_only_refused(client, people):
+    medic, second, _privacy = people
+    client.force_login(medic)
+    run = run_trace(client, open_case(client)["id"])
+    reveal_id = ask(client, run["id"]).json()["reveal"]["id"]
+    medic.is_active = False
+    medic.save()
+    client.force_login(second)
+    url = reverse("reveal-decide", args=[reveal_id])
+    approved = client.post(url, {"approve": True}, content_type="application/json")
+    assert approved.status_code == 409 and approved.json()["code"] == "requester_gone"
+    assert Reveal.objects.get().status == "waiting" and not FollowUp.objects.exists()
+    refused = client.post(
+        url, {"approve": False, "comment": "left the service"}, content_type="application/json"
+    )
+    assert refused.status_code == 200 and refused.json()["status"] == "refused"

@@ -55,6 +55,7 @@ from tests import personas
 from tests.appointments.factories import make_campaign, make_location
 from tests.processes import at_once
 from tests.registration.factories import make_device, make_person
+from tests.reveals import name_over_api
 from zones.selectors import Credential
 from zones.services import Point, coordinates_donate, donation_code_issue, trusted_source_create
 from zones.tasks import link_coordinates
@@ -209,7 +210,8 @@ def in_use(settings, tmp_path, medic):
     Encounter.objects.create(my_tag=300, ref_tag=7731, started_at=met, slots=60)
     Encounter.objects.create(my_tag=300, ref_tag=200, started_at=now - timedelta(days=40), slots=9)
 
-    # A case traced through the API (trace, audit entry, disclosures, follow-ups, exposures).
+    # A case traced through the API (trace, reveal, audit entries, disclosures, follow-ups,
+    # exposures).
     client = Client()
     client.force_login(medic)
     case = client.post(
@@ -221,7 +223,9 @@ def in_use(settings, tmp_path, medic):
         reverse("case-trace", args=[case["id"]]), {"reason": "r"}, content_type="application/json"
     )
     assert traced.status_code == 201, traced.content
-    bob, cleo = sorted(traced.json()["follow_ups"], key=lambda f: f["person_id"])
+    # Named with a second medic's approval (a reveal request, its audit entries).
+    named = name_over_api(client, traced.json()["id"])
+    bob, cleo = sorted(named["follow_ups"], key=lambda f: f["person_id"])
     cases_services.notification_send(follow_up_id=bob["id"], acting_user=medic)
     cases_services.followup_set_status(
         follow_up_id=cleo["id"], status=FollowUp.Status.BECAME_CASE, version=None,
