@@ -220,6 +220,7 @@ MODELS: dict[str, str] = {
     "cases.Exposure": "cases",
     "cases.FollowUpEvent": "cases",
     "cases.Notification": "cases",
+    "cases.Reveal": "cases",  # requests to name a trace's contacts: deleted with their case
     "zones.Coordinate": "zone_coordinates",
     "zones.GeoZoneCoordinate": "zone_coordinates",  # a point's link to its zone, with it
     "zones.GeoZone": "zone_coordinates",  # deleted once no point lies in it
