@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from assets.models import Device, DeviceEvent, DeviceState
 from core.databases import ASSETS
+from core.dates import day_in_words
+from core.device_ids import clean_device_id, device_id_key, pick_device_id
 from core.errors import DomainError
 
 S = DeviceState
@@ -21,14 +23,16 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.RETIRED: frozenset(),
 }
 
-# What to tell a desk clerk when a change is refused, by the device's state.
+# What to do next, told to a desk clerk when a change is refused, by the device's state.
+# (The assets database names nobody: the desk adds who holds a device.)
 REFUSAL_HINTS = {
-    S.ASSIGNED: "It is held by someone: take it back first.",
-    S.LOST: "It is reported lost: mark it found first.",
-    S.BROKEN: "It is broken: it must be repaired (back in stock) first.",
-    S.RETIRED: "It is retired and cannot be used again.",
-    S.IN_STOCK: "It is in stock and held by nobody.",
-    S.FOUND: "It was found: return it to its holder or put it back in stock.",
+    S.ASSIGNED: "It is held by someone: take it back first (Registration page).",
+    S.LOST: "Once it is back at the desk, mark it found first (Found page).",
+    S.BROKEN: "Once it is repaired, put it back in stock first (Status page).",
+    S.RETIRED: "It is out of service for good: use another device.",
+    S.IN_STOCK: "Nobody holds it: hand it out on the Registration page first.",
+    S.FOUND: "It is waiting at the desk: return it to its holder or put it back in stock "
+    "(Found page).",
 }
 
 VERBS = {
@@ -41,14 +45,54 @@ VERBS = {
 }
 
 
+def device_get(*, device_id: str, for_update: bool = False) -> Device:
+    """The device a typed or scanned ID means (core.device_ids: trimmed, any case).
+
+    With `for_update`, locked until the surrounding `assets` transaction ends.
+    """
+    cleaned = clean_device_id(device_id)
+    key = device_id_key(cleaned)
+    devices = Device.objects.filter(device_id__iexact=key) if key else Device.objects.none()
+    if for_update:
+        devices = devices.select_for_update()
+    found = {d.device_id: d for d in devices}
+    picked = pick_device_id(found, cleaned)
+    if picked is None:
+        raise DomainError(
+            f"There is no device {cleaned[:40]}. Check the ID printed on the device "
+            "and scan or type it again.",
+            code="unknown_device",
+            status_code=404,
+        )
+    if isinstance(picked, tuple):
+        raise DomainError(
+            f"{cleaned} fits several devices ({', '.join(picked)}): type the ID exactly, "
+            "with its capital letters.",
+            code="ambiguous_device",
+        )
+    return found[picked]
+
+
 def device_get_for_update(*, device_id: str) -> Device:
     """The device, locked until the surrounding `assets` transaction ends."""
-    device = Device.objects.select_for_update().filter(device_id=device_id).first()
-    if device is None:
-        raise DomainError(
-            f"There is no device {device_id}.", code="unknown_device", status_code=404
-        )
-    return device
+    return device_get(device_id=device_id, for_update=True)
+
+
+def device_since(device: Device) -> str:
+    """Since when the device is in its state, in words ("2 December"), or "" if unknown."""
+    last = device.events.filter(to_state=device.state).order_by("-at", "-pk").first()
+    return day_in_words(last.at) if last else ""
+
+
+def device_refusal(device: Device, to_state: str) -> str:
+    """Why `device` cannot go to `to_state`: its state, since when, and what to do first."""
+    since = device_since(device)
+    state = DeviceState(device.state).label
+    is_ = f"has been {state} since {since}" if since else f"is {state}"
+    return (
+        f"Device {device.device_id} {is_}: it cannot be {VERBS[to_state]}. "
+        f"{REFUSAL_HINTS[device.state]}"
+    )
 
 
 def device_transition(
@@ -59,8 +103,7 @@ def device_transition(
         raise RuntimeError("device_transition must run inside transaction.atomic(using=ASSETS)")
     if to_state not in TRANSITIONS[device.state]:
         raise DomainError(
-            f"Device {device.device_id} is {DeviceState(device.state).label}; it cannot be "
-            f"{VERBS[to_state]}. {REFUSAL_HINTS[device.state]}",
+            device_refusal(device, to_state),
             code="refused_transition",
             status_code=409,
         )

@@ -348,6 +348,12 @@ class SwapInput(serializers.Serializer):
 
 class ReportLostInput(DeviceInput):
     lost_at = fields.DateTimeField(required=False)
+    person_id = serializers.CharField(
+        max_length=32,
+        required=False,
+        help_text="The person whose device it is (reported from their card); refused if "
+        "they do not hold it.",
+    )
 
 
 class _DeviceOperationApi(APIView):
@@ -429,7 +435,10 @@ class DeviceReportLostApi(_DeviceOperationApi):
 
     def perform(self, data, user):
         report = services.device_report_lost(
-            device_id=data["device_id"], lost_at=data.get("lost_at"), acting_user=user
+            device_id=data["device_id"],
+            lost_at=data.get("lost_at"),
+            expected_person_id=data.get("person_id"),
+            acting_user=user,
         )
         whose = f" (held by {report.holder.full_name})" if report.holder else ""
         return f"Device {report.device_id}{whose} is recorded as lost."

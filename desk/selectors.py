@@ -6,18 +6,13 @@ Each joins the `assets` and `associations` databases (never `encounters`).
 from dataclasses import dataclass, field
 
 from assets.models import Device, DeviceEvent
-from core.errors import DomainError
+from assets.services import device_get
 from registration.models import Association, LostReport, Person
 from registration.selectors import person_get
 
 
 def _device_or_404(device_id: str) -> Device:
-    device = Device.objects.filter(device_id=device_id.strip()).first()
-    if device is None:
-        raise DomainError(
-            f"There is no device {device_id}.", code="unknown_device", status_code=404
-        )
-    return device
+    return device_get(device_id=device_id)  # trimmed, any case (core.device_ids)
 
 
 @dataclass

@@ -17,8 +17,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assets.models import Device, DeviceState
-from assets.services import device_get_for_update, device_transition
+from assets.services import (
+    TRANSITIONS,
+    device_get_for_update,
+    device_refusal,
+    device_transition,
+)
 from core.databases import ASSETS, ASSOCIATIONS
+from core.dates import day_in_words
+from core.device_ids import device_id_key
 from core.errors import DomainError
 from registration.models import Association, EndReason, LostReport, Person
 from registration.selectors import person_get
@@ -66,8 +73,9 @@ def _active_person(person_id: str) -> Person:
     person = person_get(person_id=person_id)
     if not person.active:
         raise DomainError(
-            f"{person.full_name} ({person.person_id}) is no longer in the directory; "
-            "a device cannot be handed to them.",
+            f"{person.full_name} ({person.person_id}) is no longer in the organisation's "
+            "directory: a device cannot be handed to them. If they are back, ask HR to "
+            "restore them in the directory first.",
             code="inactive_person",
             status_code=409,
         )
@@ -91,16 +99,38 @@ def _open_holding_of_person(person_id: str) -> Association | None:
     )
 
 
+def _held_by(holding: Association) -> str:
+    person = holding.person
+    return (
+        f"held by {person.full_name} ({person.person_id}) since {day_in_words(holding.started_at)}"
+    )
+
+
+def _transition(*, device: Device, to_state: str, actor: str, at: datetime, note: str = "") -> None:
+    """The state machine's change, refused in the desk's words: who holds it, since when."""
+    if device.state == DeviceState.ASSIGNED and to_state not in TRANSITIONS[device.state]:
+        holding = _open_holding_of_device(device.device_id)
+        if holding is not None:
+            raise DomainError(
+                f"Device {device.device_id} is {_held_by(holding)}: take it back first "
+                f"(find {holding.person.full_name}, then Take back), or use another device.",
+                code="refused_transition",
+                status_code=409,
+            )
+    device_transition(device=device, to_state=to_state, actor=actor, at=at, note=note)
+
+
 def _start_holding(*, person: Person, device: Device, at: datetime, actor: str) -> Association:
     current = _open_holding_of_person(person.person_id)
     if current is not None:
         raise DomainError(
-            f"{person.full_name} already holds device {current.device_id}. "
-            "Take it back first, or swap it.",
+            f"{person.full_name} ({person.person_id}) has held device {current.device_id} "
+            f"since {day_in_words(current.started_at)}: take it back first, or swap it "
+            "for the new one.",
             code="person_holds_device",
             status_code=409,
         )
-    device_transition(device=device, to_state=DeviceState.ASSIGNED, actor=actor, at=at)
+    _transition(device=device, to_state=DeviceState.ASSIGNED, actor=actor, at=at)
     return Association.objects.create(
         person=person, device_id=device.device_id, started_at=at, started_by=actor
     )
@@ -109,8 +139,9 @@ def _start_holding(*, person: Person, device: Device, at: datetime, actor: str) 
 def _end_holding(*, holding: Association, at: datetime, reason: str, actor: str) -> None:
     if at < holding.started_at:
         raise DomainError(
-            f"Device {holding.device_id} was handed out at "
-            f"{timezone.localtime(holding.started_at):%Y-%m-%d %H:%M}, after the time given.",
+            f"Device {holding.device_id} was handed out on {day_in_words(holding.started_at)} "
+            f"at {timezone.localtime(holding.started_at):%H:%M}, after the time given: "
+            "give a time after that.",
             code="time_before_holding",
         )
     holding.ended_at, holding.end_reason, holding.ended_by = at, reason, actor
@@ -126,6 +157,38 @@ def device_assign(
         device = device_get_for_update(device_id=device_id)
         person = _active_person(person_id)
         return _start_holding(person=person, device=device, at=at, actor=_actor(acting_user))
+
+
+def _not_held(device: Device, then: str) -> DomainError:
+    state = (
+        device_refusal(device, DeviceState.IN_STOCK)
+        .split(":")[0]
+        .removeprefix(f"Device {device.device_id} ")
+    )
+    return DomainError(
+        f"Device {device.device_id} is not held by anyone (it {state}): {then}",
+        code="not_held",
+        status_code=409,
+    )
+
+
+def _held_holding(device: Device, *, expected_person_id: str | None) -> Association:
+    """The device's open holding (locked), held by `expected_person_id` when given."""
+    holding = _open_holding_of_device(device.device_id)
+    if holding is None:
+        raise _not_held(
+            device,
+            "there is nothing to take back. Look the device up on the "
+            "Status page to see its history.",
+        )
+    if expected_person_id is not None and holding.person_id != expected_person_id:
+        raise DomainError(
+            f"Device {device.device_id} is {_held_by(holding)}, not by person "
+            f"{expected_person_id}: check the device in hand. Nothing was changed.",
+            code="held_by_someone_else",
+            status_code=409,
+        )
+    return holding
 
 
 def device_relinquish(
@@ -147,22 +210,9 @@ def device_relinquish(
     actor = _actor(acting_user)
     with _on_both_databases():
         device = device_get_for_update(device_id=device_id)
-        holding = _open_holding_of_device(device_id)
-        if holding is None:
-            raise DomainError(
-                f"Device {device_id} is not held by anyone (it is {device.get_state_display()}).",
-                code="not_held",
-                status_code=409,
-            )
-        if expected_person_id is not None and holding.person_id != expected_person_id:
-            raise DomainError(
-                f"Device {device_id} is held by someone else, not by person {expected_person_id}. "
-                "Nothing was changed.",
-                code="held_by_someone_else",
-                status_code=409,
-            )
+        holding = _held_holding(device, expected_person_id=expected_person_id)
         _end_holding(holding=holding, at=at, reason=reason, actor=actor)
-        device_transition(device=device, to_state=STATE_AFTER_HOLDING[reason], actor=actor, at=at)
+        _transition(device=device, to_state=STATE_AFTER_HOLDING[reason], actor=actor, at=at)
         return holding
 
 
@@ -177,51 +227,129 @@ def device_swap(
     """Take one device back and hand over another in one step (recall, or broken)."""
     if reason not in (EndReason.SWAPPED, EndReason.BROKEN):
         raise DomainError("A swap is for a recalled or a broken device.", code="bad_reason")
-    if old_device_id == new_device_id:
-        raise DomainError("The new device must be another device.", code="same_device")
+    if device_id_key(old_device_id) == device_id_key(new_device_id):
+        raise DomainError(
+            "The new device must be another device: scan the one you hand over.",
+            code="same_device",
+        )
     at = _now(at)
     actor = _actor(acting_user)
     with _on_both_databases():
         # Lock in a fixed order so two swaps of the same pair cannot deadlock.
-        locked = {
-            d: device_get_for_update(device_id=d) for d in sorted({old_device_id, new_device_id})
-        }
-        holding = _open_holding_of_device(old_device_id)
-        if holding is None:
+        typed = sorted([old_device_id, new_device_id], key=device_id_key)
+        locked = {d: device_get_for_update(device_id=d) for d in typed}
+        old, new = locked[old_device_id], locked[new_device_id]
+        if old.pk == new.pk:  # two typings of one device
             raise DomainError(
-                f"Device {old_device_id} is not held by anyone; assign the new device instead.",
-                code="not_held",
-                status_code=409,
+                "The new device must be another device: scan the one you hand over.",
+                code="same_device",
             )
+        holding = _open_holding_of_device(old.device_id)
+        if holding is None:
+            raise _not_held(old, "hand the new device out with Assign instead.")
         _end_holding(holding=holding, at=at, reason=reason, actor=actor)
-        device_transition(
-            device=locked[old_device_id], to_state=STATE_AFTER_HOLDING[reason], actor=actor, at=at
-        )
-        return _start_holding(
-            person=holding.person, device=locked[new_device_id], at=at, actor=actor
-        )
+        _transition(device=old, to_state=STATE_AFTER_HOLDING[reason], actor=actor, at=at)
+        return _start_holding(person=holding.person, device=new, at=at, actor=actor)
+
+
+def _already_lost(device: Device) -> DomainError | None:
+    report = _open_lost_report(device.device_id)
+    if device.state != DeviceState.LOST or report is None:
+        return None
+    return DomainError(
+        f"Device {device.device_id} was already reported lost on "
+        f"{day_in_words(report.reported_at)} (lost on {day_in_words(report.lost_at)}): "
+        "nothing more to do until it is found; then mark it found on the Found page.",
+        code="already_lost",
+        status_code=409,
+    )
+
+
+def _record_loss(
+    *, device: Device, holding: Association | None, lost_at: datetime, actor: str
+) -> LostReport:
+    if holding is not None:
+        _end_holding(holding=holding, at=lost_at, reason=EndReason.LOST, actor=actor)
+    _transition(device=device, to_state=DeviceState.LOST, actor=actor, at=lost_at)
+    return LostReport.objects.create(
+        device_id=device.device_id,
+        holder=holding.person if holding else None,
+        lost_at=lost_at,
+        reported_at=timezone.now(),
+        reported_by=actor,
+    )
 
 
 def device_report_lost(
-    *, device_id: str, acting_user, lost_at: datetime | None = None
+    *,
+    device_id: str,
+    acting_user,
+    lost_at: datetime | None = None,
+    expected_person_id: str | None = None,
 ) -> LostReport:
-    """Record a loss; the holding ends at the time of the loss, not of the report."""
-    now = timezone.now()
+    """Record a loss; the holding ends at the time of the loss, not of the report.
+
+    With `expected_person_id` (the desk found the person and reports their
+    device), the device must be held by that person.
+    """
     lost_at = _now(lost_at)
     actor = _actor(acting_user)
     with _on_both_databases():
         device = device_get_for_update(device_id=device_id)
-        holding = _open_holding_of_device(device_id)
-        if holding is not None:
-            _end_holding(holding=holding, at=lost_at, reason=EndReason.LOST, actor=actor)
-        device_transition(device=device, to_state=DeviceState.LOST, actor=actor, at=lost_at)
-        return LostReport.objects.create(
-            device_id=device_id,
-            holder=holding.person if holding else None,
-            lost_at=lost_at,
-            reported_at=now,
-            reported_by=actor,
-        )
+        if (refusal := _already_lost(device)) is not None:
+            raise refusal
+        holding = _open_holding_of_device(device.device_id)
+        if expected_person_id is not None:
+            holding = _held_holding(device, expected_person_id=expected_person_id)
+        return _record_loss(device=device, holding=holding, lost_at=lost_at, actor=actor)
+
+
+NOT_YOUR_DEVICE = (
+    "You do not hold device {device_id} now: you can report only the device you hold "
+    "(MY DATA shows it). For another device, call the registration desk."
+)
+
+
+def device_report_lost_by_holder(
+    *, person_id: str, device_id: str, acting_user, at: datetime | None = None, broken: bool = False
+) -> Association:
+    """A wearer reports the device they hold lost (or broken); their holding ends at `at`.
+
+    Only the person's own current device: any other device is refused with
+    the same words, naming nobody (a wearer may not learn who holds what).
+    """
+    at = _now(at)
+    actor = _actor(acting_user)
+    refusal = DomainError(
+        NOT_YOUR_DEVICE.format(device_id=str(device_id)[:40]),
+        code="not_your_device",
+        status_code=403,
+    )
+    # The holding tells which device to lock; locked in the desk's order (device, then
+    # holding), and read again under the lock: the desk may have acted in between.
+    mine = Association.objects.filter(person_id=person_id, ended_at__isnull=True).first()
+    if mine is None or device_id_key(mine.device_id) != device_id_key(str(device_id)):
+        raise refusal
+    with _on_both_databases():
+        device = device_get_for_update(device_id=mine.device_id)
+        holding = _open_holding_of_device(device.device_id)
+        if holding is None or holding.person_id != person_id:
+            if (already := _already_lost(device)) is not None and _last_holder_is(
+                device, person_id
+            ):
+                raise already
+            raise refusal
+        if broken:
+            _end_holding(holding=holding, at=at, reason=EndReason.BROKEN, actor=actor)
+            _transition(device=device, to_state=DeviceState.BROKEN, actor=actor, at=at)
+        else:
+            _record_loss(device=device, holding=holding, lost_at=at, actor=actor)
+        return holding
+
+
+def _last_holder_is(device: Device, person_id: str) -> bool:
+    last = Association.objects.filter(device_id=device.device_id).order_by("-started_at").first()
+    return last is not None and last.person_id == person_id
 
 
 def _open_lost_report(device_id: str) -> LostReport | None:
@@ -238,8 +366,8 @@ def device_mark_found(*, device_id: str, acting_user) -> LostReport | None:
     now = timezone.now()
     with _on_both_databases():
         device = device_get_for_update(device_id=device_id)
-        device_transition(device=device, to_state=DeviceState.FOUND, actor=actor, at=now)
-        report = _open_lost_report(device_id)
+        _transition(device=device, to_state=DeviceState.FOUND, actor=actor, at=now)
+        report = _open_lost_report(device.device_id)
         if report is not None:
             report.found_at, report.found_by = now, actor
             report.save(update_fields=["found_at", "found_by"])
@@ -262,16 +390,18 @@ def device_return_to_holder(*, device_id: str, acting_user) -> Association:
     now = timezone.now()
     with _on_both_databases():
         device = device_get_for_update(device_id=device_id)
-        report = _last_found_report(device_id)
+        report = _last_found_report(device.device_id)
         if device.state != DeviceState.FOUND or report is None:
+            state = device_refusal(device, DeviceState.ASSIGNED).split(":")[0]
             raise DomainError(
-                f"Device {device_id} is {device.get_state_display()}, not waiting to be returned.",
+                f"{state}, not waiting at the desk to be returned: look it up on the Status "
+                "page to see what to do.",
                 code="not_found_state",
                 status_code=409,
             )
         if report.holder is None:
             raise DomainError(
-                f"Nobody held device {device_id} when it was lost; put it back in stock.",
+                f"Nobody held device {device.device_id} when it was lost: put it back in stock.",
                 code="no_last_holder",
                 status_code=409,
             )
@@ -290,15 +420,22 @@ def device_restock(*, device_id: str, acting_user, note: str = "") -> Device:
         device = device_get_for_update(device_id=device_id)
         if device.state not in (DeviceState.FOUND, DeviceState.BROKEN):
             # A held device goes back through "take back", which ends the holding.
+            holding = _open_holding_of_device(device.device_id)
+            if holding is not None:
+                raise DomainError(
+                    f"Device {device.device_id} is {_held_by(holding)}: take it back from "
+                    f"{holding.person.full_name} instead (Take back), which puts it in stock.",
+                    code="refused_transition",
+                    status_code=409,
+                )
             raise DomainError(
-                f"Device {device_id} is {device.get_state_display()}; only a found or a "
-                "repaired broken device is put back in stock here.",
+                device_refusal(device, DeviceState.IN_STOCK),
                 code="refused_transition",
                 status_code=409,
             )
         was_found = device.state == DeviceState.FOUND
         device_transition(device=device, to_state=DeviceState.IN_STOCK, actor=actor, note=note)
-        report = _last_found_report(device_id) if was_found else None
+        report = _last_found_report(device.device_id) if was_found else None
         if report is not None and not report.outcome:
             report.outcome = LostReport.Outcome.RESTOCKED
             report.save(update_fields=["outcome"])
@@ -311,10 +448,8 @@ def device_mark_broken(*, device_id: str, acting_user, note: str = "") -> Device
     now = timezone.now()
     with _on_both_databases():
         device = device_get_for_update(device_id=device_id)
-        holding = _open_holding_of_device(device_id)
+        holding = _open_holding_of_device(device.device_id)
         if holding is not None:
             _end_holding(holding=holding, at=now, reason=EndReason.BROKEN, actor=actor)
-        device_transition(
-            device=device, to_state=DeviceState.BROKEN, actor=actor, note=note, at=now
-        )
+        _transition(device=device, to_state=DeviceState.BROKEN, actor=actor, note=note, at=now)
         return device

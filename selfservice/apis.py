@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from core import fields
 from core.permissions import AnySignedInPerson
+from desk.services import device_report_lost_by_holder
 from registration.selectors import person_for_user
 from selfservice.export import csv_pieces, json_pieces, zip_stream
 from selfservice.selectors import encounters_by_day, my_data, my_encounters
@@ -143,3 +144,54 @@ class MyDataExportApi(APIView):
         )
         response["Content-Disposition"] = 'attachment; filename="my-data.zip"'
         return response
+
+
+class MyDeviceReportLostApi(APIView):
+    """I report the device I hold lost (or broken): I no longer hold it from the time I give.
+
+    Only the caller's own current device; the person comes from the sign-in.
+    """
+
+    permission_classes = [AnySignedInPerson]
+
+    class InputSerializer(serializers.Serializer):
+        device_id = serializers.CharField(
+            max_length=32, help_text="The device I hold now (MY DATA shows it)."
+        )
+        what = serializers.ChoiceField(choices=["lost", "broken"], default="lost")
+        at = fields.DateTimeField(
+            required=False,
+            help_text="When it was lost or broke; now if not given. Not in the future, "
+            "not before I was given the device.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        message = serializers.CharField(help_text="What was recorded, in a sentence.")
+        device_id = serializers.CharField()
+        ended_at = fields.DateTimeField(help_text="I no longer hold the device from then.")
+
+        class Meta:
+            ref_name = "MyDeviceReportLost"
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def post(self, request):
+        person = person_for_user(request.user)
+        params = self.InputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        holding = device_report_lost_by_holder(
+            person_id=person.person_id,
+            device_id=data["device_id"],
+            at=data.get("at"),
+            broken=data["what"] == "broken",
+            acting_user=request.user,
+        )
+        what = "lost" if data["what"] == "lost" else "broken"
+        return Response(
+            {
+                "message": f"Your device {holding.device_id} is recorded as {what}. "
+                "Come to the registration desk for a new one.",
+                "device_id": holding.device_id,
+                "ended_at": timezone.localtime(holding.ended_at).isoformat(),
+            }
+        )

@@ -53,14 +53,16 @@ def _blocked_behind(cursor, holder: int) -> int:
 
 
 @contextmanager
-def held_until_blocked(sql: str, params: list, *, waiters: int, timeout: float = 90):
+def held_until_blocked(
+    sql: str, params: list, *, waiters: int, timeout: float = 90, using: str = "default"
+):
     """Take a lock (`sql`) in a connection of its own; release it once `waiters` sessions
     are blocked behind it (or the block is over). `Held.waiters`: how many were."""
     locked, done, seen = threading.Event(), threading.Event(), Held()
 
     def hold():
         try:
-            with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
+            with transaction.atomic(using=using), connections[using].cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 holder = cursor.fetchone()[0]
                 cursor.execute(sql, params)

@@ -33,6 +33,6 @@ def test_a_refused_action_says_why_and_applies_the_rest(client, asset_manager):
     make_device("P-1"), make_device("P-2", state=DeviceState.BROKEN)
     client.force_login(asset_manager)
     page = run_action(client, "restock_repaired", "P-1", "P-2").content.decode()
-    assert "P-1 is in stock; only a found or a repaired broken device" in page
+    assert "P-1 is in stock: it cannot be put back in stock" in page
     assert "1 device(s) put back in stock." in page
     assert Device.objects.get(device_id="P-2").state == DeviceState.IN_STOCK

@@ -70,12 +70,16 @@ def test_refusals_are_4xx_with_a_message_for_the_clerk(client, desk, world):
     )
     assert missing.status_code == 400 and "person_id" in missing.json()
     unknown = client.get(reverse("device-status", args=["NOPE"]))
-    assert unknown.status_code == 404 and unknown.json()["detail"] == "There is no device NOPE."
+    assert (
+        unknown.status_code == 404
+        and unknown.json()["detail"]
+        == "There is no device NOPE. Check the ID printed on the device and scan or type it again."
+    )
     conflict = client.post(
         reverse("device-return"), {"device_id": "P-1"}, content_type="application/json"
     )
     assert conflict.status_code == 409
-    assert "not waiting to be returned" in conflict.json()["detail"]
+    assert "not waiting at the desk to be returned" in conflict.json()["detail"]
     bad_reason = client.post(
         reverse("device-relinquish"),
         {"device_id": "P-1", "reason": "stolen"},

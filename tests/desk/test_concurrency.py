@@ -30,7 +30,7 @@ def test_two_desks_assigning_the_same_device_to_two_people(desk):
         )
         assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"]
         refusal = next(value for kind, value in outcomes if kind == "refused")
-        assert "held by someone" in refusal.message or "same moment" in refusal.message
+        assert "take it back first" in refusal.message or "same moment" in refusal.message
         assert Association.objects.filter(device_id=device).count() == 1
         assert Device.objects.get(device_id=device).state == DeviceState.ASSIGNED
     assert find_disagreements() == []
@@ -51,7 +51,7 @@ def test_two_desks_handing_two_devices_to_the_same_person(desk):
         )
         assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"]
         refusal = next(value for kind, value in outcomes if kind == "refused")
-        assert "already holds" in refusal.message or "same moment" in refusal.message
+        assert "has held device" in refusal.message or "same moment" in refusal.message
         assert Association.objects.filter(person_id=person, ended_at__isnull=True).count() == 1
         # The losing desk's device is untouched: nothing half-done.
         states = sorted(

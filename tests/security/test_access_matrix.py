@@ -93,6 +93,7 @@ MATRIX = {
     "my-encounters": API_USERS,
     "my-data": API_USERS,
     "my-data-export": API_USERS,
+    "my-device-report-lost": API_USERS,  # only the caller's own device (selfservice tests)
     "my-campaigns": API_USERS,
     "free-slots": API_USERS,
     "my-bookings": API_USERS,
