@@ -29,8 +29,13 @@ export const relinquishDevice = (deviceId, reason, personId) =>
   post('relinquish', { device_id: deviceId, reason, person_id: personId })
 export const swapDevice = (oldDeviceId, newDeviceId, reason) =>
   post('swap', { old_device_id: oldDeviceId, new_device_id: newDeviceId, reason })
-export const reportLost = (deviceId, lostAt) =>
-  post('lost', lostAt ? { device_id: deviceId, lost_at: lostAt } : { device_id: deviceId })
+// With `personId` (reported from the person's card), refused unless they hold it.
+export const reportLost = (deviceId, lostAt, personId) =>
+  post('lost', {
+    device_id: deviceId,
+    ...(lostAt ? { lost_at: lostAt } : {}),
+    ...(personId ? { person_id: personId } : {}),
+  })
 export const markFound = (deviceId) => post('found', { device_id: deviceId })
 export const returnToHolder = (deviceId) => post('return', { device_id: deviceId })
 export const restockDevice = (deviceId) => post('restock', { device_id: deviceId })

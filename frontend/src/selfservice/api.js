@@ -19,3 +19,13 @@ export function getMyData({ signal } = {}) {
 
 /** The same data as one ZIP download (my-data.json and my-data.csv): a plain link. */
 export const MY_DATA_EXPORT_URL = `${BASE}/export`
+
+/**
+ * I report the device I hold lost (or broken), now or at `at` (ISO, optional):
+ * {message, device_id, ended_at}. Only my own current device.
+ */
+export const reportMyDeviceLost = (deviceId, at, what = 'lost') =>
+  apiFetch(`${BASE}/device-lost`, {
+    method: 'POST',
+    body: { device_id: deviceId, what, ...(at ? { at } : {}) },
+  })
