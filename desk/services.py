@@ -65,7 +65,11 @@ def _now(at: datetime | None) -> datetime:
     if at is None:
         return now
     if at > now + timedelta(minutes=1):
-        raise DomainError("That time is in the future.", code="time_in_future")
+        raise DomainError(
+            "That time is in the future: give the time it happened, or leave it empty "
+            "for just now.",
+            code="time_in_future",
+        )
     return at
 
 

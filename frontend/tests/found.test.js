@@ -186,7 +186,8 @@ describe('FOUND: record a lost device', () => {
   })
 
   it('a refusal appears inline', async () => {
-    const detail = 'Device P-1001 is retired; it cannot be reported lost. It is retired and cannot be used again.'
+    const detail =
+      'Device P-1001 has been retired since 2 December: it cannot be reported lost. It is out of service for good: use another device.'
     await open({ 'POST /api/registration/lost': reply(409, { detail, code: 'refused_transition' }) })
     await typeInto(wrapper.find('#lost-device'), 'P-1001')
     await pressEnter(wrapper.find('#lost-device'))

@@ -170,7 +170,8 @@ describe('REGISTRATION: handing out a device', () => {
   })
 
   it('an API error (409) appears inline with role="alert", and the status is reloaded', async () => {
-    const detail = 'Device P-1001 is assigned; it cannot be assigned. It is held by someone: take it back first.'
+    const detail =
+      'Device P-1001 is held by Alice Adams (810001) since 2 December: take it back first (find Alice Adams, then Take back), or use another device.'
     const r = await open('/registration/?person=810001', {
       'GET /api/registration/people/810001': personStatus(alice),
       'POST /api/registration/assign': reply(409, { detail, code: 'refused_transition' }),

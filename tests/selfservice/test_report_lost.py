@@ -96,6 +96,21 @@ def test_anything_but_the_callers_own_current_device_is_refused(client, holders,
     assert "Bart" not in answer.content.decode()  # a wearer never learns who holds what
 
 
+def test_a_time_in_the_future_or_before_the_holding_says_what_to_give(client, holders):
+    future = (timezone.now() + timedelta(hours=2)).isoformat()
+    answer = as_ines(client).post(
+        URL, {"device_id": "P-0300", "at": future}, content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith("That time is in the future: give the time")
+    before = (STARTED - timedelta(hours=1)).isoformat()
+    answer = client.post(
+        URL, {"device_id": "P-0300", "at": before}, content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert "after the time given: give a time after that" in answer.json()["detail"]
+
+
 def test_a_person_id_in_the_request_is_ignored(client, holders):
     answer = as_ines(client).post(
         URL, {"device_id": "P-0400", "person_id": "820002"}, content_type="application/json"
