@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import { mountPage, reply, waitFor } from './helpers.js'
 import { emptyData, myData, NOW, personMe } from './myData.js'
 import { minutesPerDay, normaliseMyData, windowDays } from '../src/selfservice/format.js'
+import { nowForInput } from '../src/format/time.js'
 
 let wrapper
 beforeEach(() => {
@@ -156,6 +158,48 @@ describe('MY DATA: devices, appointments, lost reports', () => {
       ['P-0102', 'Monday 10 November, 09:00', 'now', 'you still hold it'],
       ['P-0077', 'Wednesday 1 October, 08:30', 'Monday 10 November, 09:00', 'swapped for another device'],
     ])
+  })
+
+  const HELD = { device_id: 'P-0102', from: '2025-11-10T09:00:00+01:00', to: null, end_reason: '' }
+
+  it('reports the device I hold lost or broken, and only that one, then shows the answer', async () => {
+    let reported = false
+    const r = await mountPage(
+      '/my-data/',
+      {
+        [DATA]: () =>
+          reported
+            ? myData({ devices: [{ ...HELD, to: '2025-11-20T10:00:00+01:00', end_reason: 'broken' }] })
+            : myData(),
+        'POST /api/selfservice/device-lost': () => {
+          reported = true
+          return {
+            message: 'Your device P-0102 is recorded as broken. Come to the registration desk for a new one.',
+            device_id: 'P-0102',
+            ended_at: '2025-11-20T10:00:00+01:00',
+          }
+        },
+      },
+      personMe(),
+    )
+    wrapper = r.wrapper
+    const form = await waitFor(() => {
+      const f = wrapper.find('.report-lost-form')
+      expect(f.exists()).toBe(true)
+      return f
+    })
+    expect(form.find('h3').text()).toBe('Lost or broken? Report device P-0102')
+    // the time may not be before I was given the device (in the browser's zone)
+    expect(form.find('input[type="datetime-local"]').attributes('min')).toBe(
+      nowForInput(new Date('2025-11-10T09:00:00+01:00')),
+    )
+    await form.find('input[value="broken"]').setValue(true)
+    await form.trigger('submit')
+    await flushPromises()
+    const [call] = r.fetchMock.calls('POST')
+    expect(call.body).toEqual({ device_id: 'P-0102', what: 'broken' })
+    await waitFor(() => expect(wrapper.find('.success-banner').text()).toContain('recorded as broken'))
+    expect(wrapper.find('.report-lost-form').exists()).toBe(false) // I hold no device now
   })
 
   it('lists the appointments and the lost reports', async () => {
