@@ -231,7 +231,8 @@ def device_swap(
     """Take one device back and hand over another in one step (recall, or broken)."""
     if reason not in (EndReason.SWAPPED, EndReason.BROKEN):
         raise DomainError("A swap is for a recalled or a broken device.", code="bad_reason")
-    if device_id_key(old_device_id) == device_id_key(new_device_id):
+    old_key, new_key = device_id_key(old_device_id), device_id_key(new_device_id)
+    if old_key is not None and old_key == new_key:
         raise DomainError(
             "The new device must be another device: scan the one you hand over.",
             code="same_device",
@@ -240,7 +241,8 @@ def device_swap(
     actor = _actor(acting_user)
     with _on_both_databases():
         # Lock in a fixed order so two swaps of the same pair cannot deadlock.
-        typed = sorted([old_device_id, new_device_id], key=device_id_key)
+        # (An ID that is no Device ID sorts first, and is refused as unknown.)
+        typed = sorted([old_device_id, new_device_id], key=lambda d: device_id_key(d) or "")
         locked = {d: device_get_for_update(device_id=d) for d in typed}
         old, new = locked[old_device_id], locked[new_device_id]
         if old.pk == new.pk:  # two typings of one device

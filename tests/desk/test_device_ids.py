@@ -144,3 +144,14 @@ def test_a_different_id_never_matches(counter):
     assert answer.status_code == 404
     assert answer.json()["detail"].startswith("There is no device p-030.")
     assert not Association.objects.exists()
+
+
+def test_a_swap_with_an_id_that_is_no_device_id_is_a_clear_404(counter):
+    """Found by schemathesis: a non-ASCII ID beside a valid one must not be a 500."""
+    answer = post(
+        counter, "device-swap", {"old_device_id": "s\u00e1\u00d8", "new_device_id": "P-0300"}
+    )
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "unknown_device"
+    both = post(counter, "device-swap", {"old_device_id": "\u00e1", "new_device_id": "\u00d8"})
+    assert both.status_code == 404
