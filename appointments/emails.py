@@ -4,11 +4,13 @@ Wording lives in templates (`appointments/email/<kind>_subject.txt` and
 `_body.txt`), the sender in the setting APPOINTMENTS_FROM_EMAIL.
 """
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from appointments.models import Booking, Campaign
 from registration.models import Person
@@ -31,11 +33,26 @@ def booking_calendar(booking: Booking, *, method: str) -> bytes:
     event.add("dtstart", booking.slot.starts_at)
     event.add("dtend", booking.slot.ends_at)
     event.add("dtstamp", timezone.now())
-    # Each change must outrank the last, or calendars ignore it.
-    event.add("sequence", int(booking.changed_at.timestamp()))
+    # Each change must outrank the last, or calendars ignore it (RFC 5545 3.8.7.4).
+    event.add("sequence", booking.sequence)
+    # RFC 5546 (iTIP): a REQUEST or CANCEL names its organizer and its attendee.
+    event.add("organizer", _calendar_address(settings.APPOINTMENTS_FROM_EMAIL))
+    if booking.person.email:
+        event.add(
+            "attendee", _calendar_address(booking.person.email, name=booking.person.full_name)
+        )
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _calendar_address(address: str, *, name: str = "") -> vCalAddress:
+    """`Name <a@b>` or `a@b` as a calendar user address (mailto:) with its common name."""
+    display, email = parseaddr(address)
+    calendar_address = vCalAddress(f"mailto:{email}")
+    if name or display:
+        calendar_address.params["cn"] = name or display
+    return calendar_address
 
 
 def _one_line(subject: str) -> str:

@@ -143,6 +143,10 @@ class Booking(models.Model):
     )
     booked_at = models.DateTimeField()
     changed_at = models.DateTimeField()
+    sequence = models.PositiveIntegerField(
+        default=0,
+        help_text="Grows by one with each change (move, cancel): the calendar entry's SEQUENCE.",
+    )
     reminded_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.CharField(max_length=150, blank=True)
     email_problem = models.CharField(

@@ -160,7 +160,8 @@ def booking_reschedule(*, booking: Booking, slot_id: int) -> Booking:
             raise DomainError("Choose a time of the same campaign.", code="other_campaign")
         _check_bookable(slot, booking.person)
         booking.slot, booking.changed_at, booking.reminded_at = slot, timezone.now(), None
-        booking.save(update_fields=["slot", "changed_at", "reminded_at"])
+        booking.sequence += 1
+        booking.save(update_fields=["slot", "changed_at", "reminded_at", "sequence"])
         _send_email_on_commit(booking, "confirmation")
         return booking
 
@@ -175,7 +176,8 @@ def booking_cancel(*, booking: Booking) -> Booking:
                 status_code=409,
             )
         booking.status, booking.changed_at = Booking.Status.CANCELLED, timezone.now()
-        booking.save(update_fields=["status", "changed_at"])
+        booking.sequence += 1
+        booking.save(update_fields=["status", "changed_at", "sequence"])
         _send_email_on_commit(booking, "cancellation")
         return booking
 
