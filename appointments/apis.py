@@ -1,5 +1,6 @@
 """Appointments API: people book for themselves; the desk runs the day and the campaigns."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -142,6 +143,9 @@ class MyCampaignsApi(APIView):
         ends_on = fields.DateField()
         locations = LocationOutput(many=True)
         booking = BookingOutput(allow_null=True, help_text="My active booking in it.")
+        lead_minutes = serializers.IntegerField(
+            help_text="Times that start sooner than this many minutes cannot be booked."
+        )
 
         class Meta:
             ref_name = "MyCampaign"
@@ -167,6 +171,7 @@ class MyCampaignsApi(APIView):
                     "ends_on": c.ends_on,
                     "locations": [location_data(loc) for loc in c.locations.all() if loc.active],
                     "booking": booking_data(active[c.pk]) if c.pk in active else None,
+                    "lead_minutes": settings.APPOINTMENTS_LEAD_MINUTES,
                 }
                 for c in selectors.campaigns_for_person(person=person)
             ]

@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -29,12 +30,28 @@ def bookings_of_person(*, person: Person) -> list[Booking]:
     )
 
 
+def bookable_from(now: datetime) -> datetime:
+    """The earliest start a person may book at `now` (APPOINTMENTS_LEAD_MINUTES later)."""
+    return now + timedelta(minutes=settings.APPOINTMENTS_LEAD_MINUTES)
+
+
 def free_slots(
-    *, campaign: Campaign, location: Location | None = None, limit: int = 500
+    *,
+    campaign: Campaign,
+    location: Location | None = None,
+    limit: int = 500,
+    now: datetime | None = None,
 ) -> list[Slot]:
-    """Future slots with room left; each carries `taken`."""
+    """Slots a person may book now (far enough ahead, see `bookable_from`) with room left;
+    each carries `taken`."""
+    now = now or timezone.now()
     slots = (
-        Slot.objects.filter(campaign=campaign, starts_at__gt=timezone.now(), location__active=True)
+        Slot.objects.filter(
+            campaign=campaign,
+            starts_at__gt=now,
+            starts_at__gte=bookable_from(now),
+            location__active=True,
+        )
         .annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
         .select_related("location")
         .order_by("starts_at", "location__name")

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from appointments.models import Booking, Campaign, Location, RecallInvitation, Slot
+from appointments.selectors import bookable_from
 from assets.models import Device, DeviceState
 from core.databases import ASSOCIATIONS
 from core.errors import DomainError
@@ -76,14 +77,22 @@ def _locked_slot(slot_id: int) -> Slot:
     return slot
 
 
-def _check_bookable(slot: Slot, person: Person) -> None:
+def _check_bookable(slot: Slot, person: Person, *, now: datetime) -> None:
     if not slot.campaign.active or not slot.location.active:
         raise DomainError(
             "Booking for this campaign or location is closed.", code="closed", status_code=409
         )
-    if slot.starts_at <= timezone.now():
+    if slot.starts_at <= now:
         raise DomainError(
             "That time has passed; choose a later one.", code="slot_past", status_code=409
+        )
+    if slot.starts_at < bookable_from(now):
+        minutes = settings.APPOINTMENTS_LEAD_MINUTES
+        raise DomainError(
+            f"That time starts in less than {minutes} minutes, too soon to book; "
+            "choose a later one.",
+            code="too_soon",
+            status_code=400,
         )
     if (
         slot.campaign.kind == Campaign.Kind.RECALL
@@ -105,8 +114,9 @@ def _send_email_on_commit(booking: Booking, kind: str) -> None:
     enqueue_on_commit("appointments.booking_email_send", booking.pk, kind, using=ASSOCIATIONS)
 
 
-def booking_create(*, person: Person, slot_id: int) -> Booking:
+def booking_create(*, person: Person, slot_id: int, now: datetime | None = None) -> Booking:
     """Book a slot. The slot row is locked, so a full slot can never be overbooked."""
+    now = now or timezone.now()
     try:
         with transaction.atomic(using=ASSOCIATIONS):
             slot = _locked_slot(slot_id)
@@ -125,8 +135,7 @@ def booking_create(*, person: Person, slot_id: int) -> Booking:
                     code="already_booked",
                     status_code=409,
                 )
-            _check_bookable(slot, person)
-            now = timezone.now()
+            _check_bookable(slot, person, now=now)
             booking = Booking.objects.create(
                 slot=slot, campaign=slot.campaign, person=person, booked_at=now, changed_at=now
             )
@@ -140,8 +149,9 @@ def booking_create(*, person: Person, slot_id: int) -> Booking:
         ) from exc
 
 
-def booking_reschedule(*, booking: Booking, slot_id: int) -> Booking:
+def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None = None) -> Booking:
     """Move a booking to another time of the same campaign; the old time is freed."""
+    now = now or timezone.now()
     with transaction.atomic(using=ASSOCIATIONS):
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.BOOKED:
@@ -158,8 +168,8 @@ def booking_reschedule(*, booking: Booking, slot_id: int) -> Booking:
         slot = _locked_slot(slot_id)
         if slot.campaign_id != booking.campaign_id:
             raise DomainError("Choose a time of the same campaign.", code="other_campaign")
-        _check_bookable(slot, booking.person)
-        booking.slot, booking.changed_at, booking.reminded_at = slot, timezone.now(), None
+        _check_bookable(slot, booking.person, now=now)
+        booking.slot, booking.changed_at, booking.reminded_at = slot, now, None
         booking.sequence += 1
         booking.save(update_fields=["slot", "changed_at", "reminded_at", "sequence"])
         _send_email_on_commit(booking, "confirmation")

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from appointments import services
 from appointments.models import Booking, Campaign, Location, OpeningHours, Slot
+from appointments.selectors import bookable_from
 from assets.models import Device
 from desk.services import device_assign
 from registration.models import Association, Person
@@ -95,9 +96,9 @@ def appointment_data(desk):
     )
     services.recall_invite(campaign=recall, firmware=["1.0.3"], batches=[])
 
-    # Bob will book the first time that is at least a few minutes away.
+    # Bob will book the first time far enough ahead to be bookable.
     bob_slot = (
-        Slot.objects.filter(campaign=hand_out, starts_at__gte=now + timedelta(minutes=5))
+        Slot.objects.filter(campaign=hand_out, starts_at__gte=bookable_from(now))
         .order_by("starts_at")
         .first()
     )
