@@ -146,6 +146,7 @@ class MyCampaignsApi(APIView):
         lead_minutes = serializers.IntegerField(
             help_text="Times that start sooner than this many minutes cannot be booked."
         )
+        time_zone = serializers.CharField(help_text="The desks' time zone, the times' zone.")
 
         class Meta:
             ref_name = "MyCampaign"
@@ -172,6 +173,7 @@ class MyCampaignsApi(APIView):
                     "locations": [location_data(loc) for loc in c.locations.all() if loc.active],
                     "booking": booking_data(active[c.pk]) if c.pk in active else None,
                     "lead_minutes": settings.APPOINTMENTS_LEAD_MINUTES,
+                    "time_zone": settings.TIME_ZONE,
                 }
                 for c in selectors.campaigns_for_person(person=person)
             ]

@@ -13,6 +13,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -121,12 +122,31 @@ def test_a_person_books_and_the_desk_checks_them_in(page, live_server, oidc, app
     campaign = page.get_by_role("region", name="Autumn hand-out")
     expect(campaign).to_contain_text("At Main desk, Building A, ground floor.")
     expect(page.get_by_role("region", name="Battery recall")).to_have_count(0)  # not invited
+    # A calendar marks the days with free times; the chosen day's times only are listed.
+    calendar = campaign.get_by_role("table", name="Days with free times")
+    expect(campaign).to_contain_text(f"time zone: {settings.TIME_ZONE}")
+    day_button = calendar.get_by_role("button", name=re.compile(rf"^{day}, \d+ free$"))
+    # Keyboard only: choose the day, Tab to the time, Enter; the confirm step takes the focus.
+    day_button.focus()
+    page.keyboard.press("Enter")
     times = campaign.get_by_role("region", name=day)
-    expect(times.get_by_role("button").first).to_be_visible()
-    times.get_by_role("button", name=f"{at}, 2 places left").click()
+    expect(times.get_by_role("heading", name=day)).to_be_focused()
+    wanted = times.get_by_role("button", name=f"{at}, 2 places left")
+    presses = 0
+    while not wanted.evaluate("b => b === document.activeElement") and presses < 15:
+        page.keyboard.press("Tab")
+        presses += 1
+    assert presses < 15, "the chosen time is more than 15 Tab presses from the day"
+    page.keyboard.press("Enter")
+    book = campaign.get_by_role("button", name="Book this time")
+    expect(book).to_be_focused()
     expect(campaign.locator(".slot-confirm")).to_contain_text(f"{day}, {at}")
+    # Times of other days are not on the page until their day is chosen.
+    assert campaign.locator(".slot-day").count() == 1
     screenshot(page, "appointments-choose")
     with phone_sized(page):
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 2500, f"the page is {height} px tall at phone width"
         screenshot(page, "appointments-phone")
     campaign.get_by_role("button", name="Book this time").click()
 
