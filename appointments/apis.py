@@ -1,14 +1,17 @@
 """Appointments API: people book for themselves; the desk runs the day and the campaigns."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from appointments import selectors, services
+from appointments import emails, selectors, services
 from appointments.models import Booking, Campaign, Location, OpeningHours
 from core import fields
 from core.permissions import AnySignedInPerson, IsRegistration
@@ -49,6 +52,10 @@ def booking_data(booking: Booking) -> dict:
         "location": location_data(booking.slot.location),
         "slot_id": booking.slot_id,
         "email_problem": booking.email_problem,
+        "calendar": {
+            "ics": reverse("my-booking-calendar", args=[booking.pk]),
+            **emails.calendar_links(booking),
+        },
     }
 
 
@@ -95,6 +102,16 @@ class BookingOutput(serializers.Serializer):
     email_problem = serializers.CharField(
         help_text="Why the last e-mail about it could not be sent (blank: none)."
     )
+
+    class CalendarOutput(serializers.Serializer):
+        ics = serializers.CharField(help_text="Download of the calendar entry (.ics).")
+        google = serializers.URLField(help_text="Adds it to Google Calendar.")
+        outlook = serializers.URLField(help_text="Adds it to Outlook.com.")
+
+        class Meta:
+            ref_name = "BookingCalendarLinks"
+
+    calendar = CalendarOutput(help_text="Add to calendar.")
 
     class Meta:
         ref_name = "Booking"
@@ -262,6 +279,26 @@ class MyBookingRescheduleApi(APIView):
             booking=booking, slot_id=data.validated_data["slot_id"]
         )
         return Response(booking_data(booking))
+
+
+class MyBookingCalendarApi(APIView):
+    """My booking's calendar entry (.ics) to add it to a calendar; another person's: 404."""
+
+    permission_classes = [AnySignedInPerson]
+
+    @extend_schema(
+        responses={(200, "text/calendar"): OpenApiTypes.STR},
+        operation_id="appointments_mine_bookings_calendar_retrieve",
+    )
+    def get(self, request, booking_id: int):
+        booking = _my_booking(request, booking_id)
+        method = "CANCEL" if booking.status == Booking.Status.CANCELLED else "PUBLISH"
+        response = HttpResponse(
+            emails.booking_calendar(booking, method=method),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+        return response
 
 
 class MyBookingCancelApi(APIView):

@@ -4,7 +4,9 @@ Wording lives in templates (`appointments/email/<kind>_subject.txt` and
 `_body.txt`), the sender in the setting APPOINTMENTS_FROM_EMAIL.
 """
 
+from datetime import UTC
 from email.utils import parseaddr
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -44,6 +46,39 @@ def booking_calendar(booking: Booking, *, method: str) -> bytes:
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def calendar_links(booking: Booking) -> dict:
+    """Links that add the booking to Google Calendar and Outlook.com (their documented
+    "render" and "deeplink/compose" addresses), built from the booking, in UTC."""
+    title = f"{booking.campaign.name}: {booking.slot.location.name}"
+    where = f"{booking.slot.location.name}, {booking.slot.location.address}".strip(", ")
+    details = f"Appointments: {settings.PORTAL_URL}/appointments/?booking={booking.pk}"
+    start, end = booking.slot.starts_at.astimezone(UTC), booking.slot.ends_at.astimezone(UTC)
+    google = urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": title,
+            "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",
+            "location": where,
+            "details": details,
+        }
+    )
+    outlook = urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": title,
+            "startdt": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "enddt": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "location": where,
+            "body": details,
+        }
+    )
+    return {
+        "google": f"https://calendar.google.com/calendar/render?{google}",
+        "outlook": f"https://outlook.live.com/calendar/0/deeplink/compose?{outlook}",
+    }
 
 
 def _calendar_address(address: str, *, name: str = "") -> vCalAddress:

@@ -17,6 +17,11 @@ urlpatterns = [
         name="my-booking-reschedule",
     ),
     path(
+        "mine/bookings/<int:booking_id>/calendar.ics",
+        apis.MyBookingCalendarApi.as_view(),
+        name="my-booking-calendar",
+    ),
+    path(
         "mine/bookings/<int:booking_id>/cancel",
         apis.MyBookingCancelApi.as_view(),
         name="my-booking-cancel",

@@ -157,11 +157,26 @@ def test_a_person_books_and_the_desk_checks_them_in(page, live_server, oidc, app
     card = campaign.locator(".booking-card")
     expect(card).to_contain_text(f"{day}, {at}")
     expect(card.get_by_role("button")).to_have_text(["Move", "Cancel"])
+    # The confirmation: add to calendar (the person's own .ics, Google Calendar, Outlook.com).
+    booking = Booking.objects.get(person_id="810002")
+    ics = card.get_by_role("link", name="Calendar file (.ics)")
+    expect(ics).to_have_attribute(
+        "href", f"/api/appointments/mine/bookings/{booking.pk}/calendar.ics"
+    )
+    download = page.request.get(url + ics.get_attribute("href"))
+    assert download.ok and download.headers["content-type"].startswith("text/calendar")
+    assert "no-store" in download.headers["cache-control"]
+    assert f"booking-{booking.pk}@" in download.text()
+    expect(card.get_by_role("link", name="Google Calendar")).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/calendar/render\?action=TEMPLATE&")
+    )
+    expect(card.get_by_role("link", name="Outlook.com")).to_have_attribute(
+        "href", re.compile(r"^https://outlook\.live\.com/calendar/0/deeplink/compose\?")
+    )
     history = page.get_by_role("table", name="My appointments")
     expect(history).to_contain_text("Main desk")
     expect(history).to_contain_text("booked")
     screenshot(page, "appointments")
-    booking = Booking.objects.get(person_id="810002")
     assert booking.slot_id == slot.pk and booking.status == Booking.Status.BOOKED
 
     sign_out(page)

@@ -98,6 +98,7 @@ MATRIX = {
     "my-bookings": API_USERS,
     "my-booking-reschedule": API_USERS,  # another person's booking: 404 (test_others_objects.py)
     "my-booking-cancel": API_USERS,  # another person's booking: 404 (test_others_objects.py)
+    "my-booking-calendar": API_USERS,  # another person's booking: 404 (test_others_objects.py)
     # API: the registration desk
     "person-search": role(REG),
     "person-status": role(REG),
