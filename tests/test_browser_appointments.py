@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from appointments import services
+from appointments import emails, services
 from appointments.models import Booking, Campaign, Location, OpeningHours, Slot
 from appointments.selectors import bookable_from
 from assets.models import Device
@@ -226,3 +226,35 @@ def test_a_person_books_and_the_desk_checks_them_in(page, live_server, oidc, app
     screenshot(page, "desk-day")
     with phone_sized(page):
         screenshot(page, "desk-day-phone")
+
+
+def test_the_links_in_the_emails_open_the_right_booking(page, live_server, oidc, appointment_data):
+    """The confirmation e-mail's links: move opens the times, cancel asks once more."""
+    bob = Person.objects.get(person_id="810002")
+    booking = services.booking_create(person=bob, slot_id=appointment_data["slot"].pk)
+    body = emails.booking_email(booking, "confirmation").body
+    move_link = f"{settings.PORTAL_URL}/appointments/?booking={booking.pk}&action=move"
+    cancel_link = f"{settings.PORTAL_URL}/appointments/?booking={booking.pk}&action=cancel"
+    assert move_link in body and cancel_link in body
+    path = lambda link: link.removeprefix(settings.PORTAL_URL)  # noqa: E731 (the live server's)
+
+    sign_in(page, live_server.url, "bob", "bob-pw")
+    page.goto(live_server.url + path(move_link))
+    campaign = page.get_by_role("region", name="Autumn hand-out")
+    expect(campaign.get_by_role("heading", name="Move to another time")).to_be_visible()
+
+    page.goto(live_server.url + path(cancel_link))
+    campaign = page.get_by_role("region", name="Autumn hand-out")
+    expect(campaign.get_by_role("button", name="No, keep it")).to_be_focused()
+    with phone_sized(page):
+        expect(campaign.get_by_role("button", name="Yes, cancel the appointment")).to_be_visible()
+    campaign.get_by_role("button", name="Yes, cancel the appointment").click()
+    expect(campaign.get_by_role("status")).to_contain_text("Cancelled your appointment")
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED
+
+    # The same link again, or one for Carla's booking: nothing opens, the page says why.
+    carla = Booking.objects.get(person_id="810005")
+    for stale in (cancel_link, cancel_link.replace(str(booking.pk), str(carla.pk))):
+        page.goto(live_server.url + path(stale))
+        expect(page.locator(".linked-gone")).to_contain_text("no longer booked")
+        expect(page.get_by_role("button", name="Yes, cancel the appointment")).to_have_count(0)
