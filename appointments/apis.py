@@ -164,6 +164,12 @@ class MyCampaignsApi(APIView):
             help_text="Times that start sooner than this many minutes cannot be booked."
         )
         time_zone = serializers.CharField(help_text="The desks' time zone, the times' zone.")
+        full_days = serializers.ListField(
+            child=fields.DateField(), help_text="Days ahead whose times are all taken."
+        )
+        waiting_days = serializers.ListField(
+            child=fields.DateField(), help_text="Full days I wait for (not yet told)."
+        )
 
         class Meta:
             ref_name = "MyCampaign"
@@ -178,6 +184,7 @@ class MyCampaignsApi(APIView):
             for b in selectors.bookings_of_person(person=person)
             if b.status in Booking.ACTIVE
         }
+        waiting = selectors.waiting_days_of_person(person=person)
         return Response(
             [
                 {
@@ -191,6 +198,8 @@ class MyCampaignsApi(APIView):
                     "booking": booking_data(active[c.pk]) if c.pk in active else None,
                     "lead_minutes": settings.APPOINTMENTS_LEAD_MINUTES,
                     "time_zone": settings.TIME_ZONE,
+                    "full_days": selectors.full_days(campaign=c),
+                    "waiting_days": waiting.get(c.pk, []),
                 }
                 for c in selectors.campaigns_for_person(person=person)
             ]
@@ -224,6 +233,42 @@ class CampaignFreeSlotsApi(APIView):
             location = get_object_or_404(Location, pk=params.validated_data["location"])
         slots = selectors.free_slots(campaign=open_to_me[campaign_id], location=location)
         return Response([slot_data(s) for s in slots])
+
+
+class MyWaitlistJoinApi(APIView):
+    """Tell me when a time frees up on this full day (POST {day})."""
+
+    permission_classes = [AnySignedInPerson]
+
+    class InputSerializer(serializers.Serializer):
+        day = serializers.DateField()
+
+    class OutputSerializer(serializers.Serializer):
+        campaign_id = serializers.IntegerField()
+        day = fields.DateField()
+
+        class Meta:
+            ref_name = "WaitlistEntry"
+
+    def get_serializer(self, *args, **kwargs):
+        return self.InputSerializer(*args, **kwargs)
+
+    @extend_schema(responses={201: OutputSerializer})
+    def post(self, request, campaign_id: int):
+        person = person_for_user(request.user)
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        open_to_me = {c.pk: c for c in selectors.campaigns_for_person(person=person)}
+        if campaign_id not in open_to_me:
+            return Response(
+                {"detail": "This campaign is not open to you."}, status=status.HTTP_404_NOT_FOUND
+            )
+        entry = services.waitlist_join(
+            person=person, campaign=open_to_me[campaign_id], day=data.validated_data["day"]
+        )
+        return Response(
+            {"campaign_id": entry.campaign_id, "day": entry.day}, status=status.HTTP_201_CREATED
+        )
 
 
 class SlotInput(serializers.Serializer):

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
 
-from appointments.models import Booking, Campaign
+from appointments.models import Booking, Campaign, WaitlistEntry
 from registration.models import Person
 
 CALENDAR_METHOD = {"confirmation": "REQUEST", "reminder": "REQUEST", "cancellation": "CANCEL"}
@@ -131,4 +131,22 @@ def recall_invitation_email(campaign: Campaign, person: Person) -> EmailMessage 
         body=render_to_string("appointments/email/recall_body.txt", context),
         from_email=settings.APPOINTMENTS_FROM_EMAIL,
         to=[person.email],
+    )
+
+
+def waitlist_email(entry: WaitlistEntry) -> EmailMessage | None:
+    """A time freed up on the day the person waits for."""
+    if not entry.person.email:
+        return None
+    context = {
+        "campaign": entry.campaign,
+        "person": entry.person,
+        "day": entry.day,
+        "portal_url": settings.PORTAL_URL,
+    }
+    return EmailMessage(
+        subject=_one_line(render_to_string("appointments/email/waitlist_subject.txt", context)),
+        body=render_to_string("appointments/email/waitlist_body.txt", context),
+        from_email=settings.APPOINTMENTS_FROM_EMAIL,
+        to=[entry.person.email],
     )

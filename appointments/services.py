@@ -11,8 +11,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appointments.models import Booking, Campaign, Location, RecallInvitation, Slot
-from appointments.selectors import bookable_from
+from appointments.models import (
+    Booking,
+    Campaign,
+    Location,
+    RecallInvitation,
+    Slot,
+    WaitlistEntry,
+)
+from appointments.selectors import bookable_from, full_days
 from assets.models import Device, DeviceState
 from core.databases import ASSOCIATIONS
 from core.errors import DomainError
@@ -189,7 +196,52 @@ def booking_cancel(*, booking: Booking) -> Booking:
         booking.sequence += 1
         booking.save(update_fields=["status", "changed_at", "sequence"])
         _send_email_on_commit(booking, "cancellation")
+        # A place is free again: whoever waits for that day hears of it.
+        enqueue_on_commit("appointments.waitlist_notify", booking.slot_id, using=ASSOCIATIONS)
         return booking
+
+
+def waitlist_join(*, person: Person, campaign: Campaign, day: date) -> WaitlistEntry:
+    """Wait for a time to free up on a full day; joining again (after an e-mail) waits anew."""
+    if day not in full_days(campaign=campaign):
+        raise DomainError(
+            "You can wait only for a full day of this campaign that is still ahead; "
+            "that day has free times or none at all.",
+            code="not_full",
+            status_code=409,
+        )
+    with transaction.atomic(using=ASSOCIATIONS):
+        entry, created = WaitlistEntry.objects.select_for_update().get_or_create(
+            campaign=campaign, person=person, day=day, defaults={"created_at": timezone.now()}
+        )
+        if not created and entry.notified_at is not None:
+            entry.notified_at, entry.created_at = None, timezone.now()
+            entry.save(update_fields=["notified_at", "created_at"])
+        return entry
+
+
+def waitlist_notify(*, slot_id: int) -> list[str]:
+    """A place on the slot's day freed up: e-mail each person waiting for that day, once.
+
+    The entries are claimed under their row locks, so two cancellations at once
+    notify each waiting person one time. Returns the person IDs notified.
+    """
+    slot = Slot.objects.filter(pk=slot_id).first()
+    if slot is None:
+        return []
+    day = timezone.localtime(slot.starts_at).date()
+    with transaction.atomic(using=ASSOCIATIONS):
+        waiting = list(
+            WaitlistEntry.objects.select_for_update()
+            .filter(campaign_id=slot.campaign_id, day=day, notified_at__isnull=True)
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for entry in waiting:
+            entry.notified_at = now
+            entry.save(update_fields=["notified_at"])
+            enqueue_on_commit("appointments.waitlist_email_send", entry.pk, using=ASSOCIATIONS)
+    return [entry.person_id for entry in waiting]
 
 
 def _desk_mark(*, booking: Booking, status: str, acting_user) -> Booking:

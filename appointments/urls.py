@@ -10,6 +10,11 @@ urlpatterns = [
         apis.CampaignFreeSlotsApi.as_view(),
         name="free-slots",
     ),
+    path(
+        "mine/campaigns/<int:campaign_id>/waitlist",
+        apis.MyWaitlistJoinApi.as_view(),
+        name="my-waitlist-join",
+    ),
     path("mine/bookings", apis.MyBookingsApi.as_view(), name="my-bookings"),
     path(
         "mine/bookings/<int:booking_id>/reschedule",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments import emails, services
-from appointments.models import Booking, Campaign, Location, OpeningHours, Slot
+from appointments.models import Booking, Campaign, Location, OpeningHours, Slot, WaitlistEntry
 from appointments.selectors import bookable_from
 from assets.models import Device
 from desk.services import device_assign
@@ -258,3 +258,46 @@ def test_the_links_in_the_emails_open_the_right_booking(page, live_server, oidc,
         page.goto(live_server.url + path(stale))
         expect(page.locator(".linked-gone")).to_contain_text("no longer booked")
         expect(page.get_by_role("button", name="Yes, cancel the appointment")).to_have_count(0)
+
+
+def test_a_person_asks_to_be_told_when_a_full_day_frees_up(
+    page, live_server, oidc, appointment_data, desk
+):
+    site = Location.objects.create(name="Site desk")
+    OpeningHours.objects.bulk_create(
+        OpeningHours(location=site, weekday=day, opens=time(9), closes=time(10)) for day in range(7)
+    )
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    small = services.campaign_create(
+        name="Site hand-out",
+        kind=Campaign.Kind.DISTRIBUTION,
+        starts_on=tomorrow,
+        ends_on=tomorrow,
+        slot_minutes=30,
+        capacity_per_slot=1,
+        location_ids=[site.pk],
+        acting_user=desk,
+    )
+    for person_id, slot in zip(("810006", "810007"), small.slots.all(), strict=True):
+        services.booking_create(person=Person.objects.get(person_id=person_id), slot_id=slot.pk)
+
+    sign_in(page, live_server.url, "bob", "bob-pw")
+    open_page(page, "Appointments")
+    campaign = page.get_by_role("region", name="Site hand-out")
+    full = campaign.get_by_role("region", name="Full days")
+    expect(full).to_contain_text(day_label(tomorrow))
+    with phone_sized(page):
+        expect(full.get_by_role("button")).to_be_visible()
+    full.get_by_role(
+        "button", name=f"Tell me when a time frees up on {day_label(tomorrow)}"
+    ).click()
+    expect(full.get_by_role("status")).to_contain_text(
+        f"We will e-mail you once when a time frees up on {day_label(tomorrow)}."
+    )
+    expect(full).to_contain_text("we will e-mail you when a time frees up.")
+    [entry] = WaitlistEntry.objects.all()
+    assert (entry.person_id, entry.campaign_id, entry.day) == ("810002", small.pk, tomorrow)
+    page.reload()
+    expect(page.get_by_role("region", name="Full days")).to_contain_text(
+        "we will e-mail you when a time frees up."
+    )
