@@ -1,13 +1,17 @@
 """Appointments API: people book for themselves; the desk runs the day and the campaigns."""
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from appointments import selectors, services
+from appointments import emails, selectors, services
 from appointments.models import Booking, Campaign, Location, OpeningHours
 from core import fields
 from core.permissions import AnySignedInPerson, IsRegistration
@@ -48,6 +52,10 @@ def booking_data(booking: Booking) -> dict:
         "location": location_data(booking.slot.location),
         "slot_id": booking.slot_id,
         "email_problem": booking.email_problem,
+        "calendar": {
+            "ics": reverse("my-booking-calendar", args=[booking.pk]),
+            **emails.calendar_links(booking),
+        },
     }
 
 
@@ -94,6 +102,16 @@ class BookingOutput(serializers.Serializer):
     email_problem = serializers.CharField(
         help_text="Why the last e-mail about it could not be sent (blank: none)."
     )
+
+    class CalendarOutput(serializers.Serializer):
+        ics = serializers.CharField(help_text="Download of the calendar entry (.ics).")
+        google = serializers.URLField(help_text="Adds it to Google Calendar.")
+        outlook = serializers.URLField(help_text="Adds it to Outlook.com.")
+
+        class Meta:
+            ref_name = "BookingCalendarLinks"
+
+    calendar = CalendarOutput(help_text="Add to calendar.")
 
     class Meta:
         ref_name = "Booking"
@@ -142,6 +160,16 @@ class MyCampaignsApi(APIView):
         ends_on = fields.DateField()
         locations = LocationOutput(many=True)
         booking = BookingOutput(allow_null=True, help_text="My active booking in it.")
+        lead_minutes = serializers.IntegerField(
+            help_text="Times that start sooner than this many minutes cannot be booked."
+        )
+        time_zone = serializers.CharField(help_text="The desks' time zone, the times' zone.")
+        full_days = serializers.ListField(
+            child=fields.DateField(), help_text="Days ahead whose times are all taken."
+        )
+        waiting_days = serializers.ListField(
+            child=fields.DateField(), help_text="Full days I wait for (not yet told)."
+        )
 
         class Meta:
             ref_name = "MyCampaign"
@@ -156,6 +184,7 @@ class MyCampaignsApi(APIView):
             for b in selectors.bookings_of_person(person=person)
             if b.status in Booking.ACTIVE
         }
+        waiting = selectors.waiting_days_of_person(person=person)
         return Response(
             [
                 {
@@ -167,6 +196,10 @@ class MyCampaignsApi(APIView):
                     "ends_on": c.ends_on,
                     "locations": [location_data(loc) for loc in c.locations.all() if loc.active],
                     "booking": booking_data(active[c.pk]) if c.pk in active else None,
+                    "lead_minutes": settings.APPOINTMENTS_LEAD_MINUTES,
+                    "time_zone": settings.TIME_ZONE,
+                    "full_days": selectors.full_days(campaign=c),
+                    "waiting_days": waiting.get(c.pk, []),
                 }
                 for c in selectors.campaigns_for_person(person=person)
             ]
@@ -200,6 +233,42 @@ class CampaignFreeSlotsApi(APIView):
             location = get_object_or_404(Location, pk=params.validated_data["location"])
         slots = selectors.free_slots(campaign=open_to_me[campaign_id], location=location)
         return Response([slot_data(s) for s in slots])
+
+
+class MyWaitlistJoinApi(APIView):
+    """Tell me when a time frees up on this full day (POST {day})."""
+
+    permission_classes = [AnySignedInPerson]
+
+    class InputSerializer(serializers.Serializer):
+        day = serializers.DateField()
+
+    class OutputSerializer(serializers.Serializer):
+        campaign_id = serializers.IntegerField()
+        day = fields.DateField()
+
+        class Meta:
+            ref_name = "WaitlistEntry"
+
+    def get_serializer(self, *args, **kwargs):
+        return self.InputSerializer(*args, **kwargs)
+
+    @extend_schema(responses={201: OutputSerializer})
+    def post(self, request, campaign_id: int):
+        person = person_for_user(request.user)
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        open_to_me = {c.pk: c for c in selectors.campaigns_for_person(person=person)}
+        if campaign_id not in open_to_me:
+            return Response(
+                {"detail": "This campaign is not open to you."}, status=status.HTTP_404_NOT_FOUND
+            )
+        entry = services.waitlist_join(
+            person=person, campaign=open_to_me[campaign_id], day=data.validated_data["day"]
+        )
+        return Response(
+            {"campaign_id": entry.campaign_id, "day": entry.day}, status=status.HTTP_201_CREATED
+        )
 
 
 class SlotInput(serializers.Serializer):
@@ -255,6 +324,26 @@ class MyBookingRescheduleApi(APIView):
             booking=booking, slot_id=data.validated_data["slot_id"]
         )
         return Response(booking_data(booking))
+
+
+class MyBookingCalendarApi(APIView):
+    """My booking's calendar entry (.ics) to add it to a calendar; another person's: 404."""
+
+    permission_classes = [AnySignedInPerson]
+
+    @extend_schema(
+        responses={(200, "text/calendar"): OpenApiTypes.STR},
+        operation_id="appointments_mine_bookings_calendar_retrieve",
+    )
+    def get(self, request, booking_id: int):
+        booking = _my_booking(request, booking_id)
+        method = "CANCEL" if booking.status == Booking.Status.CANCELLED else "PUBLISH"
+        response = HttpResponse(
+            emails.booking_calendar(booking, method=method),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+        return response
 
 
 class MyBookingCancelApi(APIView):

@@ -143,6 +143,10 @@ class Booking(models.Model):
     )
     booked_at = models.DateTimeField()
     changed_at = models.DateTimeField()
+    sequence = models.PositiveIntegerField(
+        default=0,
+        help_text="Grows by one with each change (move, cancel): the calendar entry's SEQUENCE.",
+    )
     reminded_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.CharField(max_length=150, blank=True)
     email_problem = models.CharField(
@@ -185,3 +189,32 @@ class RecallInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign}: {self.device_id}"
+
+
+class WaitlistEntry(models.Model):
+    """A person waits for a time to free up on a full day of a campaign (any location).
+
+    A cancellation on that day e-mails each waiting person once (`notified_at`).
+    """
+
+    home_database = ASSOCIATIONS
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="waitlist")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, to_field="person_id", related_name="waitlist_entries"
+    )
+    day = models.DateField(help_text="A day in the organisation's time zone.")
+    created_at = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "created_at"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "person", "day"], name="one_waitlist_entry_per_person_and_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.day}"

@@ -4,10 +4,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from appointments.models import Booking, Campaign, Location, RecallInvitation, Slot
+from appointments.models import (
+    Booking,
+    Campaign,
+    Location,
+    RecallInvitation,
+    Slot,
+    WaitlistEntry,
+)
 from registration.models import Association, EndReason, Person
 
 
@@ -29,12 +37,28 @@ def bookings_of_person(*, person: Person) -> list[Booking]:
     )
 
 
+def bookable_from(now: datetime) -> datetime:
+    """The earliest start a person may book at `now` (APPOINTMENTS_LEAD_MINUTES later)."""
+    return now + timedelta(minutes=settings.APPOINTMENTS_LEAD_MINUTES)
+
+
 def free_slots(
-    *, campaign: Campaign, location: Location | None = None, limit: int = 500
+    *,
+    campaign: Campaign,
+    location: Location | None = None,
+    limit: int = 500,
+    now: datetime | None = None,
 ) -> list[Slot]:
-    """Future slots with room left; each carries `taken`."""
+    """Slots a person may book now (far enough ahead, see `bookable_from`) with room left;
+    each carries `taken`."""
+    now = now or timezone.now()
     slots = (
-        Slot.objects.filter(campaign=campaign, starts_at__gt=timezone.now(), location__active=True)
+        Slot.objects.filter(
+            campaign=campaign,
+            starts_at__gt=now,
+            starts_at__gte=bookable_from(now),
+            location__active=True,
+        )
         .annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
         .select_related("location")
         .order_by("starts_at", "location__name")
@@ -42,6 +66,35 @@ def free_slots(
     if location is not None:
         slots = slots.filter(location=location)
     return [slot for slot in slots[: limit * 4] if slot.taken < slot.capacity][:limit]
+
+
+def full_days(*, campaign: Campaign, now: datetime | None = None) -> list[date]:
+    """Days (local) that still have times far enough ahead to book, none of them with room."""
+    now = now or timezone.now()
+    slots = (
+        Slot.objects.filter(
+            campaign=campaign, starts_at__gte=bookable_from(now), location__active=True
+        )
+        .annotate(taken=Count("bookings", filter=Q(bookings__status__in=Booking.ACTIVE)))
+        .values_list("starts_at", "taken", "capacity")
+    )
+    has_times, has_room = set(), set()
+    for starts_at, taken, capacity in slots:
+        day = timezone.localtime(starts_at).date()
+        has_times.add(day)
+        if taken < capacity:
+            has_room.add(day)
+    return sorted(has_times - has_room)
+
+
+def waiting_days_of_person(*, person: Person) -> dict[int, list[date]]:
+    """Per campaign, the days the person waits for and has not been told of yet."""
+    days: dict[int, list[date]] = defaultdict(list)
+    for campaign_id, day in WaitlistEntry.objects.filter(
+        person=person, notified_at__isnull=True
+    ).values_list("campaign_id", "day"):
+        days[campaign_id].append(day)
+    return dict(days)
 
 
 def desk_day(*, location: Location, day: date) -> list[Booking]:

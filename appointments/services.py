@@ -11,7 +11,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appointments.models import Booking, Campaign, Location, RecallInvitation, Slot
+from appointments.models import (
+    Booking,
+    Campaign,
+    Location,
+    RecallInvitation,
+    Slot,
+    WaitlistEntry,
+)
+from appointments.selectors import bookable_from, full_days
 from assets.models import Device, DeviceState
 from core.databases import ASSOCIATIONS
 from core.errors import DomainError
@@ -76,14 +84,22 @@ def _locked_slot(slot_id: int) -> Slot:
     return slot
 
 
-def _check_bookable(slot: Slot, person: Person) -> None:
+def _check_bookable(slot: Slot, person: Person, *, now: datetime) -> None:
     if not slot.campaign.active or not slot.location.active:
         raise DomainError(
             "Booking for this campaign or location is closed.", code="closed", status_code=409
         )
-    if slot.starts_at <= timezone.now():
+    if slot.starts_at <= now:
         raise DomainError(
             "That time has passed; choose a later one.", code="slot_past", status_code=409
+        )
+    if slot.starts_at < bookable_from(now):
+        minutes = settings.APPOINTMENTS_LEAD_MINUTES
+        raise DomainError(
+            f"That time starts in less than {minutes} minutes, too soon to book; "
+            "choose a later one.",
+            code="too_soon",
+            status_code=400,
         )
     if (
         slot.campaign.kind == Campaign.Kind.RECALL
@@ -105,8 +121,9 @@ def _send_email_on_commit(booking: Booking, kind: str) -> None:
     enqueue_on_commit("appointments.booking_email_send", booking.pk, kind, using=ASSOCIATIONS)
 
 
-def booking_create(*, person: Person, slot_id: int) -> Booking:
+def booking_create(*, person: Person, slot_id: int, now: datetime | None = None) -> Booking:
     """Book a slot. The slot row is locked, so a full slot can never be overbooked."""
+    now = now or timezone.now()
     try:
         with transaction.atomic(using=ASSOCIATIONS):
             slot = _locked_slot(slot_id)
@@ -125,8 +142,7 @@ def booking_create(*, person: Person, slot_id: int) -> Booking:
                     code="already_booked",
                     status_code=409,
                 )
-            _check_bookable(slot, person)
-            now = timezone.now()
+            _check_bookable(slot, person, now=now)
             booking = Booking.objects.create(
                 slot=slot, campaign=slot.campaign, person=person, booked_at=now, changed_at=now
             )
@@ -140,8 +156,9 @@ def booking_create(*, person: Person, slot_id: int) -> Booking:
         ) from exc
 
 
-def booking_reschedule(*, booking: Booking, slot_id: int) -> Booking:
+def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None = None) -> Booking:
     """Move a booking to another time of the same campaign; the old time is freed."""
+    now = now or timezone.now()
     with transaction.atomic(using=ASSOCIATIONS):
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.BOOKED:
@@ -158,9 +175,10 @@ def booking_reschedule(*, booking: Booking, slot_id: int) -> Booking:
         slot = _locked_slot(slot_id)
         if slot.campaign_id != booking.campaign_id:
             raise DomainError("Choose a time of the same campaign.", code="other_campaign")
-        _check_bookable(slot, booking.person)
-        booking.slot, booking.changed_at, booking.reminded_at = slot, timezone.now(), None
-        booking.save(update_fields=["slot", "changed_at", "reminded_at"])
+        _check_bookable(slot, booking.person, now=now)
+        booking.slot, booking.changed_at, booking.reminded_at = slot, now, None
+        booking.sequence += 1
+        booking.save(update_fields=["slot", "changed_at", "reminded_at", "sequence"])
         _send_email_on_commit(booking, "confirmation")
         return booking
 
@@ -175,9 +193,55 @@ def booking_cancel(*, booking: Booking) -> Booking:
                 status_code=409,
             )
         booking.status, booking.changed_at = Booking.Status.CANCELLED, timezone.now()
-        booking.save(update_fields=["status", "changed_at"])
+        booking.sequence += 1
+        booking.save(update_fields=["status", "changed_at", "sequence"])
         _send_email_on_commit(booking, "cancellation")
+        # A place is free again: whoever waits for that day hears of it.
+        enqueue_on_commit("appointments.waitlist_notify", booking.slot_id, using=ASSOCIATIONS)
         return booking
+
+
+def waitlist_join(*, person: Person, campaign: Campaign, day: date) -> WaitlistEntry:
+    """Wait for a time to free up on a full day; joining again (after an e-mail) waits anew."""
+    if day not in full_days(campaign=campaign):
+        raise DomainError(
+            "You can wait only for a full day of this campaign that is still ahead; "
+            "that day has free times or none at all.",
+            code="not_full",
+            status_code=409,
+        )
+    with transaction.atomic(using=ASSOCIATIONS):
+        entry, created = WaitlistEntry.objects.select_for_update().get_or_create(
+            campaign=campaign, person=person, day=day, defaults={"created_at": timezone.now()}
+        )
+        if not created and entry.notified_at is not None:
+            entry.notified_at, entry.created_at = None, timezone.now()
+            entry.save(update_fields=["notified_at", "created_at"])
+        return entry
+
+
+def waitlist_notify(*, slot_id: int) -> list[str]:
+    """A place on the slot's day freed up: e-mail each person waiting for that day, once.
+
+    The entries are claimed under their row locks, so two cancellations at once
+    notify each waiting person one time. Returns the person IDs notified.
+    """
+    slot = Slot.objects.filter(pk=slot_id).first()
+    if slot is None:
+        return []
+    day = timezone.localtime(slot.starts_at).date()
+    with transaction.atomic(using=ASSOCIATIONS):
+        waiting = list(
+            WaitlistEntry.objects.select_for_update()
+            .filter(campaign_id=slot.campaign_id, day=day, notified_at__isnull=True)
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for entry in waiting:
+            entry.notified_at = now
+            entry.save(update_fields=["notified_at"])
+            enqueue_on_commit("appointments.waitlist_email_send", entry.pk, using=ASSOCIATIONS)
+    return [entry.person_id for entry in waiting]
 
 
 def _desk_mark(*, booking: Booking, status: str, acting_user) -> Booking:

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.core.mail import BadHeaderError
 
 from appointments import emails, services
-from appointments.models import Booking, Campaign
+from appointments.models import Booking, Campaign, WaitlistEntry
 from registration.models import Person
 
 
@@ -56,3 +56,24 @@ def recall_invitation_email_send(campaign_id: int, person_id: str) -> bool:
 def reminders_send() -> int:
     """Daily (Celery beat): remind everyone booked for tomorrow."""
     return services.reminders_send()
+
+
+@shared_task(name="appointments.waitlist_notify")
+def waitlist_notify(slot_id: int) -> int:
+    """A booking on the slot's day was cancelled: e-mail whoever waits for that day."""
+    return len(services.waitlist_notify(slot_id=slot_id))
+
+
+@shared_task(
+    name="appointments.waitlist_email_send",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def waitlist_email_send(entry_id: int) -> bool:
+    entry = WaitlistEntry.objects.select_related("campaign", "person").filter(pk=entry_id).first()
+    message = emails.waitlist_email(entry) if entry else None
+    if message is None:
+        return False
+    message.send()
+    return True

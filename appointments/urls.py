@@ -10,11 +10,21 @@ urlpatterns = [
         apis.CampaignFreeSlotsApi.as_view(),
         name="free-slots",
     ),
+    path(
+        "mine/campaigns/<int:campaign_id>/waitlist",
+        apis.MyWaitlistJoinApi.as_view(),
+        name="my-waitlist-join",
+    ),
     path("mine/bookings", apis.MyBookingsApi.as_view(), name="my-bookings"),
     path(
         "mine/bookings/<int:booking_id>/reschedule",
         apis.MyBookingRescheduleApi.as_view(),
         name="my-booking-reschedule",
+    ),
+    path(
+        "mine/bookings/<int:booking_id>/calendar.ics",
+        apis.MyBookingCalendarApi.as_view(),
+        name="my-booking-calendar",
     ),
     path(
         "mine/bookings/<int:booking_id>/cancel",

@@ -333,6 +333,8 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
 APPOINTMENTS_FROM_EMAIL = env_str(
     "APPOINTMENTS_FROM_EMAIL", "Registration service <registration@example.org>"
 )
+# No booking (or move) to a time that starts sooner than this: the desk prepares each one.
+APPOINTMENTS_LEAD_MINUTES = env_int("APPOINTMENTS_LEAD_MINUTES", 30)
 APPOINTMENTS_CALENDAR_DOMAIN = env_str("APPOINTMENTS_CALENDAR_DOMAIN", "proximeter.example.org")
 
 # --- Redis, cache, Celery ----------------------------------------------------

@@ -36,7 +36,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import RemovedSubject
-from appointments.models import Booking, RecallInvitation
+from appointments.models import Booking, RecallInvitation, WaitlistEntry
 from assets.models import DeviceEvent
 from audit.chain import report_signature
 from audit.checkpoints import Checkpoint
@@ -320,6 +320,7 @@ def steps() -> list[Step]:
         _rows(Disclosure.objects.all),
         _rows(LogEntry.objects.all),
         # The appointments and the person directory.
+        _rows(WaitlistEntry.objects.all),
         _rows(Booking.objects.all),
         _rows(Person.objects.all),
         # Accounts: the wearers' go; staff accounts stay, without a person number.

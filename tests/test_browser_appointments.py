@@ -13,11 +13,13 @@ import re
 from datetime import time, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from appointments import services
-from appointments.models import Booking, Campaign, Location, OpeningHours, Slot
+from appointments import emails, services
+from appointments.models import Booking, Campaign, Location, OpeningHours, Slot, WaitlistEntry
+from appointments.selectors import bookable_from
 from assets.models import Device
 from desk.services import device_assign
 from registration.models import Association, Person
@@ -95,9 +97,9 @@ def appointment_data(desk):
     )
     services.recall_invite(campaign=recall, firmware=["1.0.3"], batches=[])
 
-    # Bob will book the first time that is at least a few minutes away.
+    # Bob will book the first time far enough ahead to be bookable.
     bob_slot = (
-        Slot.objects.filter(campaign=hand_out, starts_at__gte=now + timedelta(minutes=5))
+        Slot.objects.filter(campaign=hand_out, starts_at__gte=bookable_from(now))
         .order_by("starts_at")
         .first()
     )
@@ -120,12 +122,31 @@ def test_a_person_books_and_the_desk_checks_them_in(page, live_server, oidc, app
     campaign = page.get_by_role("region", name="Autumn hand-out")
     expect(campaign).to_contain_text("At Main desk, Building A, ground floor.")
     expect(page.get_by_role("region", name="Battery recall")).to_have_count(0)  # not invited
+    # A calendar marks the days with free times; the chosen day's times only are listed.
+    calendar = campaign.get_by_role("table", name="Days with free times")
+    expect(campaign).to_contain_text(f"time zone: {settings.TIME_ZONE}")
+    day_button = calendar.get_by_role("button", name=re.compile(rf"^{day}, \d+ free$"))
+    # Keyboard only: choose the day, Tab to the time, Enter; the confirm step takes the focus.
+    day_button.focus()
+    page.keyboard.press("Enter")
     times = campaign.get_by_role("region", name=day)
-    expect(times.get_by_role("button").first).to_be_visible()
-    times.get_by_role("button", name=f"{at}, 2 places left").click()
+    expect(times.get_by_role("heading", name=day)).to_be_focused()
+    wanted = times.get_by_role("button", name=f"{at}, 2 places left")
+    presses = 0
+    while not wanted.evaluate("b => b === document.activeElement") and presses < 15:
+        page.keyboard.press("Tab")
+        presses += 1
+    assert presses < 15, "the chosen time is more than 15 Tab presses from the day"
+    page.keyboard.press("Enter")
+    book = campaign.get_by_role("button", name="Book this time")
+    expect(book).to_be_focused()
     expect(campaign.locator(".slot-confirm")).to_contain_text(f"{day}, {at}")
+    # Times of other days are not on the page until their day is chosen.
+    assert campaign.locator(".slot-day").count() == 1
     screenshot(page, "appointments-choose")
     with phone_sized(page):
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 2500, f"the page is {height} px tall at phone width"
         screenshot(page, "appointments-phone")
     campaign.get_by_role("button", name="Book this time").click()
 
@@ -136,11 +157,26 @@ def test_a_person_books_and_the_desk_checks_them_in(page, live_server, oidc, app
     card = campaign.locator(".booking-card")
     expect(card).to_contain_text(f"{day}, {at}")
     expect(card.get_by_role("button")).to_have_text(["Move", "Cancel"])
+    # The confirmation: add to calendar (the person's own .ics, Google Calendar, Outlook.com).
+    booking = Booking.objects.get(person_id="810002")
+    ics = card.get_by_role("link", name="Calendar file (.ics)")
+    expect(ics).to_have_attribute(
+        "href", f"/api/appointments/mine/bookings/{booking.pk}/calendar.ics"
+    )
+    download = page.request.get(url + ics.get_attribute("href"))
+    assert download.ok and download.headers["content-type"].startswith("text/calendar")
+    assert "no-store" in download.headers["cache-control"]
+    assert f"booking-{booking.pk}@" in download.text()
+    expect(card.get_by_role("link", name="Google Calendar")).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/calendar/render\?action=TEMPLATE&")
+    )
+    expect(card.get_by_role("link", name="Outlook.com")).to_have_attribute(
+        "href", re.compile(r"^https://outlook\.live\.com/calendar/0/deeplink/compose\?")
+    )
     history = page.get_by_role("table", name="My appointments")
     expect(history).to_contain_text("Main desk")
     expect(history).to_contain_text("booked")
     screenshot(page, "appointments")
-    booking = Booking.objects.get(person_id="810002")
     assert booking.slot_id == slot.pk and booking.status == Booking.Status.BOOKED
 
     sign_out(page)
@@ -190,3 +226,78 @@ def test_a_person_books_and_the_desk_checks_them_in(page, live_server, oidc, app
     screenshot(page, "desk-day")
     with phone_sized(page):
         screenshot(page, "desk-day-phone")
+
+
+def test_the_links_in_the_emails_open_the_right_booking(page, live_server, oidc, appointment_data):
+    """The confirmation e-mail's links: move opens the times, cancel asks once more."""
+    bob = Person.objects.get(person_id="810002")
+    booking = services.booking_create(person=bob, slot_id=appointment_data["slot"].pk)
+    body = emails.booking_email(booking, "confirmation").body
+    move_link = f"{settings.PORTAL_URL}/appointments/?booking={booking.pk}&action=move"
+    cancel_link = f"{settings.PORTAL_URL}/appointments/?booking={booking.pk}&action=cancel"
+    assert move_link in body and cancel_link in body
+    path = lambda link: link.removeprefix(settings.PORTAL_URL)  # noqa: E731 (the live server's)
+
+    sign_in(page, live_server.url, "bob", "bob-pw")
+    page.goto(live_server.url + path(move_link))
+    campaign = page.get_by_role("region", name="Autumn hand-out")
+    expect(campaign.get_by_role("heading", name="Move to another time")).to_be_visible()
+
+    page.goto(live_server.url + path(cancel_link))
+    campaign = page.get_by_role("region", name="Autumn hand-out")
+    expect(campaign.get_by_role("button", name="No, keep it")).to_be_focused()
+    with phone_sized(page):
+        expect(campaign.get_by_role("button", name="Yes, cancel the appointment")).to_be_visible()
+    campaign.get_by_role("button", name="Yes, cancel the appointment").click()
+    expect(campaign.get_by_role("status")).to_contain_text("Cancelled your appointment")
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED
+
+    # The same link again, or one for Carla's booking: nothing opens, the page says why.
+    carla = Booking.objects.get(person_id="810005")
+    for stale in (cancel_link, cancel_link.replace(str(booking.pk), str(carla.pk))):
+        page.goto(live_server.url + path(stale))
+        expect(page.locator(".linked-gone")).to_contain_text("no longer booked")
+        expect(page.get_by_role("button", name="Yes, cancel the appointment")).to_have_count(0)
+
+
+def test_a_person_asks_to_be_told_when_a_full_day_frees_up(
+    page, live_server, oidc, appointment_data, desk
+):
+    site = Location.objects.create(name="Site desk")
+    OpeningHours.objects.bulk_create(
+        OpeningHours(location=site, weekday=day, opens=time(9), closes=time(10)) for day in range(7)
+    )
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    small = services.campaign_create(
+        name="Site hand-out",
+        kind=Campaign.Kind.DISTRIBUTION,
+        starts_on=tomorrow,
+        ends_on=tomorrow,
+        slot_minutes=30,
+        capacity_per_slot=1,
+        location_ids=[site.pk],
+        acting_user=desk,
+    )
+    for person_id, slot in zip(("810006", "810007"), small.slots.all(), strict=True):
+        services.booking_create(person=Person.objects.get(person_id=person_id), slot_id=slot.pk)
+
+    sign_in(page, live_server.url, "bob", "bob-pw")
+    open_page(page, "Appointments")
+    campaign = page.get_by_role("region", name="Site hand-out")
+    full = campaign.get_by_role("region", name="Full days")
+    expect(full).to_contain_text(day_label(tomorrow))
+    with phone_sized(page):
+        expect(full.get_by_role("button")).to_be_visible()
+    full.get_by_role(
+        "button", name=f"Tell me when a time frees up on {day_label(tomorrow)}"
+    ).click()
+    expect(full.get_by_role("status")).to_contain_text(
+        f"We will e-mail you once when a time frees up on {day_label(tomorrow)}."
+    )
+    expect(full).to_contain_text("we will e-mail you when a time frees up.")
+    [entry] = WaitlistEntry.objects.all()
+    assert (entry.person_id, entry.campaign_id, entry.day) == ("810002", small.pk, tomorrow)
+    page.reload()
+    expect(page.get_by_role("region", name="Full days")).to_contain_text(
+        "we will e-mail you when a time frees up."
+    )

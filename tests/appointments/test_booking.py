@@ -194,7 +194,10 @@ def test_hand_outs_count_per_location_of_the_check_in_and_not_swaps(desk):
         ends_at=timezone.now() + timedelta(minutes=20),
         capacity=1,
     )
-    booking = services.booking_create(person=person, slot_id=slot.pk)
+    # Booked an hour ago, far enough ahead then.
+    booking = services.booking_create(
+        person=person, slot_id=slot.pk, now=timezone.now() - timedelta(hours=1)
+    )
     services.booking_check_in(booking=booking, acting_user=desk)
     desk_services.device_assign(device_id="P-1", person_id="1", acting_user=desk)
     desk_services.device_assign(device_id="P-2", person_id="2", acting_user=desk)  # walked in

@@ -30,7 +30,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.models import RemovedSubject
-from appointments.models import Booking, RecallInvitation
+from appointments.models import Booking, RecallInvitation, WaitlistEntry
 from assets.models import DeviceEvent
 from audit.models import AuditEntry
 from audit.services import audit_verify
@@ -242,6 +242,9 @@ def in_use(settings, tmp_path, medic):
     )
     RecallInvitation.objects.create(
         campaign=campaign, device_id="P-300", person_id="3", invited_at=now
+    )
+    WaitlistEntry.objects.create(
+        campaign=campaign, person_id="3", day=timezone.localdate(), created_at=now
     )
     device = make_device("P-999", tag_id=999)
     DeviceEvent.objects.create(

@@ -47,6 +47,7 @@ NOT_TRACING_DATA = {
     "appointments.Slot": "configuration",
     "appointments.Booking": "pick-up appointments (registration)",
     "appointments.RecallInvitation": "pick-up appointments (registration)",
+    "appointments.WaitlistEntry": "pick-up appointments (registration): a day a person waits for",
     "retention.PurgeRecord": "counts and ages only",
 }
 

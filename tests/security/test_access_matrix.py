@@ -97,8 +97,10 @@ MATRIX = {
     "my-campaigns": API_USERS,
     "free-slots": API_USERS,
     "my-bookings": API_USERS,
+    "my-waitlist-join": API_USERS,  # a campaign not open to the person: 404
     "my-booking-reschedule": API_USERS,  # another person's booking: 404 (test_others_objects.py)
     "my-booking-cancel": API_USERS,  # another person's booking: 404 (test_others_objects.py)
+    "my-booking-calendar": API_USERS,  # another person's booking: 404 (test_others_objects.py)
     # API: the registration desk
     "person-search": role(REG),
     "person-status": role(REG),

@@ -37,12 +37,15 @@ def test_a_person_cannot_cancel_or_move_another_persons_booking(client, two_peop
         {"slot_id": other_slot.pk},
         content_type="application/json",
     )
-    assert (cancel.status_code, move.status_code) == (404, 404)
+    calendar = client.get(reverse("my-booking-calendar", args=[booking.pk]))
+    assert (cancel.status_code, move.status_code, calendar.status_code) == (404, 404, 404)
+    assert b"VCALENDAR" not in calendar.content
     booking.refresh_from_db()
     assert (booking.status, booking.slot_id) == (Booking.Status.BOOKED, booking.slot_id)
     assert [b["id"] for b in client.get(reverse("my-bookings")).json()] == []
 
     client.force_login(ben)  # the owner can: the 404 above was not for everyone
+    assert client.get(reverse("my-booking-calendar", args=[booking.pk])).status_code == 200
     assert client.post(reverse("my-booking-cancel", args=[booking.pk])).status_code == 200
 
 

@@ -44,3 +44,6 @@ export const getCampaigns = () => apiFetch(`${BASE}/campaigns`)
 
 /** Devices handed out per day and cumulative, per location: {dates, series}. */
 export const getHandouts = (days = 60) => apiFetch(`${BASE}/handouts?days=${enc(days)}`)
+
+/** Tell me when a time frees up on this full day ("YYYY-MM-DD"). */
+export const joinWaitlist = (campaignId, day) => post(`mine/campaigns/${enc(campaignId)}/waitlist`, { day })
