@@ -113,6 +113,13 @@ PAGES = (
         frozenset({Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION}),
     ),
     Page(
+        "stock",
+        "Stock",
+        "Devices per state, batch and firmware; lost and broken this month; a warning when "
+        "stock runs low.",
+        frozenset({Role.ASSETS}),
+    ),
+    Page(
         "my-data",
         "My data",
         "See the data the service keeps about you: your encounters, devices and appointments.",

@@ -82,6 +82,7 @@ MATRIX = {
     "page-risk-models": {MED},
     "page-audit": {PRIV},
     "page-stats": {MED, PRIV, REG},
+    "page-stock": {ASSETS},
     "page-my-data": BROWSER,
     "page-location-risk": BROWSER,
     "page-transparency": BROWSER,
@@ -170,6 +171,8 @@ MATRIX = {
     "stats-daily-csv": role(MED, PRIV, REG),
     "stats-policy-what-if": role(MED, PRIV, REG),  # pairs of tags only, suppressed
     "transparency": API_USERS,
+    # API: the asset team (counts of devices; nobody named)
+    "assets-stock": role(ASSETS),
     # API documentation
     "schema": API_USERS,
     "api-docs": API_USERS,

@@ -32,6 +32,7 @@ export const pageComponents = {
   'risk-models': lazyPage(() => import('./RiskModelsPage.vue')),
   audit: lazyPage(() => import('./AuditPage.vue')),
   stats: lazyPage(() => import('./StatsPage.vue')),
+  stock: lazyPage(() => import('./StockPage.vue')),
   'my-data': lazyPage(() => import('./MyDataPage.vue')),
   'location-risk': lazyPage(() => import('./LocationRiskPage.vue')),
   transparency: lazyPage(() => import('./TransparencyPage.vue')),
