@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from assets.imports import import_devices, normalise_dev_eui
 from assets.models import Device, DeviceEvent, DeviceState
-from assets.services import device_retire
+from assets.services import device_retire, device_return_from_repair, device_send_for_repair
 from core.admin import ImportAdminMixin, ReadOnlyRoleAdminMixin, RoleAdminMixin
 from core.databases import ASSETS
 from core.errors import DomainError
@@ -20,7 +20,8 @@ from core.roles import Role
 
 STATE_HELP = (
     "Read-only here: a device's state changes only through the registration desk's "
-    "operations (assign, take back, lost, found, broken, retire) or manage.py reconcile, "
+    "operations (assign, take back, lost, found, broken, retire), the repair actions of "
+    "the device list, or manage.py reconcile, "
     "which record each change in the history below."
 )
 
@@ -67,19 +68,49 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/assets/device/change_list.html"
     import_template = "admin/assets/device/import.html"
     import_label = "Import devices from CSV"
-    actions = ["retire"]  # the desk app adds mark broken and restock (desk/admin.py)
+    # The desk app adds mark broken and restock (desk/admin.py).
+    actions = ["send_for_repair", "back_from_repair", "back_unrepaired", "retire"]
 
-    def _apply(self, request, queryset, operation, done: str) -> None:
+    def _apply(self, request, queryset, operation, done: str, note: str = "admin") -> None:
         """Run a desk operation on each chosen device; refusals are listed, the rest applied."""
         changed = 0
         for device in queryset:
             try:
-                operation(device_id=device.device_id, acting_user=request.user, note="admin")
+                operation(device_id=device.device_id, acting_user=request.user, note=note)
                 changed += 1
             except DomainError as refusal:
                 self.message_user(request, refusal.message, messages.WARNING)
         if changed:
             self.message_user(request, f"{changed} device(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Send for repair (broken devices)")
+    def send_for_repair(self, request, queryset):
+        self._apply(
+            request, queryset, device_send_for_repair, "sent for repair", "sent for repair (admin)"
+        )
+
+    @admin.action(description="Back from repair, repaired (into stock)")
+    def back_from_repair(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            device_return_from_repair,
+            "back in stock, repaired",
+            "back from repair, repaired (admin)",
+        )
+
+    @admin.action(description="Back from repair, not repaired (broken)")
+    def back_unrepaired(self, request, queryset):
+        def unrepaired(**kwargs):
+            return device_return_from_repair(repaired=False, **kwargs)
+
+        self._apply(
+            request,
+            queryset,
+            unrepaired,
+            "back from repair, still broken",
+            "back from repair, not repaired (admin)",
+        )
 
     @admin.action(description="Retire (out of service for good)")
     def retire(self, request, queryset):

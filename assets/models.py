@@ -17,6 +17,7 @@ class DeviceState(models.TextChoices):
     LOST = "lost", "lost"
     FOUND = "found", "found"
     BROKEN = "broken", "broken"
+    IN_REPAIR = "in_repair", "in repair"
     RETIRED = "retired", "retired"
 
 
