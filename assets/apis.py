@@ -1,12 +1,13 @@
-"""The asset team's API (role assets): the stock overview."""
+"""The asset team's API (role assets): the stock overview and inventory checks."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets import selectors
-from assets.models import DeviceState
+from assets.inventory import MAX_SCANS, UNKNOWN, inventory_check_record
+from assets.models import DeviceState, InventoryCheck
 from core import fields
 from core.errors import DomainError
 from core.permissions import IsAssets
@@ -77,3 +78,59 @@ class StockOverviewApi(APIView):
     def get(self, request):
         refuse_parameters(request)
         return Response(self.OutputSerializer(selectors.stock_overview()).data)
+
+
+class InventoryCheckOutput(serializers.Serializer):
+    class UnexpectedOutput(serializers.Serializer):
+        device_id = serializers.CharField()
+        reason = serializers.ChoiceField(
+            choices=[*DeviceState.values, UNKNOWN],
+            help_text="The device's state, or unknown: no device has this ID.",
+        )
+
+        class Meta:
+            ref_name = "InventoryUnexpected"
+
+    id = serializers.IntegerField(source="pk")
+    at = fields.DateTimeField()
+    actor = serializers.CharField()
+    expected_count = serializers.IntegerField(min_value=0)
+    scanned_count = serializers.IntegerField(min_value=0)
+    missing = serializers.ListField(child=serializers.CharField())
+    unexpected = UnexpectedOutput(many=True)
+
+    class Meta:
+        ref_name = "InventoryCheck"
+
+
+class InventoryCheckListCreateApi(APIView):
+    """GET: the latest inventory checks. POST: the IDs scanned on the shelf, compared and kept."""
+
+    permission_classes = [IsAssets]
+    LATEST = 20
+
+    class InputSerializer(serializers.Serializer):
+        scanned = serializers.ListField(
+            child=serializers.CharField(max_length=64, trim_whitespace=False),
+            max_length=MAX_SCANS,
+            allow_empty=True,
+            help_text="The Device IDs in the order scanned; case and spaces do not matter.",
+        )
+
+        class Meta:
+            ref_name = "InventoryCheckInput"
+
+    @extend_schema(responses=InventoryCheckOutput(many=True))
+    def get(self, request):
+        refuse_parameters(request)
+        latest = InventoryCheck.objects.all()[: self.LATEST]
+        return Response(InventoryCheckOutput(latest, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: InventoryCheckOutput})
+    def post(self, request):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        check = inventory_check_record(
+            scanned=given.validated_data["scanned"], acting_user=request.user
+        )
+        return Response(InventoryCheckOutput(check).data, status=status.HTTP_201_CREATED)

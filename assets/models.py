@@ -76,3 +76,30 @@ class DeviceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device.device_id}: {self.from_state or '-'} → {self.to_state}"
+
+
+class InventoryCheck(models.Model):
+    """One count of the shelf: who scanned, when, and what differed from the records.
+
+    Device IDs only: a device that should not be on the shelf is named with its
+    state (assigned, lost, ...), never with the person holding it.
+    """
+
+    home_database = ASSETS
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150, help_text="Portal account (user name) that scanned.")
+    expected_count = models.PositiveIntegerField(help_text="Devices in stock per the records.")
+    scanned_count = models.PositiveIntegerField(help_text="Different devices scanned.")
+    missing = models.JSONField(default=list, help_text="In stock per the records, not scanned.")
+    unexpected = models.JSONField(
+        default=list,
+        help_text="Scanned but not in stock per the records: [{device_id, reason}], reason a "
+        "state or 'unknown'.",
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"inventory check {self.at:%Y-%m-%d %H:%M} by {self.actor}"

@@ -120,6 +120,13 @@ PAGES = (
         frozenset({Role.ASSETS}),
     ),
     Page(
+        "inventory",
+        "Inventory check",
+        "Scan the devices on the shelf: see which should be there and are not, and which are "
+        "there but should not be.",
+        frozenset({Role.ASSETS}),
+    ),
+    Page(
         "my-data",
         "My data",
         "See the data the service keeps about you: your encounters, devices and appointments.",

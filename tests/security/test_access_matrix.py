@@ -83,6 +83,7 @@ MATRIX = {
     "page-audit": {PRIV},
     "page-stats": {MED, PRIV, REG},
     "page-stock": {ASSETS},
+    "page-inventory": {ASSETS},
     "page-my-data": BROWSER,
     "page-location-risk": BROWSER,
     "page-transparency": BROWSER,
@@ -173,6 +174,7 @@ MATRIX = {
     "transparency": API_USERS,
     # API: the asset team (counts of devices; nobody named)
     "assets-stock": role(ASSETS),
+    "inventory-checks": role(ASSETS),  # device IDs and states, never a holder
     # API documentation
     "schema": API_USERS,
     "api-docs": API_USERS,

@@ -33,6 +33,7 @@ export const pageComponents = {
   audit: lazyPage(() => import('./AuditPage.vue')),
   stats: lazyPage(() => import('./StatsPage.vue')),
   stock: lazyPage(() => import('./StockPage.vue')),
+  inventory: lazyPage(() => import('./InventoryPage.vue')),
   'my-data': lazyPage(() => import('./MyDataPage.vue')),
   'location-risk': lazyPage(() => import('./LocationRiskPage.vue')),
   transparency: lazyPage(() => import('./TransparencyPage.vue')),

@@ -10,3 +10,17 @@ const BASE = '/api/assets'
 export function getStockOverview({ signal } = {}) {
   return apiFetch(`${BASE}/stock`, { signal })
 }
+
+/**
+ * Compare the IDs scanned on the shelf with the stock and keep the check:
+ * {id, at, actor, expected_count, scanned_count, missing: [device_id],
+ * unexpected: [{device_id, reason}]} (reason: a state, or 'unknown').
+ */
+export function recordInventoryCheck(scanned) {
+  return apiFetch(`${BASE}/inventory-checks`, { method: 'POST', body: { scanned } })
+}
+
+/** The latest checks, newest first (the same shape). */
+export function getInventoryChecks({ signal } = {}) {
+  return apiFetch(`${BASE}/inventory-checks`, { signal })
+}
