@@ -8,9 +8,12 @@ device's history. Devices are never deleted, for the same reason.
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from assets.imports import import_devices, normalise_dev_eui
+from assets.labels import code128_svg
 from assets.models import Device, DeviceEvent, DeviceState
 from assets.services import device_retire, device_return_from_repair, device_send_for_repair
 from core.admin import ImportAdminMixin, ReadOnlyRoleAdminMixin, RoleAdminMixin
@@ -69,7 +72,9 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     import_template = "admin/assets/device/import.html"
     import_label = "Import devices from CSV"
     # The desk app adds mark broken and restock (desk/admin.py).
-    actions = ["send_for_repair", "back_from_repair", "back_unrepaired", "retire"]
+    actions = ["print_labels", "send_for_repair", "back_from_repair", "back_unrepaired", "retire"]
+    # One sheet is printed at a time: enough for a delivery's batch, small enough to render.
+    MAX_LABELS = 2000
 
     def _apply(self, request, queryset, operation, done: str, note: str = "admin") -> None:
         """Run a desk operation on each chosen device; refusals are listed, the rest applied."""
@@ -82,6 +87,32 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
                 self.message_user(request, refusal.message, messages.WARNING)
         if changed:
             self.message_user(request, f"{changed} device(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Print barcode labels (Code 128 of the Device ID)")
+    def print_labels(self, request, queryset):
+        """A print page of labels; filter by batch and select all for a batch's sheet."""
+        count = queryset.count()
+        if count > self.MAX_LABELS:
+            self.message_user(
+                request,
+                f"{count} devices chosen; print at most {self.MAX_LABELS} labels at a time "
+                "(filter by batch).",
+                messages.WARNING,
+            )
+            return None
+        devices = queryset.order_by("device_id").only("device_id", "batch")
+        return TemplateResponse(
+            request,
+            "admin/assets/device/labels.html",
+            {
+                "title": f"Labels for {count} device{'s' if count != 1 else ''}",
+                "labels": [
+                    {"device_id": d.device_id, "batch": d.batch, "svg": code128_svg(d.device_id)}
+                    for d in devices
+                ],
+                "back_url": reverse("admin:assets_device_changelist"),
+            },
+        )
 
     @admin.action(description="Send for repair (broken devices)")
     def send_for_repair(self, request, queryset):
