@@ -7,14 +7,22 @@ device's history. Devices are never deleted, for the same reason.
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
-from assets.imports import import_devices, normalise_dev_eui
+from assets.imports import (
+    device_import_start,
+    import_devices,
+    normalise_dev_eui,
+    progress_key,
+)
 from assets.labels import code128_svg
-from assets.models import Device, DeviceEvent, DeviceState
+from assets.models import Device, DeviceEvent, DeviceImport, DeviceState
 from assets.services import device_retire, device_return_from_repair, device_send_for_repair
 from core.admin import ImportAdminMixin, ReadOnlyRoleAdminMixin, RoleAdminMixin
 from core.databases import ASSETS
@@ -175,6 +183,39 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
 
     def run_import(self, *, request, rows, form):
         return import_devices(rows=rows, actor=request.user.get_username())
+
+    def start_background_import(self, *, request, upload, form):
+        """A delivery's list can be long: a worker imports it while a page shows progress."""
+        job = device_import_start(data=upload.read(), name=upload.name, acting_user=request.user)
+        return reverse("admin:assets_device_import_status", args=[job.pk])
+
+    def get_urls(self):
+        return [
+            path(
+                "import/<int:import_id>/",
+                self.admin_site.admin_view(self.import_status_view),
+                name="assets_device_import_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_status_view(self, request, import_id: int):
+        """A background import's progress, then its report (the page reloads until done)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(DeviceImport.objects.defer("data"), pk=import_id)
+        finished = job.status in (DeviceImport.Status.DONE, DeviceImport.Status.FAILED)
+        done = None if finished else cache.get(progress_key(job.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Import of {job.file_name}",
+            "job": job,
+            "finished": finished,
+            "rows_done": done or 0,
+            "rows_total": job.total,
+        }
+        return TemplateResponse(request, "admin/assets/device/import_status.html", context)
 
 
 @admin.register(DeviceEvent)

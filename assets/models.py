@@ -103,3 +103,35 @@ class InventoryCheck(models.Model):
 
     def __str__(self) -> str:
         return f"inventory check {self.at:%Y-%m-%d %H:%M} by {self.actor}"
+
+
+class DeviceImport(models.Model):
+    """A factory's device list imported in the background, and what the import did.
+
+    The file is kept until the import has run (a device list names no one), then
+    emptied; the report stays for its result page.
+    """
+
+    home_database = ASSETS
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "waiting for a worker"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "nothing imported"
+
+    created_at = models.DateTimeField()
+    actor = models.CharField(max_length=150, help_text="Portal account (user name) that uploaded.")
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField(help_text="The uploaded file, until it is imported.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(null=True, help_text="Rows in the file (an estimate).")
+    finished_at = models.DateTimeField(null=True)
+    summary = models.CharField(max_length=500, blank=True)
+    messages = models.JSONField(default=list, help_text="Notes and errors by line, as shown.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import of {self.file_name}"

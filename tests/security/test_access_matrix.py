@@ -181,6 +181,8 @@ MATRIX = {
     # Sign-in and sign-out (the admin's login is allauth's)
     "admin:login": SIGN_IN,
     "admin:logout": SIGN_IN,  # POST only (405); a non-staff visitor is sent to the admin's index
+    # A background device import's progress and report: who may import devices (no such: 404)
+    "admin:assets_device_import_status": {ASSETS, SUPER},
 }
 
 # Third-party groups, by name prefix (or route prefix when nameless): first match wins.
@@ -403,7 +405,8 @@ def samples(oidc, db):
             "follow_up_id": follow_up.pk,
             "key": "0" * 16,  # a cluster's key (case-cluster-open): none today, 404
             "decommission_id": 999999,
-            "reveal_id": 999999,  # none: 404 for whoever may ask (test_reveals.py has real ones)
+            "reveal_id": 999999,
+            "import_id": 999999,  # none: 404 for whoever may ask (test_reveals.py has real ones)
             "provider_id": "sso",
             "app_label": "assets",
             "url": "no-such-page/",
