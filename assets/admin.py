@@ -7,12 +7,23 @@ device's history. Devices are never deleted, for the same reason.
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 
-from assets.imports import import_devices, normalise_dev_eui
-from assets.models import Device, DeviceEvent, DeviceState
-from assets.services import device_retire
+from assets.imports import (
+    device_import_start,
+    import_devices,
+    normalise_dev_eui,
+    progress_key,
+)
+from assets.labels import code128_svg
+from assets.models import Device, DeviceEvent, DeviceImport, DeviceState
+from assets.services import device_retire, device_return_from_repair, device_send_for_repair
 from core.admin import ImportAdminMixin, ReadOnlyRoleAdminMixin, RoleAdminMixin
 from core.databases import ASSETS
 from core.errors import DomainError
@@ -20,7 +31,8 @@ from core.roles import Role
 
 STATE_HELP = (
     "Read-only here: a device's state changes only through the registration desk's "
-    "operations (assign, take back, lost, found, broken, retire) or manage.py reconcile, "
+    "operations (assign, take back, lost, found, broken, retire), the repair actions of "
+    "the device list, or manage.py reconcile, "
     "which record each change in the history below."
 )
 
@@ -67,19 +79,77 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/assets/device/change_list.html"
     import_template = "admin/assets/device/import.html"
     import_label = "Import devices from CSV"
-    actions = ["retire"]  # the desk app adds mark broken and restock (desk/admin.py)
+    # The desk app adds mark broken and restock (desk/admin.py).
+    actions = ["print_labels", "send_for_repair", "back_from_repair", "back_unrepaired", "retire"]
+    # One sheet is printed at a time: enough for a delivery's batch, small enough to render.
+    MAX_LABELS = 2000
 
-    def _apply(self, request, queryset, operation, done: str) -> None:
+    def _apply(self, request, queryset, operation, done: str, note: str = "admin") -> None:
         """Run a desk operation on each chosen device; refusals are listed, the rest applied."""
         changed = 0
         for device in queryset:
             try:
-                operation(device_id=device.device_id, acting_user=request.user, note="admin")
+                operation(device_id=device.device_id, acting_user=request.user, note=note)
                 changed += 1
             except DomainError as refusal:
                 self.message_user(request, refusal.message, messages.WARNING)
         if changed:
             self.message_user(request, f"{changed} device(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Print barcode labels (Code 128 of the Device ID)")
+    def print_labels(self, request, queryset):
+        """A print page of labels; filter by batch and select all for a batch's sheet."""
+        count = queryset.count()
+        if count > self.MAX_LABELS:
+            self.message_user(
+                request,
+                f"{count} devices chosen; print at most {self.MAX_LABELS} labels at a time "
+                "(filter by batch).",
+                messages.WARNING,
+            )
+            return None
+        devices = queryset.order_by("device_id").only("device_id", "batch")
+        return TemplateResponse(
+            request,
+            "admin/assets/device/labels.html",
+            {
+                "title": f"Labels for {count} device{'s' if count != 1 else ''}",
+                "labels": [
+                    {"device_id": d.device_id, "batch": d.batch, "svg": code128_svg(d.device_id)}
+                    for d in devices
+                ],
+                "back_url": reverse("admin:assets_device_changelist"),
+            },
+        )
+
+    @admin.action(description="Send for repair (broken devices)")
+    def send_for_repair(self, request, queryset):
+        self._apply(
+            request, queryset, device_send_for_repair, "sent for repair", "sent for repair (admin)"
+        )
+
+    @admin.action(description="Back from repair, repaired (into stock)")
+    def back_from_repair(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            device_return_from_repair,
+            "back in stock, repaired",
+            "back from repair, repaired (admin)",
+        )
+
+    @admin.action(description="Back from repair, not repaired (broken)")
+    def back_unrepaired(self, request, queryset):
+        def unrepaired(**kwargs):
+            return device_return_from_repair(repaired=False, **kwargs)
+
+        self._apply(
+            request,
+            queryset,
+            unrepaired,
+            "back from repair, still broken",
+            "back from repair, not repaired (admin)",
+        )
 
     @admin.action(description="Retire (out of service for good)")
     def retire(self, request, queryset):
@@ -113,6 +183,39 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
 
     def run_import(self, *, request, rows, form):
         return import_devices(rows=rows, actor=request.user.get_username())
+
+    def start_background_import(self, *, request, upload, form):
+        """A delivery's list can be long: a worker imports it while a page shows progress."""
+        job = device_import_start(data=upload.read(), name=upload.name, acting_user=request.user)
+        return reverse("admin:assets_device_import_status", args=[job.pk])
+
+    def get_urls(self):
+        return [
+            path(
+                "import/<int:import_id>/",
+                self.admin_site.admin_view(self.import_status_view),
+                name="assets_device_import_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_status_view(self, request, import_id: int):
+        """A background import's progress, then its report (the page reloads until done)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(DeviceImport.objects.defer("data"), pk=import_id)
+        finished = job.status in (DeviceImport.Status.DONE, DeviceImport.Status.FAILED)
+        done = None if finished else cache.get(progress_key(job.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Import of {job.file_name}",
+            "job": job,
+            "finished": finished,
+            "rows_done": done or 0,
+            "rows_total": job.total,
+        }
+        return TemplateResponse(request, "admin/assets/device/import_status.html", context)
 
 
 @admin.register(DeviceEvent)

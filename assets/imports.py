@@ -10,20 +10,24 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assets.models import UINT32_MAX, Device, DeviceEvent, DeviceState
+from assets.models import UINT32_MAX, Device, DeviceEvent, DeviceImport, DeviceState
 from core.databases import ASSETS
 from core.errors import DomainError
 from core.imports import (
     ImportReport,
     Progress,
     cell,
+    check_format,
     each_row,
     require_columns,
+    rows_from_bytes,
     unit_of,
 )
+from core.queue import enqueue_on_commit
 
 COLUMNS = ("device_id", "tag_id", "dev_eui", "firmware", "batch")
 REQUIRED = ("device_id", "tag_id")
@@ -256,3 +260,69 @@ def _write(to_create: list[Device], to_update: list[Device], actor: str) -> None
         ),
         batch_size=BATCH_SIZE,
     )
+
+
+# --- In the background (the admin's upload page) -----------------------------------------
+
+MESSAGES_KEPT = 200
+
+
+def progress_key(import_id: int) -> str:
+    """Where a running import counts its rows (the cache: its transaction hides the table)."""
+    return f"assets:device-import:{import_id}:rows"
+
+
+def device_import_start(*, data: bytes, name: str, acting_user) -> DeviceImport:
+    """Keep the upload and hand it to a worker once it is committed."""
+    check_format(name)  # an unknown kind of file is refused now, not in the worker
+    with transaction.atomic(using=ASSETS):
+        job = DeviceImport.objects.create(
+            created_at=timezone.now(),
+            actor=acting_user.get_username(),
+            file_name=name[:255],
+            data=data,
+        )
+        enqueue_on_commit("assets.device_import_run", job.pk, using=ASSETS)
+    return job
+
+
+def _counter(key: str):
+    """Add rows read to the cache's count; a count lost (evicted) starts again."""
+
+    def advance(rows: int) -> None:
+        try:
+            cache.incr(key, rows)
+        except ValueError:
+            cache.set(key, rows, timeout=24 * 3600)
+
+    return advance
+
+
+def device_import_run(*, import_id: int) -> DeviceImport:
+    """Import a kept upload, counting rows as it goes; keep the report, drop the file."""
+    with transaction.atomic(using=ASSETS):
+        job = DeviceImport.objects.select_for_update().get(pk=import_id)
+        if job.status != DeviceImport.Status.QUEUED:
+            return job  # delivered twice: the first delivery does it
+        job.status = DeviceImport.Status.RUNNING
+        job.save(update_fields=["status"])
+    key = progress_key(job.pk)
+    cache.set(key, 0, timeout=24 * 3600)
+    try:
+        rows = rows_from_bytes(data=bytes(job.data), name=job.file_name)
+        job.total = getattr(rows, "total", None)
+        DeviceImport.objects.filter(pk=job.pk).update(total=job.total)
+        report = import_devices(rows=rows, actor=job.actor, progress=_counter(key))
+    except DomainError as refused:
+        job.status = DeviceImport.Status.FAILED
+        job.summary = f"Nothing was imported. {refused.message}"[:500]
+        job.messages = []
+    else:
+        job.status = DeviceImport.Status.DONE
+        job.summary = report.summary()
+        job.messages = [*report.notes, *report.error_lines()][:MESSAGES_KEPT]
+    job.finished_at = timezone.now()
+    job.data = b""
+    job.save(update_fields=["status", "summary", "messages", "finished_at", "data"])
+    cache.delete(key)
+    return job

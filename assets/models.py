@@ -17,6 +17,7 @@ class DeviceState(models.TextChoices):
     LOST = "lost", "lost"
     FOUND = "found", "found"
     BROKEN = "broken", "broken"
+    IN_REPAIR = "in_repair", "in repair"
     RETIRED = "retired", "retired"
 
 
@@ -75,3 +76,62 @@ class DeviceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device.device_id}: {self.from_state or '-'} → {self.to_state}"
+
+
+class InventoryCheck(models.Model):
+    """One count of the shelf: who scanned, when, and what differed from the records.
+
+    Device IDs only: a device that should not be on the shelf is named with its
+    state (assigned, lost, ...), never with the person holding it.
+    """
+
+    home_database = ASSETS
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150, help_text="Portal account (user name) that scanned.")
+    expected_count = models.PositiveIntegerField(help_text="Devices in stock per the records.")
+    scanned_count = models.PositiveIntegerField(help_text="Different devices scanned.")
+    missing = models.JSONField(default=list, help_text="In stock per the records, not scanned.")
+    unexpected = models.JSONField(
+        default=list,
+        help_text="Scanned but not in stock per the records: [{device_id, reason}], reason a "
+        "state or 'unknown'.",
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"inventory check {self.at:%Y-%m-%d %H:%M} by {self.actor}"
+
+
+class DeviceImport(models.Model):
+    """A factory's device list imported in the background, and what the import did.
+
+    The file is kept until the import has run (a device list names no one), then
+    emptied; the report stays for its result page.
+    """
+
+    home_database = ASSETS
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "waiting for a worker"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "nothing imported"
+
+    created_at = models.DateTimeField()
+    actor = models.CharField(max_length=150, help_text="Portal account (user name) that uploaded.")
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField(help_text="The uploaded file, until it is imported.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(null=True, help_text="Rows in the file (an estimate).")
+    finished_at = models.DateTimeField(null=True)
+    summary = models.CharField(max_length=500, blank=True)
+    messages = models.JSONField(default=list, help_text="Notes and errors by line, as shown.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import of {self.file_name}"

@@ -19,7 +19,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.ASSIGNED: frozenset({S.IN_STOCK, S.LOST, S.BROKEN}),
     S.LOST: frozenset({S.FOUND, S.RETIRED}),
     S.FOUND: frozenset({S.ASSIGNED, S.IN_STOCK, S.BROKEN, S.RETIRED}),
-    S.BROKEN: frozenset({S.IN_STOCK, S.RETIRED}),
+    S.BROKEN: frozenset({S.IN_STOCK, S.IN_REPAIR, S.RETIRED}),
+    # At the repairer: back repaired (in stock), back unrepaired (broken), or beyond repair.
+    S.IN_REPAIR: frozenset({S.IN_STOCK, S.BROKEN, S.RETIRED}),
     S.RETIRED: frozenset(),
 }
 
@@ -33,6 +35,7 @@ REFUSAL_HINTS = {
     S.IN_STOCK: "Nobody holds it: hand it out on the Registration page first.",
     S.FOUND: "It is waiting at the desk: return it to its holder or put it back in stock "
     "(Found page).",
+    S.IN_REPAIR: "It is at the repairer: record it back from repair first (administration).",
 }
 
 VERBS = {
@@ -42,6 +45,7 @@ VERBS = {
     S.FOUND: "marked found",
     S.BROKEN: "marked broken",
     S.RETIRED: "retired",
+    S.IN_REPAIR: "sent for repair",
 }
 
 
@@ -155,5 +159,45 @@ def device_retire(*, device_id: str, acting_user, note: str = "") -> Device:
             to_state=DeviceState.RETIRED,
             actor=acting_user.get_username(),
             note=note,
+        )
+        return device
+
+
+def device_send_for_repair(*, device_id: str, acting_user, note: str = "") -> Device:
+    """A broken device goes to the repairer; its history says so (and where, in `note`)."""
+    with transaction.atomic(using=ASSETS):
+        device = device_get_for_update(device_id=device_id)
+        device_transition(
+            device=device,
+            to_state=DeviceState.IN_REPAIR,
+            actor=acting_user.get_username(),
+            note=note or "sent for repair",
+        )
+        return device
+
+
+def device_return_from_repair(
+    *, device_id: str, acting_user, repaired: bool = True, note: str = ""
+) -> Device:
+    """A device is back from the repairer: repaired (in stock) or not (broken again).
+
+    Only a device in repair comes back: a second "back from repair" of the same
+    device waits for the first on the row lock, then is refused (409).
+    """
+    with transaction.atomic(using=ASSETS):
+        device = device_get_for_update(device_id=device_id)
+        if device.state != DeviceState.IN_REPAIR:
+            raise DomainError(
+                f"Device {device_id} is {device.get_state_display()}, not in repair; "
+                "only a device sent for repair comes back from repair.",
+                code="refused_transition",
+                status_code=409,
+            )
+        device_transition(
+            device=device,
+            to_state=DeviceState.IN_STOCK if repaired else DeviceState.BROKEN,
+            actor=acting_user.get_username(),
+            note=note
+            or ("back from repair, repaired" if repaired else "back from repair, not repaired"),
         )
         return device

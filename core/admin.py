@@ -82,6 +82,11 @@ class ImportAdminMixin:
     def run_import(self, *, request, rows: Rows, form) -> ImportReport:
         raise NotImplementedError
 
+    def start_background_import(self, *, request, upload, form) -> str | None:
+        """Hand the upload to a worker and return the URL of its progress page; None runs
+        the import here, within the request (`run_import`)."""
+        return None
+
     def has_import_permission(self, request) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
 
@@ -112,6 +117,11 @@ class ImportAdminMixin:
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                progress_url = self.start_background_import(
+                    request=request, upload=upload, form=form
+                )
+                if progress_url:
+                    return redirect(progress_url)
                 rows = rows_from_bytes(data=upload.read(), name=upload.name)
                 report = self.run_import(request=request, rows=rows, form=form)
             except DomainError as exc:

@@ -35,3 +35,4 @@ def role_permission(*roles: Role) -> type[BasePermission]:
 IsRegistration = role_permission(Role.REGISTRATION)
 IsMedical = role_permission(Role.MEDICAL)
 IsPrivacy = role_permission(Role.PRIVACY)
+IsAssets = role_permission(Role.ASSETS)

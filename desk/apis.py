@@ -24,6 +24,7 @@ NEXT_ACTIONS = {
     S.FOUND: ["return_to_holder", "restock", "mark_broken", "retire"],
     S.BROKEN: ["restock", "retire"],
     S.RETIRED: [],
+    S.IN_REPAIR: [],  # the asset team's: sent for and back from repair in the admin
 }
 # Every action there is, once (the schema's choices).
 DEVICE_ACTIONS = list(dict.fromkeys(a for actions in NEXT_ACTIONS.values() for a in actions))

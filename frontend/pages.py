@@ -113,6 +113,20 @@ PAGES = (
         frozenset({Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION}),
     ),
     Page(
+        "stock",
+        "Stock",
+        "Devices per state, batch and firmware; lost and broken this month; a warning when "
+        "stock runs low.",
+        frozenset({Role.ASSETS}),
+    ),
+    Page(
+        "inventory",
+        "Inventory check",
+        "Scan the devices on the shelf: see which should be there and are not, and which are "
+        "there but should not be.",
+        frozenset({Role.ASSETS}),
+    ),
+    Page(
         "my-data",
         "My data",
         "See the data the service keeps about you: your encounters, devices and appointments.",

@@ -293,6 +293,8 @@ MYDATA_SHOW_CONSULTATIONS = env_bool("MYDATA_SHOW_CONSULTATIONS", True)
 # Statistics: counts below this are shown as "< N"; the purge is overdue after this long.
 STATS_MIN_COUNT = env_int("STATS_MIN_COUNT", 5)
 PURGE_OVERDUE_HOURS = 36
+# The asset team's stock overview warns when fewer devices than this are in stock.
+ASSETS_LOW_STOCK_THRESHOLD = env_int("ASSETS_LOW_STOCK_THRESHOLD", 50)
 # Days of simulated encounters `demo_data` delivers (0: none).
 DEMO_ENCOUNTER_DAYS = env_int("DEMO_ENCOUNTER_DAYS", 7)
 # Links in emails point here.

@@ -36,6 +36,7 @@ api_patterns = [
     path("selfservice/", include("selfservice.urls")),
     path("zones/", include("zones.urls")),
     path("stats/", include("stats.urls")),
+    path("assets/", include("assets.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

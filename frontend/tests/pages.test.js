@@ -21,6 +21,8 @@ describe('page map', () => {
       'risk-models',
       'audit',
       'stats',
+      'stock',
+      'inventory',
       'my-data',
       'location-risk',
       'transparency',

@@ -53,3 +53,21 @@ def test_a_repair_by_reconcile_may_leave_the_state_machine_but_never_revive_a_re
     # The permission ends with the repair's transaction.
     with pytest.raises(DatabaseError), transaction.atomic(using="assets"):
         Device.objects.filter(pk=lost.pk).update(state=DeviceState.FOUND)
+
+
+def test_the_database_allows_a_repair_and_refuses_a_jump_into_or_out_of_it():
+    device = make_device("P-5", state=DeviceState.IN_STOCK)
+    # Only a broken device is sent for repair.
+    refused = pytest.raises(DatabaseError, match="cannot go from in_stock to in_repair")
+    with refused, transaction.atomic(using="assets"):
+        Device.objects.filter(pk=device.pk).update(state=DeviceState.IN_REPAIR)
+    with transaction.atomic(using="assets"):
+        Device.objects.filter(pk=device.pk).update(state=DeviceState.BROKEN)
+        Device.objects.filter(pk=device.pk).update(state=DeviceState.IN_REPAIR)
+    # From the repairer straight to a person: refused; back to stock first.
+    refused = pytest.raises(DatabaseError, match="cannot go from in_repair to assigned")
+    with refused, transaction.atomic(using="assets"):
+        Device.objects.filter(pk=device.pk).update(state=DeviceState.ASSIGNED)
+    with transaction.atomic(using="assets"):
+        Device.objects.filter(pk=device.pk).update(state=DeviceState.IN_STOCK)
+    assert Device.objects.get(pk=device.pk).state == DeviceState.IN_STOCK

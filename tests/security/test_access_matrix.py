@@ -82,6 +82,8 @@ MATRIX = {
     "page-risk-models": {MED},
     "page-audit": {PRIV},
     "page-stats": {MED, PRIV, REG},
+    "page-stock": {ASSETS},
+    "page-inventory": {ASSETS},
     "page-my-data": BROWSER,
     "page-location-risk": BROWSER,
     "page-transparency": BROWSER,
@@ -173,12 +175,17 @@ MATRIX = {
     "stats-daily-csv": role(MED, PRIV, REG),
     "stats-policy-what-if": role(MED, PRIV, REG),  # pairs of tags only, suppressed
     "transparency": API_USERS,
+    # API: the asset team (counts of devices; nobody named)
+    "assets-stock": role(ASSETS),
+    "inventory-checks": role(ASSETS),  # device IDs and states, never a holder
     # API documentation
     "schema": API_USERS,
     "api-docs": API_USERS,
     # Sign-in and sign-out (the admin's login is allauth's)
     "admin:login": SIGN_IN,
     "admin:logout": SIGN_IN,  # POST only (405); a non-staff visitor is sent to the admin's index
+    # A background device import's progress and report: who may import devices (no such: 404)
+    "admin:assets_device_import_status": {ASSETS, SUPER},
 }
 
 # Third-party groups, by name prefix (or route prefix when nameless): first match wins.
@@ -401,7 +408,8 @@ def samples(oidc, db):
             "follow_up_id": follow_up.pk,
             "key": "0" * 16,  # a cluster's key (case-cluster-open): none today, 404
             "decommission_id": 999999,
-            "reveal_id": 999999,  # none: 404 for whoever may ask (test_reveals.py has real ones)
+            "reveal_id": 999999,
+            "import_id": 999999,  # none: 404 for whoever may ask (test_reveals.py has real ones)
             "provider_id": "sso",
             "app_label": "assets",
             "url": "no-such-page/",

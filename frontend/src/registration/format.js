@@ -7,6 +7,7 @@ export const STATE_LABELS = {
   lost: 'lost',
   found: 'found',
   broken: 'broken',
+  in_repair: 'in repair',
   retired: 'retired',
 }
 
