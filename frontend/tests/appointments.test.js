@@ -86,23 +86,25 @@ describe('APPOINTMENTS: booking a time', () => {
     })
     const lab = wrapper.findAll('input[type="radio"]').find((i) => i.element.value === '2')
     await lab.setValue(true)
-    await waitFor(() => expect(timeButtons()).toHaveLength(3))
+    // The first day with free times is chosen; only its times are listed.
+    await waitFor(() => expect(timeButtons()).toHaveLength(2))
     expect(r.fetchMock.calls('GET', '/api/appointments/mine/campaigns/5/slots')[0].url).toBe(
       '/api/appointments/mine/campaigns/5/slots?location=2',
     )
     expect(wrapper.find('.picker-heading').text()).toBe('Choose a time at Lab desk')
-    expect(dayHeadings()).toEqual(['Monday 24 November', 'Tuesday 25 November'])
-    const first = wrapper.findAll('.slot-day')[0]
-    expect(first.findAll('.slot-button').map((b) => b.text())).toEqual([
-      '09:00, 2 places left',
-      '09:15, 1 place left',
-    ])
-    expect(wrapper.findAll('.slot-day')[1].text()).toContain('14:30, 4 places left')
+    expect(dayHeadings()).toEqual(['Monday 24 November'])
     expect(timeButtons().map((b) => b.attributes('aria-label'))).toEqual([
       '09:00, 2 places left',
       '09:15, 1 place left',
-      '14:30, 4 places left',
     ])
+    // The calendar marks the days with free times; choosing one lists its times only.
+    const days = () => wrapper.findAll('.day-button')
+    expect(days()).toHaveLength(2)
+    await days()[1].trigger('click')
+    await waitFor(() => expect(dayHeadings()).toEqual(['Tuesday 25 November']))
+    expect(timeButtons().map((b) => b.text())).toEqual(['14:30, 4 places left'])
+    await days()[0].trigger('click')
+    await waitFor(() => expect(timeButtons()).toHaveLength(2))
     const dayGroup = wrapper.findAll('.slot-day')[0]
     expect(dayGroup.attributes('aria-labelledby')).toBe(dayGroup.find('.slot-day-heading').attributes('id'))
 
@@ -254,12 +256,13 @@ describe('APPOINTMENTS: my appointment', () => {
     const b = booking(90, mine)
     const r = await open(routes({ booking: b, history: [b] }))
     await buttonByText('Move').trigger('click')
-    await waitFor(() => expect(timeButtons()).toHaveLength(3))
+    await waitFor(() => expect(dayHeadings()).toEqual(['Monday 24 November']))
     const current = timeButtons()[0]
     expect(current.text()).toBe('09:15, your time now')
     expect(current.attributes('disabled')).toBeDefined()
-    expect(dayHeadings()).toEqual(['Monday 24 November', 'Tuesday 25 November'])
-    await timeButtons()[2].trigger('click')
+    await wrapper.findAll('.day-button')[1].trigger('click')
+    await waitFor(() => expect(dayHeadings()).toEqual(['Tuesday 25 November']))
+    await timeButtons()[0].trigger('click')
     await buttonByText('Move to this time').trigger('click')
     await waitFor(() =>
       expect(statusText()).toContain('Moved: your appointment is now on Tuesday 25 November, 11:00 at Main desk.'),
@@ -277,7 +280,7 @@ describe('APPOINTMENTS: my appointment', () => {
     const b = booking(90, mine)
     const r = await open(routes({ booking: b, history: [b] }))
     await buttonByText('Move').trigger('click')
-    await waitFor(() => expect(timeButtons()).toHaveLength(3))
+    await waitFor(() => expect(dayHeadings()).toEqual(['Monday 24 November']))
     await buttonByText('Keep the current time').trigger('click')
     expect(wrapper.find('.slot-picker').exists()).toBe(false)
     expect(r.fetchMock.calls('POST')).toHaveLength(0)
