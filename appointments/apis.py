@@ -241,7 +241,10 @@ class MyWaitlistJoinApi(APIView):
     permission_classes = [AnySignedInPerson]
 
     class InputSerializer(serializers.Serializer):
-        day = serializers.DateField()
+        day = fields.DateField()
+
+        class Meta:
+            ref_name = "WaitlistJoin"
 
     class OutputSerializer(serializers.Serializer):
         campaign_id = serializers.IntegerField()

@@ -72,7 +72,7 @@ def test_the_admin_actions_record_the_repair_and_list_refusals(client, asset_man
     client.force_login(asset_manager)
     page = run_action(client, "send_for_repair", "R-1", "R-2").content.decode()
     assert "1 device(s) sent for repair." in page
-    assert "R-2 is in stock; it cannot be sent for repair." in page
+    assert "Device R-2 is in stock: it cannot be sent for repair." in page
     page = run_action(client, "back_from_repair", "R-1").content.decode()
     assert "1 device(s) back in stock, repaired." in page
     assert [h[1] for h in history("R-1")] == ["in_repair", "in_stock"]

@@ -141,6 +141,8 @@ KEPT = {
     (ASSETS, "assets_device"): ("devices: nobody's once their links are gone", None),
     (ASSETS, "assets_deviceevent"): ("devices' state history, notes cleared", _notes_cleared),
     (ASSETS, "assets_allowed_transition"): ("the devices' state machine", None),
+    (ASSETS, "assets_inventorycheck"): ("shelf checks: counts, device IDs, no holder", None),
+    (ASSETS, "assets_deviceimport"): ("device list imports: counts and device IDs", None),
     (ASSOCIATIONS, "appointments_location"): ("where the desks are", None),
     (ASSOCIATIONS, "appointments_openinghours"): ("when they open", None),
     (ASSOCIATIONS, "appointments_campaign"): ("campaigns: names and dates", None),

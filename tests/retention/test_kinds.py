@@ -34,6 +34,8 @@ NOT_TRACING_DATA = {
     "accounts.RemovedSubject": "accounts removed at the identity provider",
     "assets.Device": "devices as assets: device, tag, DevEUI; no person, no encounter",
     "assets.DeviceEvent": "devices' history as assets",
+    "assets.InventoryCheck": "shelf checks: who scanned, counts, device IDs; never a holder",
+    "assets.DeviceImport": "device list imports: the file until imported, counts, device IDs",
     "registration.Person": "the directory of wearers (registration)",
     "registration.Association": "who held which device when (registration)",
     "registration.LostReport": "lost and found devices (registration)",
