@@ -15,6 +15,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # Local accounts are only the demo's, made by `manage.py demo_data`.
         return False
 
+    def add_message(self, request, *args, **kwargs) -> None:
+        """No "Successfully signed in/out" messages: the portal's pages are the Vue app, which
+        shows no Django messages, so each one waited in the session and surfaced, stale, on the
+        next server-rendered page (the user guide). Signing in or out shows itself."""
+
     def get_logout_redirect_url(self, request) -> str:
         """After signing out here, also end the session at the provider (allauth does not)."""
         here = super().get_logout_redirect_url(request)

@@ -155,3 +155,18 @@ def test_no_frame_is_drawn_around_main_after_a_navigation(page, live_server, eve
     expect(page.get_by_role("button", name="Sign out")).to_be_focused()
     ring = focus_frame(page, ".signout-form button")
     assert ring["outline"] == "solid"
+
+
+def test_the_user_guide_has_the_portals_header(page, live_server, everyone):
+    page.set_viewport_size(WIDE)
+    sign_in_with_a_session(page, live_server.url, everyone)
+    page.goto(f"{live_server.url}/help/")
+    nav = main_navigation(page)
+    nav.get_by_text("Desk", exact=True).click()  # a group opens without any script
+    nav.get_by_role("link", name="Desk day").click()
+    expect(page.get_by_role("heading", level=1, name="Desk day")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/desk/")
+    page.goto(f"{live_server.url}/help/")
+    expect(page.get_by_role("link", name="Desk day")).to_have_attribute("href", "/help/desk/")
+    expect(page.locator(".messages")).to_have_count(0)
+    screenshot(page, "help-header")
