@@ -57,21 +57,22 @@ def test_who_am_i_lists_exactly_the_pages_of_the_roles(client):
     body = client.get("/api/me").json()
     assert body["display_name"] == "Bo Th"
     assert body["roles"] == ["medical", "registration"]
-    assert [page["slug"] for page in body["pages"]] == [
-        "registration",
-        "status",
-        "found",
-        "desk",
-        "appointments",
-        "tracking",
-        "cases",
-        "follow-ups",
-        "approvals",
-        "risk-models",
-        "stats",
-        "my-data",
-        "location-risk",
-        "transparency",
+    # Group by group, in the header's order; each page says its group.
+    assert [(page["group"], page["slug"]) for page in body["pages"]] == [
+        ("Desk", "registration"),
+        ("Desk", "status"),
+        ("Desk", "found"),
+        ("Desk", "desk"),
+        ("Medical", "tracking"),
+        ("Medical", "cases"),
+        ("Medical", "follow-ups"),
+        ("Medical", "risk-models"),
+        ("Oversight", "approvals"),
+        ("Oversight", "stats"),
+        ("For me", "appointments"),
+        ("For me", "my-data"),
+        ("For me", "location-risk"),
+        ("For me", "transparency"),
     ]
     assert body["links"]["admin"] == "/admin/"  # the registration role manages people there
 
