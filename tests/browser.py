@@ -107,6 +107,7 @@ def reveal_in_navigation(page, title: str):
     """The navigation's link `title`, made visible as a person would: open the menu (small
     screens), then the link's group (wide screens). Returns the link."""
     nav = main_navigation(page)
+    expect(nav.locator("a").first).to_be_attached()  # the app has drawn its header
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
         menu.click()
