@@ -354,3 +354,22 @@ describe('grouped navigation and the menu', () => {
     expect(navLinks(wrapper).map((a) => a.text())).toEqual(['My data', 'Statistics'])
   })
 })
+
+describe('home page groups', () => {
+  it('lists the pages under the same groups as the menu', async () => {
+    const me = makeMe({
+      pages: [
+        { slug: 'registration', title: 'Registration', group: 'Desk', path: '/registration/', help: 'Give.' },
+        { slug: 'my-data', title: 'My data', group: 'For me', path: '/my-data/', help: 'See.' },
+      ],
+    })
+    const r = await mountApp('/', me)
+    wrapper = r.wrapper
+    const main = wrapper.find('main')
+    expect(main.findAll('h3.page-group').map((h) => h.text())).toEqual(['Desk', 'For me'])
+    expect(main.findAll('.page-list').map((ul) => ul.findAll('a').map((a) => a.text()))).toEqual([
+      ['Registration'],
+      ['My data'],
+    ])
+  })
+})
