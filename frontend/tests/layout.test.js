@@ -373,3 +373,23 @@ describe('home page groups', () => {
     ])
   })
 })
+
+describe('choosing the page one is on', () => {
+  it('closes the group and the menu although no navigation follows', async () => {
+    const me = makeMe({
+      pages: [
+        { slug: 'registration', title: 'Registration', group: 'Desk', path: '/registration/', help: 'Give.' },
+        { slug: 'my-data', title: 'My data', group: 'For me', path: '/my-data/', help: 'See.' },
+      ],
+    })
+    const r = await mountApp('/registration/', me)
+    wrapper = r.wrapper
+    await wrapper.find('button.menu-toggle').trigger('click')
+    const desk = wrapper.findAll('button.group-toggle').find((b) => b.text() === 'Desk')
+    await desk.trigger('click')
+    await wrapper.find('#nav-group-desk a').trigger('click')
+    await flushPromises()
+    expect(desk.attributes('aria-expanded')).toBe('false')
+    expect(wrapper.find('button.menu-toggle').attributes('aria-expanded')).toBe('false')
+  })
+})
