@@ -10,7 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 from core.roles import Role
-from tests.browser import main_navigation, screenshot, sign_in_with_a_session
+from tests.browser import (
+    main_navigation,
+    screenshot,
+    sign_in_with_a_session,
+    wait_until_no_sideways_scroll,
+)
 from tests.personas import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
@@ -83,6 +88,11 @@ def test_the_header_is_one_row_on_a_wide_screen(page, live_server, everyone):
     expect(main_navigation(page).get_by_role("link", name="My data")).to_be_visible()
     page.mouse.click(5, 700)  # on the page, away from the open list
     expect(main_navigation(page).get_by_role("link", name="My data")).to_be_hidden()
+
+    # A narrower desktop: the header may take a second row, never a sideways scroll.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    wait_until_no_sideways_scroll(page, 1024)
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
 
 
 def test_on_a_phone_the_header_is_small_and_the_menu_opens_by_keyboard(page, live_server, everyone):
