@@ -79,3 +79,16 @@ def test_no_axe_violation_on_any_page(axe_page, live_server, demo, username):
                 menu.click()  # the navigation is checked too
             problems += [f"{screen} {path}: {line}" for line in violations(page)]
     assert not problems, "\n".join(problems)
+
+
+def test_no_axe_violation_before_signing_in(axe_page, live_server, settings):
+    settings.DEMO_MODE = True  # the sign-in page with its password form too
+    settings.SOCIALACCOUNT_ONLY = False
+    page = axe_page
+    problems = []
+    for screen, size in SCREENS.items():
+        page.set_viewport_size(size)
+        for path in ["/accounts/login/", "/privacy/"]:
+            settle(page, f"{live_server.url}{path}")
+            problems += [f"{screen} {path}: {line}" for line in violations(page)]
+    assert not problems, "\n".join(problems)
