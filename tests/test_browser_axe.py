@@ -63,12 +63,33 @@ def demo(settings):
     call_command("demo_data")
 
 
+def details_of(username: str) -> list[str]:
+    """Pages in a state beyond their first view: a device's and a person's history, a case and
+    a follow-up opened (the demo's own records)."""
+    from cases.models import Case, FollowUp
+    from registration.models import Association
+
+    if username == "desk":
+        held = Association.objects.order_by("pk").first()
+        return [
+            f"/status/?device={held.device_id}",
+            "/status/?device=P-0007",  # reported lost in the demo
+            f"/status/?person={held.person_id}",
+        ]
+    if username == "medic":
+        case, follow_up = Case.objects.order_by("pk").first(), FollowUp.objects.first()
+        paths = [f"/cases/?case={case.pk}"] if case else []
+        return paths + ([f"/follow-ups/?id={follow_up.pk}"] if follow_up else [])
+    return []
+
+
 @pytest.mark.parametrize("username", ["desk", "assets", "medic", "privacy", "person"])
 def test_no_axe_violation_on_any_page(axe_page, live_server, demo, username):
     user = get_user_model().objects.get(username=username)
     page = axe_page
     sign_in_with_a_session(page, live_server.url, user)
-    paths = ["/", *(p.path for p in pages_for(user)), "/help/", "/help/home/"]
+    paths = ["/", *(p.path for p in pages_for(user)), *details_of(username)]
+    paths += ["/help/", "/help/home/"]
     problems = []
     for screen, size in SCREENS.items():
         page.set_viewport_size(size)
