@@ -108,7 +108,7 @@ describe('APPROVALS: the requests of others', () => {
     const facts = wrapper.find('.approval-facts').text()
     expect(facts).toContain('Positive PCR test: the contacts must stay at home')
     expect(facts).toContain('the close contacts (1 close contact)')
-    expect(facts).toContain('Thursday 13 November, 10:00 to Thursday 20 November, 10:00')
+    expect(facts).toContain('Thu 13 Nov 2025, 10:00 to Thu 20 Nov 2025, 10:00')
     expect(facts).toContain('One encounter longer than 15 minutes (CERN)')
     expect(facts).toContain("Every reveal needs a second person's approval")
     expect(facts).toContain('Tina Tracey')
