@@ -146,7 +146,7 @@ describe('CASES: opening a case', () => {
 describe('CASES: a case’s record', () => {
   it('shows its dates, notes, traces and follow-ups', async () => {
     await openRecord()
-    expect(wrapper.find('#case-edit-onset').element.value).toBe('2025-11-18')
+    expect(wrapper.find('#case-edit-onset').element.value).toBe('18 Nov 2025')
     expect(wrapper.find('#case-edit-notes').element.value).toBe('Works nights.')
     expect(text(wrapper.find('.case-traces tbody tr'))).toContain('the case')
     const followUp = wrapper.find('.case-follow-ups tbody tr')

@@ -73,7 +73,7 @@ describe('DESK DAY: the day at a location', () => {
     expect(deskCalls(r)).toEqual(['/api/appointments/desk?location=1&date=2025-11-20'])
     expect(wrapper.find('#desk-location').element.value).toBe('1')
     expect(wrapper.find('label[for="desk-location"]').text()).toBe('Location')
-    expect(wrapper.find('#desk-date').element.value).toBe('2025-11-20')
+    expect(wrapper.find('#desk-date').element.value).toBe('20 Nov 2025')
     expect(wrapper.find('#desk-day-heading').text()).toBe('Today, Thu 20 Nov 2025 at Main desk')
   })
 
