@@ -71,9 +71,11 @@ def test_each_privacy_officer_gets_the_weeks_digest(week, officers, settings):
     ]
     message = mail.outbox[0]
     assert message.from_email == settings.PRIVACY_DIGEST_FROM_EMAIL
-    assert message.subject == "Unusual activity, 16 Nov to 22 Nov 2026: 6 alerts, 1 break-glass"
+    assert message.subject == (
+        "Unusual activity, 16 Nov 2026 to 22 Nov 2026: 6 alerts, 1 break-glass"
+    )
     body = message.body
-    assert "Monday 16 November 2026 to Sunday 22 November 2026 (Europe/Zurich)" in body
+    assert "Mon 16 Nov 2026 to Sun 22 Nov 2026 (Europe/Zurich)" in body
     for line in (
         "  many traces in a day: 1",
         "  many exports in a day: 0",
