@@ -160,15 +160,13 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 MONTHS += ["September", "October", "November", "December"]
 
 
-def day_label(day, *, with_year: bool = False) -> str:
-    """How the pages name a day: "Tuesday 24 November", with the year when not this year's.
+def day_label(day, *, with_year: bool = True) -> str:
+    """How the pages name a day: "Tue 24 Nov 2025" (the portal's one family, core/dates.py).
 
-    `day`: a date, or a moment (the day in the portal's time zone); with_year: always the year
-    ("Tuesday 18 November 2025", as MY DATA's chart table names a day).
+    `day`: a date, or a moment (the day in the portal's time zone); with_year=False for a
+    compact heading that says the year elsewhere ("Tue 24 Nov").
     """
     if isinstance(day, datetime):
         day = timezone.localtime(day).date()
-    label = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
-    if with_year or day.year != timezone.localdate().year:
-        label = f"{label} {day.year}"
-    return label
+    label = f"{WEEKDAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]}"
+    return f"{label} {day.year}" if with_year else label
