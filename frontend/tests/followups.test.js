@@ -170,7 +170,7 @@ describe('FOLLOW-UPS: a follow-up’s record', () => {
     const facts = text(wrapper.find('.follow-up-facts'))
     expect(facts).toContain('28 Nov 2025 (8 days left)')
     expect(wrapper.find('.end-explained').text()).toBe(
-      'Last contact ended Tue 18 Nov 2025 14:25; 10 days after that day: until the end of Fri 28 Nov 2025.',
+      'Last contact ended Tue 18 Nov 2025, 14:25; 10 days after that day: until the end of Fri 28 Nov 2025.',
     )
     const history = wrapper.findAll('.follow-up-history tbody tr')
     expect(history).toHaveLength(2)
