@@ -7,7 +7,7 @@ here); tests/conftest.py makes the `chromium` and `page` fixtures with it.
 import re
 import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.utils import timezone
@@ -143,16 +143,11 @@ def phone_sized(page):
 def browser_time(page, days_ago: int = 0) -> str:
     """Now (or `days_ago` days before), as a person types it into a date-time field.
 
-    In the browser's time zone: "2025-11-18T09:41".
+    On the organisation's clock (TIME_ZONE), as the portal reads the field, whatever the
+    browser's zone: "2025-11-18T09:41". (`page` is kept for the callers; it is not asked.)
     """
-    return page.evaluate(
-        """(daysAgo) => {
-          const d = new Date(Date.now() - daysAgo * 86400000), p = (n) => String(n).padStart(2, '0')
-          return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}` +
-            `T${p(d.getHours())}:${p(d.getMinutes())}`
-        }""",
-        days_ago,
-    )
+    moment = timezone.localtime(timezone.now() - timedelta(days=days_ago))
+    return f"{moment:%Y-%m-%dT%H:%M}"
 
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
