@@ -2,6 +2,8 @@ import { mount } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import { nextTick, ref } from 'vue'
 import DateInput from '../src/components/DateInput.vue'
+import DateTimeInput from '../src/components/DateTimeInput.vue'
+import { parseTime } from '../src/format/time.js'
 
 function mountField(props = {}) {
   const model = ref(props.modelValue ?? '')
@@ -88,5 +90,71 @@ describe('DateInput: a day in day-month-year order, ISO for the API', () => {
     expect(changes.at(-1)).toBe('2027-03-28')
     expect(field.element.value).toBe('28 Mar 2027')
     expect(wrapper.find('button').attributes('aria-label')).toBe('Choose on a calendar')
+  })
+})
+
+describe('DateTimeInput: a day and a 24-hour time, the value a date-time field gives', () => {
+  function mountBoth(props = {}) {
+    const model = ref(props.modelValue ?? '')
+    const wrapper = mount(DateTimeInput, {
+      attachTo: document.body,
+      props: {
+        id: 'at',
+        ...props,
+        modelValue: model.value,
+        'onUpdate:modelValue': (value) => {
+          model.value = value
+          wrapper.setProps({ modelValue: value })
+        },
+      },
+    })
+    return { wrapper, model, day: wrapper.find('#at'), time: wrapper.find('#at-time') }
+  }
+
+  it('joins the day and the time; either missing gives no value', async () => {
+    const { day, time, model } = mountBoth()
+    await day.setValue('4 Dec 2026')
+    expect(model.value).toBe('')
+    await time.setValue('1451')
+    expect(model.value).toBe('2026-12-04T14:51')
+    await time.setValue('2:51 PM')
+    expect(model.value).toBe('')
+    expect(time.attributes('aria-invalid')).toBe('true')
+    expect(time.element.validationMessage).toMatch(/24-hour/)
+  })
+
+  it('takes a whole ISO date-time typed or pasted into the day field', async () => {
+    const { day, time, model } = mountBoth()
+    await day.setValue('2026-03-29T02:30')
+    expect(model.value).toBe('2026-03-29T02:30')
+    expect(day.element.value).toBe('29 Mar 2026')
+    expect(time.element.value).toBe('02:30')
+  })
+
+  it('shows a value set from outside, and keeps to max', async () => {
+    const { wrapper, day, time } = mountBoth({ modelValue: '2026-12-04T14:51', max: '2026-12-04T15:00' })
+    expect(day.element.value).toBe('4 Dec 2026')
+    expect(time.element.value).toBe('14:51')
+    await time.setValue('15:01')
+    expect(time.element.validationMessage).toBe('Choose 4 Dec 2026, 15:00 or earlier.')
+    await wrapper.setProps({ modelValue: '' })
+    await nextTick()
+    expect(day.element.value).toBe('')
+    expect(time.element.value).toBe('')
+  })
+
+  it.each([
+    ['14:51', '14:51'],
+    ['14.51', '14:51'],
+    ['9:05', '09:05'],
+    ['0000', '00:00'],
+    ['23:59', '23:59'],
+    ['24:00', ''],
+    ['12:60', ''],
+    ['2:51 PM', ''],
+    ['14:51:30', ''],
+    ['', ''],
+  ])('parseTime(%j) is %j', (typed, time) => {
+    expect(parseTime(typed)).toBe(time)
   })
 })

@@ -356,7 +356,15 @@ export function nowForInput(now = new Date()) {
 /** A Date of Unix seconds. */
 export const fromUnixSeconds = (seconds) => new Date(seconds * 1000)
 
-// --- Days typed by hand -----------------------------------------------------------
+// --- Days and times typed by hand ----------------------------------------------------
+
+/** "14:51" of a typed time ("14:51", "14.51", "1451", "9:05", 24-hour); '' if it is not one. */
+export function parseTime(text) {
+  const m = /^(\d{1,2})(?:[:.h]?(\d{2}))$/.exec(String(text ?? '').trim())
+  if (!m) return ''
+  const [hour, minute] = [Number(m[1]), Number(m[2])]
+  return hour < 24 && minute < 60 ? `${pad(hour)}:${m[2]}` : ''
+}
 
 const MONTH_WORDS = MONTHS.map((m) => m.toLowerCase())
 
