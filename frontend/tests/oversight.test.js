@@ -64,7 +64,7 @@ const lateNight = {
   usual_role: 4,
   limit_user: null,
   limit_role: null,
-  sentence: 'medic-2 showed identities 2 times on Tue 2025-11-18, 23:00-24:00, outside working hours.',
+  sentence: 'medic-2 showed identities 2 times on Tue 18 Nov 2025, 23:00 – 24:00, outside working hours.',
 }
 
 async function open(path = '/audit/', answer = report([busyDay, lateNight]), me = privacyMe()) {
@@ -102,7 +102,7 @@ describe('AUDIT: unusual activity', () => {
       busyDay.sentence,
     ])
     expect(late.slice(0, 6)).toEqual([
-      'Tue 18 Nov 2025, 23:00-24:00',
+      'Tue 18 Nov 2025, 23:00 – 24:00',
       'medic-2',
       'identities shown outside working hours',
       '2',
@@ -163,7 +163,7 @@ describe('unusual activity helpers', () => {
   })
 
   it('names the hour of an hourly alert, midnight included', () => {
-    expect(alertWhen({ day: '2025-11-18', hour: 0 })).toBe('Tue 18 Nov 2025, 00:00-01:00')
+    expect(alertWhen({ day: '2025-11-18', hour: 0 })).toBe('Tue 18 Nov 2025, 00:00 – 01:00')
     expect(alertWhen({ day: '2025-11-18', hour: null })).toBe('Tue 18 Nov 2025')
   })
 })

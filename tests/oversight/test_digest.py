@@ -87,7 +87,7 @@ def test_each_privacy_officer_gets_the_weeks_digest(week, officers, settings):
         assert line + "\n" in body
     # An audit entry without a request behind it (written here directly) waits for review.
     assert "  Thu 19 Nov 2026, 22:05  medic-2  case C-2026-042  not reviewed yet\n" in body
-    assert "  - medic ran 15 traces on Wed 2026-11-18: their usual is 2 a day" in body
+    assert "  - medic ran 15 traces on Wed 18 Nov 2026: their usual is 2 a day" in body
     assert "  - medic-2 named contacts urgently without approval (break-glass) 1 time" in body
     assert "/audit/?since=2026-11-16&until=2026-11-22" in body
 
