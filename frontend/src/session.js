@@ -1,6 +1,6 @@
 import { computed, inject } from 'vue'
 import { apiFetch } from './api.js'
-import { setTimeZone } from './format/time.js'
+import { isTimeZone, setTimeZone } from './format/time.js'
 import {
   MalformedAnswer,
   normalizeRoleDescriptions,
@@ -57,12 +57,7 @@ export function normalizeMe(data) {
 /** What is wrong with /api/me `time_zone` (the organisation's TIME_ZONE), in words. */
 function timeZoneProblems(value) {
   if (typeof value !== 'string' || !value) return ['time_zone is missing']
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value })
-    return []
-  } catch {
-    return [`time_zone ${JSON.stringify(value)} is not a time zone this browser knows`]
-  }
+  return isTimeZone(value) ? [] : [`time_zone ${JSON.stringify(value)} is not a time zone this browser knows`]
 }
 
 /** GET /api/me. Throws ApiError (status 401/403 when the session has ended). */

@@ -273,3 +273,18 @@ describe('pages say the retention days and the teams they are given', () => {
     expect(wrapper.find('.found-result').text()).toContain('It is marked broken: hand it to the repair shop for repair.')
   })
 })
+
+describe('normalizeMe: the organisation’s time zone', () => {
+  it('refuses an answer without a zone it knows, and otherwise shows times on that clock', async () => {
+    const { timeZone, setTimeZone } = await import('../src/format/time.js')
+    const me = (time_zone) => ({ username: 'a', rules: SERVER_RULES, role_descriptions: {}, time_zone })
+    expect(() => normalizeMe(me(undefined))).toThrow(/time_zone is missing/)
+    expect(() => normalizeMe(me('Mars/Olympus'))).toThrow(/not a time zone this browser knows/)
+    try {
+      expect(normalizeMe(me('Asia/Tokyo')).time_zone).toBe('Asia/Tokyo')
+      expect(timeZone()).toBe('Asia/Tokyo')
+    } finally {
+      setTimeZone('Europe/Zurich')
+    }
+  })
+})

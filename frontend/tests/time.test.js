@@ -253,3 +253,27 @@ describe('parseDay: a day typed in the family’s order', () => {
     }
   })
 })
+
+describe('one place formats dates and times', () => {
+  it('no other module asks the browser’s clock or locale for a date or a time', async () => {
+    const { readdirSync, readFileSync, statSync } = await import('node:fs')
+    const { join, relative } = await import('node:path')
+    const root = join(__dirname, '..', 'src')
+    const files = []
+    const walk = (dir) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name)
+        if (statSync(path).isDirectory()) walk(path)
+        else if (/\.(js|vue)$/.test(name)) files.push(path)
+      }
+    }
+    walk(root)
+    const adHoc =
+      /toLocale(Date|Time)String|toLocaleString\((?!'en)|Intl\.DateTimeFormat|\.get(Hours|Minutes|Date|Day|Month|FullYear)\(\)|getTimezoneOffset|type="(date|datetime-local|time)"/
+    const offenders = files
+      .filter((path) => !path.endsWith(join('format', 'time.js')) && !path.endsWith('DateInput.vue'))
+      .filter((path) => adHoc.test(readFileSync(path, 'utf8')))
+      .map((path) => relative(root, path))
+    expect(offenders).toEqual([])
+  })
+})

@@ -65,6 +65,16 @@ export function setTimeZone(timeZone) {
   partsFormat = format
 }
 
+/** True for an IANA zone name this browser knows ("Europe/Zurich"). */
+export function isTimeZone(name) {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name })
+    return typeof name === 'string' && name !== ''
+  } catch {
+    return false
+  }
+}
+
 /** The zone dates and times are shown in ("Europe/Zurich"). */
 export const timeZone = () => zone
 
