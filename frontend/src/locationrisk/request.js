@@ -22,7 +22,7 @@ export const MINUTE_PERIOD = 60
 export const MAX_AREAS = 200 // the server's ZONES_MAX_AREAS
 export const DEFAULT_HISTORIES = 4 // the server's ZONES_DECOY_HISTORIES
 const KM_PER_DEGREE = 111.2
-const NIGHT_HOURS = 6 // a night is 00:00 to 06:00 on the browser's clock
+const NIGHT_HOURS = 6 // a night is 00:00 to 06:00 on the organisation's clock
 // Without a map of where wearers live: move the copies 3 to 15 km away.
 const NEAR_KM = [3, 15]
 
