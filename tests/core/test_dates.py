@@ -127,3 +127,17 @@ def test_django_writes_the_same_family_for_the_admin_and_templates():
     )
     assert text == "4 Dec 2026, 14:51|4 Dec 2026, 14:51|4 Dec 2026"
     assert formats.get_format("DATE_INPUT_FORMATS")[0] == "%d.%m.%Y"  # day first
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_admin_lists_a_time_in_the_family(client, superuser):
+    """The admin's change list: `4 Dec 2026, 14:51` on the organisation's clock, not Django's
+    American default ("Dec. 4, 2026, 2:51 p.m.")."""
+    from tests.registration.factories import people_holding_devices
+
+    since = datetime(2026, 12, 4, 13, 51, 59, tzinfo=UTC)  # 14:51:59 in Zurich
+    people_holding_devices([("710001", "Ada", "Admin", "IT", 301)], since=since)
+    client.force_login(superuser)
+    page = client.get("/admin/registration/association/").content.decode()
+    assert "4 Dec 2026, 14:51" in page
+    assert "p.m." not in page and "Dec. 4" not in page
