@@ -110,9 +110,9 @@ const LEVEL_ADVICE = [
   (medical) =>
     `You were briefly near where someone who tested positive had been, or only near the edge of it. There is nothing you need to do; if you feel ill in the coming days, contact the ${medical}.`,
   (medical) =>
-    `You were where someone who tested positive had been, for a short time. Watch for symptoms (fever, cough, loss of taste or smell) in the coming days; if you get any, contact the ${medical}.`,
+    `You were close to where someone who tested positive had been, for a short time. Watch for symptoms (fever, cough, loss of taste or smell) in the coming days; if you get any, contact the ${medical}.`,
   (medical) =>
-    `You spent some time where someone who tested positive had been. Watch closely for symptoms in the coming days and contact the ${medical}: they can tell you what to do.`,
+    `You were where someone who tested positive had been, at the same time. Watch closely for symptoms in the coming days and contact the ${medical}: they can tell you what to do.`,
   (medical) =>
     `You stayed for a while where someone who tested positive had been, at the same time. Please contact the ${medical} today and tell them this result: they will tell you what to do. Until then, keep your distance from others.`,
 ]
