@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser import open_page, phone_sized, screenshot, sign_in
+from tests.browser import ARTIFACTS, open_page, phone_sized, screenshot, sign_in
 from zones import services
 from zones.selectors import Credential
 
@@ -194,3 +194,18 @@ def test_a_person_picks_the_demo_history_by_keyboard_and_reads_the_result_in_wor
         if width == "phone":
             page.wait_for_timeout(1200)  # the chart's bars grow
             screenshot(page, "location-risk-phone")
+            # The user guide's picture (docs/user-guide/img/location-risk.png): from the
+            # file picker to the moments that counted.
+            scrolled = page.evaluate("() => window.scrollY")
+            top = page.locator("#location-load-heading").bounding_box()
+            bottom = page.locator(".location-moments").bounding_box()
+            page.screenshot(
+                path=ARTIFACTS / "location-risk-result.png",
+                full_page=True,
+                clip={
+                    "x": 0,
+                    "y": top["y"] + scrolled - 8,
+                    "width": page.viewport_size["width"],
+                    "height": bottom["y"] + bottom["height"] - top["y"] + 16,
+                },
+            )
