@@ -123,6 +123,21 @@ def test_bob_checks_his_location_risk_without_sending_his_history(
     page.get_by_label("Location history file").set_input_files(str(bad))
     expect(page.locator("#location-errors")).to_contain_text("Line 3: the latitude must be")
 
+    # Chromium's own XML parser: a damaged file, and an entity bomb, end in a message.
+    damaged = tmp_path / "cut-off.gpx"
+    damaged.write_text('<gpx><trk><trkseg><trkpt lat="47.1" lon="8.5"><time>2025-01')
+    page.get_by_label("Location history file").set_input_files(str(damaged))
+    expect(page.locator("#location-errors")).to_contain_text(
+        "This file could not be read as GPX: it is damaged or cut off ("
+    )
+    bomb = tmp_path / "bomb.gpx"
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + k)} "{("&" + chr(97 + k) + ";") * 10}">' for k in range(9)
+    )
+    bomb.write_text(f'<?xml version="1.0"?><!DOCTYPE gpx [{entities}]><gpx><name>&j;</name></gpx>')
+    page.get_by_label("Location history file").set_input_files(str(bomb))
+    expect(page.locator("#location-errors")).to_contain_text("is not a plain GPX file")
+
     # Back to the walk for the picture.
     page.get_by_label("Location history file").set_input_files(str(track))
     page.get_by_role("button", name="Check my risk").click()

@@ -149,7 +149,9 @@ export function parseGpx(text) {
     return { points: [], errors: [`This file could not be read as GPX: ${String(err.message || err).slice(0, 200)}`] }
   }
   const broken = parserMessage(doc)
-  if (broken) return { points: [], errors: [`This file could not be read as GPX: ${broken}`] }
+  if (broken) {
+    return { points: [], errors: [`This file could not be read as GPX: it is damaged or cut off (${broken}).`] }
+  }
 
   const found = pointElements(doc)
   if (!found) return { points: [], errors: [`This file could not be read as GPX: it is nested more than ${MAX_DEPTH} levels deep.`] }
@@ -172,7 +174,7 @@ export function parseGpx(text) {
     )
     if (point) points.push(point)
   })
-  if (!found.length) errors.push('This GPX file holds no track points (<trkpt lat=".." lon="..">).')
+  if (!found.length) errors.push('This GPX file holds no track points, so there is nothing to check.')
   return { points, errors }
 }
 
@@ -183,18 +185,18 @@ export function parseJsonHistory(text) {
   } catch (err) {
     const pos = /position (\d+)/.exec(err.message)?.[1]
     const line = pos === undefined ? /line (\d+)/.exec(err.message)?.[1] ?? 1 : lineAt(text, Number(pos))
-    return { points: [], errors: [`Line ${line}: this is not valid JSON (${err.message})`] }
+    return { points: [], errors: [`Line ${line}: this file is not valid JSON (it may be damaged or cut off), so it could not be read.`] }
   }
   const list = Array.isArray(data) ? data : Array.isArray(data?.coords) ? data.coords : null
   if (!list) {
-    return { points: [], errors: ['The JSON must be a list of points or {"coords": [...]}'] }
+    return { points: [], errors: ['This JSON file holds no list of points: see Help for the layout it needs.'] }
   }
   const points = []
   const errors = []
   list.forEach((entry, n) => {
     const where = `Entry ${n + 1}`
     if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
-      errors.push(`${where}: not an object {lat, long, time, accuracy}`)
+      errors.push(`${where}: not a point (a point has a latitude, a longitude and a time)`)
       return
     }
     const point = checkPoint(
@@ -209,7 +211,7 @@ export function parseJsonHistory(text) {
     )
     if (point) points.push(point)
   })
-  if (!list.length) errors.push('The list holds no points')
+  if (!list.length) errors.push('This file holds no points.')
   return { points, errors }
 }
 
