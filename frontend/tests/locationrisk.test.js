@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { mount } from '@vue/test-utils'
+import FilePicker from '../src/components/FilePicker.vue'
 import { keepRecent, parseHistory } from '../src/locationrisk/parse.js'
 import { areaOf, squareIndices, zoneOf, ZONE_SIZE_E7 } from '../src/locationrisk/grid.js'
 import { buildRequests, realAreas, shuffle } from '../src/locationrisk/request.js'
@@ -274,5 +276,26 @@ describe('the page, as a person reads it', () => {
     for (const engineer of ['Contribution', 'G =', 'centreLat', 'exposure":', 'Zone-period', '{']) {
       expect(text).not.toContain(engineer)
     }
+  })
+})
+
+describe('the file picker', () => {
+  it('names the chosen or dropped file and hands it over', async () => {
+    const picker = mount(FilePicker, { props: { label: 'Choose a file', accept: '.gpx' }, attachTo: document.body })
+    const input = picker.find('input[type=file]')
+    expect(input.attributes('accept')).toBe('.gpx')
+    expect(picker.find('.file-picker-name').text()).toBe('No file chosen yet')
+    // Named by its button, described by the chosen file's name.
+    expect(picker.find(`label[for="${input.attributes('id')}"]`).text()).toBe('Choose a file')
+    expect(input.attributes('aria-describedby')).toBe(picker.find('.file-picker-name').attributes('id'))
+
+    const dropped = new File(['<gpx/>'], 'dropped.gpx')
+    await picker.find('.file-picker').trigger('dragover')
+    expect(picker.find('.file-picker').classes()).toContain('file-picker-dragging')
+    await picker.find('.file-picker').trigger('drop', { dataTransfer: { files: [dropped] } })
+    expect(picker.find('.file-picker').classes()).not.toContain('file-picker-dragging')
+    expect(picker.find('.file-picker-name').text()).toBe('Chosen: dropped.gpx')
+    expect(picker.emitted('file')).toEqual([[dropped]])
+    picker.unmount()
   })
 })
