@@ -9,6 +9,7 @@ DEMO_LOADERS = (
     "simulation.demo_appointments.load_demo_appointments",
     "simulation.demo_encounters.load_demo_encounters",
     "simulation.demo_cases.load_demo_cases",
+    "simulation.demo_zones.load_demo_zones",
 )
 
 
