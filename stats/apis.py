@@ -191,7 +191,8 @@ class TransparencyApi(APIView):
 
 
 class PurgeLogApi(APIView):
-    """Each purge: what it removed, the oldest encounter left; `overdue` after 36 hours without."""
+    """Each purge: what it removed, the oldest encounter left; `overdue` after 36 hours without
+    (before the first purge: 36 hours after the install)."""
 
     permission_classes = [IsPrivacy]
 
@@ -206,8 +207,14 @@ class PurgeLogApi(APIView):
             class Meta:
                 ref_name = "PurgeRecord"
 
-        overdue = serializers.BooleanField()
+        overdue = serializers.BooleanField(
+            help_text="No purge for overdue_after_hours; before the first, since the install."
+        )
         overdue_after_hours = serializers.IntegerField()
+        first_purge_due_by = fields.DateTimeField(
+            allow_null=True,
+            help_text="Set while no purge was recorded: the install plus overdue_after_hours.",
+        )
         records = RecordOutput(many=True, help_text="Newest first.")
 
         class Meta:

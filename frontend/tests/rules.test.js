@@ -189,7 +189,7 @@ describe('pages use the rules of /api/me', () => {
     const r = await mountPage('/location-risk/', {}, me)
     wrapper = r.wrapper
     await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Location risk'))
-    expect(wrapper.find('.location-load').text()).toContain('Only the last 10 days are used.')
+    expect(wrapper.find('.location-load').text()).toContain('Only the last 10 days count')
   })
 
   it('AUDIT: the days before in the details', async () => {
