@@ -290,7 +290,7 @@ describe('TRACKING: the result', () => {
     expect(cells[1]).toBe('Physics')
     expect(cells[2]).toBe('25 min') // total
     expect(cells[3]).toBe('20 min') // longest
-    expect(cells[4]).toBe('17 Nov: 5 min18 Nov: 20 min')
+    expect(cells[4]).toBe('17 Nov 2025: 5 min18 Nov 2025: 20 min')
     expect(cells[5]).toBe('16.1%')
     expect(carl.find('a[href="mailto:carl.close@example.org"]').exists()).toBe(true)
     expect(wrapper.find('.contacts-table thead').text()).toContain('Infection probability (model)')
