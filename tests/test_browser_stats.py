@@ -18,6 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from assets.models import Device, DeviceState
+from core import dates
 from encounters.models import Encounter
 from registration.models import Association, Person
 from retention.models import PurgeRecord
@@ -148,8 +149,8 @@ def test_alice_reads_the_statistics_transparency_and_the_help(page, live_server,
     with page.expect_download() as download_info:
         csv_link.click()
     csv_text = download_info.value.path().read_text(encoding="utf-8")
-    assert csv_text.startswith("date,active_proximeters,encounters")
-    assert f"{activity['quiet'].isoformat()},< 5,< 5" in csv_text
+    assert csv_text.startswith(f"date ({settings.TIME_ZONE}),active_proximeters,encounters")
+    assert f"{dates.format_date(activity['quiet'])},< 5,< 5" in csv_text  # as the page
 
     # On a phone: no sideways scrolling.
     with phone_sized(page):

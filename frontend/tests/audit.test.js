@@ -56,7 +56,7 @@ describe('AUDIT: the audit trail', () => {
     expect(traced[5]).toBe('Positive PCR test')
     const details = rows()[1].findAll('.audit-details li').map((li) => li.text())
     expect(details).toEqual([
-      'Period: 13 Nov, 09:31 to 20 Nov, 09:31 (from 7 days before the positive test)',
+      'Period: 13 Nov 2025, 09:31 to 20 Nov 2025, 09:31 (from 7 days before the positive test)',
       'Close contact: one long encounter (CERN)',
       '3 contacts, 1 close contact',
     ])

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
@@ -102,8 +103,10 @@ def test_the_statistics_download_as_csv(client, privacy_officer):
     client.force_login(privacy_officer)
     response = client.get(reverse("stats-daily-csv"))
     lines = response.content.decode().splitlines()
-    assert lines[0].startswith("date,active_proximeters,encounters")
+    assert lines[0].startswith(f"date ({settings.TIME_ZONE}),active_proximeters,encounters")
     assert len(lines) == 14  # the header and the 13 closed days
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert lines[-1].startswith(f"{yesterday.day} {yesterday:%b %Y},")  # as the page: 4 Dec 2026
 
 
 @pytest.mark.parametrize("role", [None, Role.ASSETS])
