@@ -100,6 +100,7 @@ describe('APPOINTMENTS: booking a time', () => {
     // The calendar marks the days with free times; choosing one lists its times only.
     const days = () => wrapper.findAll('.day-button')
     expect(days()).toHaveLength(2)
+    expect(wrapper.find('.day-calendar caption').text()).toBe('November 2025')
     await days()[1].trigger('click')
     await waitFor(() => expect(dayHeadings()).toEqual(['Tue 25 Nov 2025']))
     expect(timeButtons().map((b) => b.text())).toEqual(['14:30, 4 places left'])
@@ -144,6 +145,18 @@ describe('APPOINTMENTS: booking a time', () => {
     expect(wrapper.find('input[type="radio"]').exists()).toBe(false)
     await waitFor(() => expect(timeButtons()).toHaveLength(1))
     expect(dayHeadings()).toEqual(['Mon 24 Nov 2025'])
+  })
+
+  it('the calendar names the months it spans and the first day of a month', async () => {
+    await open({
+      [CAMPAIGNS]: [{ ...distribution, locations: [mainDesk] }],
+      [BOOKINGS]: [],
+      [slotsUrl(5, 1)]: [slot(11, '2025-12-30T09:15', 3), slot(12, '2026-01-02T10:00', 1)],
+    })
+    await waitFor(() => expect(timeButtons()).toHaveLength(1))
+    expect(wrapper.find('.day-calendar caption').text()).toBe('December 2025 – January 2026')
+    const cells = wrapper.findAll('.day-calendar td').map((c) => c.text())
+    expect(cells).toEqual(['29', '30', '31', '1 Jan', '2', '3', '4'])
   })
 
   it('a time that filled up meanwhile: says so next to the times and loads them again', async () => {
