@@ -20,7 +20,7 @@ from cases import dates, emails
 from cases.models import Case, CaseTrace, Exposure, FollowUp, FollowUpEvent, Notification
 from cases.selectors import cases_expired, cases_releasable
 from core.databases import DEFAULT
-from core.dates import format_date
+from core.dates import format_date, format_time
 from core.errors import DomainError
 from registration.models import Person
 from tracing import contacts
@@ -401,7 +401,7 @@ def _locked(follow_up_id: int, *, version: int | None) -> FollowUp:
     if version is not None and follow_up.version != version:
         raise DomainError(
             f"{follow_up.changed_by} changed this follow-up at "
-            f"{timezone.localtime(follow_up.changed_at):%H:%M} (now: "
+            f"{format_time(follow_up.changed_at)} (now: "
             f"{follow_up.get_status_display()}). Reload it and try again.",
             code="changed",
             status_code=409,

@@ -141,3 +141,20 @@ def test_the_admin_lists_a_time_in_the_family(client, superuser):
     page = client.get("/admin/registration/association/").content.decode()
     assert "4 Dec 2026, 14:51" in page
     assert "p.m." not in page and "Dec. 4" not in page
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_records_name_in_the_admin_is_on_the_organisations_clock(client, superuser):
+    """A record's name (its title on its admin page, in breadcrumbs and delete confirmations)
+    reads the same time as the lists, not the database's UTC."""
+    from registration.models import Association
+    from tests.registration.factories import people_holding_devices
+
+    since = datetime(2026, 12, 4, 13, 51, 59, tzinfo=UTC)  # 14:51:59 in Zurich
+    people_holding_devices([("710001", "Ada", "Admin", "IT", 301)], since=since)
+    holding = Association.objects.get()
+    assert str(holding).endswith("from 4 Dec 2026, 14:51")
+    client.force_login(superuser)
+    page = client.get(f"/admin/registration/association/{holding.pk}/change/").content.decode()
+    assert "from 4 Dec 2026, 14:51" in page
+    assert "13:51" not in page
