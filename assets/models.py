@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
 from core.databases import ASSETS
+from core.dates import format_datetime
 
 UINT32_MAX = 2**32 - 1
 
@@ -102,7 +103,7 @@ class InventoryCheck(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"inventory check {self.at:%Y-%m-%d %H:%M} by {self.actor}"
+        return f"inventory check {format_datetime(self.at)} by {self.actor}"
 
 
 class DeviceImport(models.Model):

@@ -9,6 +9,8 @@ audit/checkpoints.py). The portal offers no way to edit or delete an entry.
 
 from django.db import models
 
+from core.dates import format_datetime
+
 
 class AuditEntry(models.Model):
     """Who did what about whom, when and why."""
@@ -56,7 +58,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_person_id}"
+        return f"{format_datetime(self.at)} {self.actor} {self.action} {self.target_person_id}"
 
 
 class Disclosure(models.Model):

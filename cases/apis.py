@@ -17,6 +17,7 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from cases import dates, emails, selectors, services
 from cases.models import Case, FollowUp
+from core import dates as core_dates
 from core import fields
 from core.csv import safe_cell
 from core.errors import DomainError
@@ -531,6 +532,7 @@ WORKLIST_CSV = [
     "notified_at",
     "assigned_to",
 ]
+WORKLIST_CSV_WHEN = {"last_exposure", "end_date", "notified_at"}
 
 
 class WorklistExportApi(APIView):
@@ -542,10 +544,18 @@ class WorklistExportApi(APIView):
     def get(self, request):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(WORKLIST_CSV)
+        # Days and times as on the screen (4 Dec 2026, 14:51), their zone in the header.
+        writer.writerow(
+            core_dates.csv_zone_header(c) if c in WORKLIST_CSV_WHEN else c for c in WORKLIST_CSV
+        )
         rows = follow_ups_data(_worklist(request))
         for row in rows:
-            writer.writerow(safe_cell(row[column]) for column in WORKLIST_CSV)
+            writer.writerow(
+                safe_cell(
+                    core_dates.csv_when(row[column]) if column in WORKLIST_CSV_WHEN else row[column]
+                )
+                for column in WORKLIST_CSV
+            )
         # A file of names leaves the portal: recorded with everyone in it, as a trace's export.
         audit_record(
             acting_user=request.user,

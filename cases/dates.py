@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from core.dates import format_day
+
 
 def zone() -> ZoneInfo:
     """The organisation's time zone (TIME_ZONE), in which days are counted."""
@@ -43,8 +45,9 @@ def explain(moment: datetime, zone: tzinfo, days: int) -> str:
     """The end date in words, as the medic and the e-mail state it."""
     local = moment.astimezone(zone)
     day = exposure_day(moment, zone)
-    said = f"Last contact ended {local:%a %d %b %Y %H:%M}"
+    # The portal's one family (core/dates.py): Tue 18 Nov 2025, 14:25.
+    said = f"Last contact ended {format_day(local.date())}, {local:%H:%M}"
     if day != local.date():
-        said += f" (midnight: the last day of contact is {day:%a %d %b})"
+        said += f" (midnight: the last day of contact is {format_day(day)})"
     end = day + timedelta(days=days)
-    return f"{said}; {days} days after that day: until the end of {end:%a %d %b %Y}."
+    return f"{said}; {days} days after that day: until the end of {format_day(end)}."

@@ -10,6 +10,8 @@ hold person numbers and days of exposure, never an encounter, a device or a tag.
 from django.db import models
 from django.db.models import Q
 
+from core.dates import format_datetime
+
 
 class Case(models.Model):
     class Status(models.TextChoices):
@@ -78,7 +80,7 @@ class CaseTrace(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.case} trace {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.case} trace {format_datetime(self.created_at)}"
 
 
 class FollowUp(models.Model):
@@ -168,7 +170,7 @@ class FollowUpEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {format_datetime(self.at)}"
 
 
 class Notification(models.Model):
@@ -186,7 +188,7 @@ class Notification(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"notification {self.at:%Y-%m-%d %H:%M} ({'sent' if self.sent else 'failed'})"
+        return f"notification {format_datetime(self.at)} ({'sent' if self.sent else 'failed'})"
 
 
 class Reveal(models.Model):

@@ -20,6 +20,7 @@ from cases import dates, emails
 from cases.models import Case, CaseTrace, Exposure, FollowUp, FollowUpEvent, Notification
 from cases.selectors import cases_expired, cases_releasable
 from core.databases import DEFAULT
+from core.dates import format_date, format_time
 from core.errors import DomainError
 from registration.models import Person
 from tracing import contacts
@@ -360,7 +361,7 @@ def _expose(
                             now=now,
                             kind=FollowUpEvent.Kind.AUTO_CLOSED,
                             note=f"Quarantine or monitoring would have ended on "
-                            f"{end:%d %b %Y}, before this trace found the contact.",
+                            f"{format_date(end)}, before this trace found the contact.",
                         )
                 elif moment > follow_up.last_exposure:
                     old_end = follow_up.end_date
@@ -400,7 +401,7 @@ def _locked(follow_up_id: int, *, version: int | None) -> FollowUp:
     if version is not None and follow_up.version != version:
         raise DomainError(
             f"{follow_up.changed_by} changed this follow-up at "
-            f"{timezone.localtime(follow_up.changed_at):%H:%M} (now: "
+            f"{format_time(follow_up.changed_at)} (now: "
             f"{follow_up.get_status_display()}). Reload it and try again.",
             code="changed",
             status_code=409,
@@ -494,7 +495,7 @@ def followups_close_expired(*, today: date | None = None) -> int:
                 who=SYSTEM,
                 now=timezone.now(),
                 kind=FollowUpEvent.Kind.AUTO_CLOSED,
-                note=f"Quarantine or monitoring ended on {follow_up.end_date:%d %b %Y}.",
+                note=f"Quarantine or monitoring ended on {format_date(follow_up.end_date)}.",
             )
             closed += 1
     return closed
@@ -540,7 +541,7 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
             at=now,
             actor=who,
             kind=FollowUpEvent.Kind.NOTIFY_FAILED if error else FollowUpEvent.Kind.NOTIFIED,
-            note=error or f"Told to stay in quarantine until {stated:%d %b %Y}.",
+            note=error or f"Told to stay in quarantine until {format_date(stated)}.",
         )
         if not error and follow_up.status == FollowUp.Status.TO_CONTACT:
             _change_status(

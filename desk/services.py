@@ -24,7 +24,7 @@ from assets.services import (
     device_transition,
 )
 from core.databases import ASSETS, ASSOCIATIONS
-from core.dates import day_in_words
+from core.dates import day_in_words, format_time
 from core.device_ids import device_id_key
 from core.errors import DomainError
 from registration.models import Association, EndReason, LostReport, Person
@@ -144,7 +144,7 @@ def _end_holding(*, holding: Association, at: datetime, reason: str, actor: str)
     if at < holding.started_at:
         raise DomainError(
             f"Device {holding.device_id} was handed out on {day_in_words(holding.started_at)} "
-            f"at {timezone.localtime(holding.started_at):%H:%M}, after the time given: "
+            f"at {format_time(holding.started_at)}, after the time given: "
             "give a time after that.",
             code="time_before_holding",
         )

@@ -7,6 +7,7 @@ device: only the UWB tags the devices report.
 from django.db import models
 
 from core.databases import ENCOUNTERS
+from core.dates import format_datetime
 
 
 class Encounter(models.Model):
@@ -39,7 +40,7 @@ class Encounter(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.my_tag}→{self.ref_tag} {self.started_at:%Y-%m-%d %H:%M} x{self.slots}"
+        return f"{self.my_tag}→{self.ref_tag} {format_datetime(self.started_at)} x{self.slots}"
 
     @property
     def seconds(self) -> int:

@@ -102,6 +102,9 @@ class MeApi(APIView):
         role_descriptions = serializers.DictField(
             child=serializers.CharField(), help_text="Each role of the portal, in words."
         )
+        time_zone = serializers.CharField(
+            help_text="TIME_ZONE: every date and time is shown on this clock, not the browser's."
+        )
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):
@@ -121,5 +124,6 @@ class MeApi(APIView):
             },
             "rules": service_rules(),
             "role_descriptions": {role.value: words for role, words in ROLE_DESCRIPTIONS.items()},
+            "time_zone": settings.TIME_ZONE,
         }
         return Response(self.OutputSerializer(data).data)

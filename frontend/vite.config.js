@@ -39,6 +39,8 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['tests/**/*.test.js', 'src/**/*.test.js'],
+    // The organisation's zone, as /api/me gives it (tests/settings: TIME_ZONE).
+    setupFiles: ['tests/setup.js'],
     restoreMocks: true,
     unstubGlobals: true,
   },

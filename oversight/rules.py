@@ -41,6 +41,8 @@ from statistics import median
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from core.dates import EN_DASH, format_day
+
 
 class Rule:
     TRACES_PER_DAY = "traces_per_day"
@@ -214,11 +216,11 @@ def _plural(n: int | float, one: str, many: str) -> str:
 
 
 def _day(day: date) -> str:
-    return f"{day:%a} {day.isoformat()}"
+    return format_day(day)  # Wed 18 Nov 2026, as every page writes a day
 
 
 def _hour(hour: int) -> str:
-    return f"{hour:02d}:00-{hour + 1:02d}:00"
+    return f"{hour:02d}:00 {EN_DASH} {hour + 1:02d}:00"  # a period, as the pages write it
 
 
 class _Activity:

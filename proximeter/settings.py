@@ -669,3 +669,5 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Zurich")
 USE_I18N = True
 USE_TZ = True
+# The portal's one family of date formats (4 Dec 2026, 14:51) for the admin and templates.
+FORMAT_MODULE_PATH = ["proximeter.formats"]

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.databases import ASSOCIATIONS
+from core.dates import format_datetime
 
 
 class Person(models.Model):
@@ -92,7 +93,7 @@ class Association(models.Model):
         indexes = [models.Index(fields=["device_id", "started_at"], name="holding_device_time")]
 
     def __str__(self) -> str:
-        return f"{self.person_id} holds {self.device_id} from {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.person_id} holds {self.device_id} from {format_datetime(self.started_at)}"
 
 
 class LostReport(models.Model):

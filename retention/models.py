@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from core.dates import format_datetime
+
 
 class PurgeRecord(models.Model):
     """One run of the purge: what it removed of each kind (retention/selectors.py KINDS), and
@@ -21,7 +23,7 @@ class PurgeRecord(models.Model):
         db_table = "stats_purgerecord"
 
     def __str__(self) -> str:
-        return f"purge {self.at:%Y-%m-%d %H:%M}: {sum(self.removed.values())} rows"
+        return f"purge {format_datetime(self.at)}: {sum(self.removed.values())} rows"
 
 
 class Decommission(models.Model):

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
 from django.conf import settings
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Min
 from django.utils import timezone
 
@@ -312,3 +313,43 @@ def oldest_kept(*, now: datetime) -> dict[str, str | None]:
         for kept in kept_copies(now=now)
         if kept.kind.oldest is not None
     }
+
+
+# --- Is the purge overdue? ---------------------------------------------------------------
+
+
+def installed_at() -> datetime | None:
+    """When this portal was installed: the moment the first migration was applied to the
+    `default` database (Django's own `django_migrations` table).
+
+    Why this moment and not "the earliest record the portal holds": `migrate_all` writes it
+    once, before the portal serves anyone; it travels with the database through a backup and
+    a restore; and nothing the portal later stores can move it. The earliest record can: an
+    import of people or devices carries older dates, the demo's holdings start weeks back, and
+    a fresh install holds no record at all. None only in a database never migrated.
+    """
+    return MigrationRecorder.Migration.objects.using("default").aggregate(first=Min("applied"))[
+        "first"
+    ]
+
+
+@dataclass(frozen=True)
+class PurgeDue:
+    overdue: bool
+    # Set while no purge was ever recorded: the latest moment the first one is due.
+    first_due_by: datetime | None
+
+
+def purge_due(
+    *, last_purge: datetime | None, installed: datetime | None, now: datetime, allowed: timedelta
+) -> PurgeDue:
+    """Overdue when more than `allowed` has passed since the last purge; before the first
+    purge, since the install (a fresh install is not late for a purge that was never due).
+    An unknown install with no purge counts as overdue: the alarm errs on the side of telling.
+    """
+    if last_purge is not None:
+        return PurgeDue(overdue=now - last_purge > allowed, first_due_by=None)
+    if installed is None:
+        return PurgeDue(overdue=True, first_due_by=None)
+    due_by = installed + allowed
+    return PurgeDue(overdue=now > due_by, first_due_by=due_by)

@@ -12,9 +12,11 @@ import zipfile
 from collections.abc import Iterable, Iterator
 
 from core.csv import safe_cell
+from core.dates import csv_when, csv_zone_header
 from tracing.contacts import minutes
 
 CSV_HEADER = ["section", "date_or_start", "end", "minutes", "detail"]
+CSV_WHEN = {"date_or_start", "end"}  # days and times as the page writes them (core/dates)
 
 
 class _Drain(io.RawIOBase):
@@ -78,12 +80,12 @@ def csv_pieces(data: dict) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    yield rows([CSV_HEADER])
+    yield rows([[csv_zone_header(c) if c in CSV_WHEN else c for c in CSV_HEADER]])
     for day in data["days"]:
         yield rows(
             [
                 "encounter",
-                e["start"],
+                csv_when(e["start"]),
                 "",
                 minutes(e["seconds"]),
                 "close-contact length" if e["close_contact_length"] else "",
@@ -91,13 +93,19 @@ def csv_pieces(data: dict) -> Iterator[str]:
             for e in day["encounters"]
         )
     yield rows(
-        ["device", d["from"], d["to"], "", f"{d['device_id']} {d['end_reason']}"]
+        [
+            "device",
+            csv_when(d["from"]),
+            csv_when(d["to"]),
+            "",
+            f"{d['device_id']} {d['end_reason']}",
+        ]
         for d in data["devices"]
     )
     yield rows(
         [
             "appointment",
-            b["starts_at"],
+            csv_when(b["starts_at"]),
             "",
             "",
             f"{b['campaign']} at {b['location']}: {b['status']}",
@@ -105,14 +113,20 @@ def csv_pieces(data: dict) -> Iterator[str]:
         for b in data["appointments"]
     )
     yield rows(
-        ["lost report", r["lost_at"], r["found_at"], "", r["device_id"]]
+        ["lost report", csv_when(r["lost_at"]), csv_when(r["found_at"]), "", r["device_id"]]
         for r in data["lost_reports"]
     )
     yield rows(
-        ["notified as a close contact", n["notified_at"], n["until"], "", "stay at home until"]
+        [
+            "notified as a close contact",
+            csv_when(n["notified_at"]),
+            csv_when(n["until"]),
+            "",
+            "stay at home until",
+        ]
         for n in data["notifications"]
     )
     yield rows(
-        ["consulted by the medical service", day, "", "", ""]
+        ["consulted by the medical service", csv_when(day), "", "", ""]
         for day in data.get("consulted_on", [])
     )

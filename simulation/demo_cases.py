@@ -15,15 +15,18 @@ from cases.models import Case, FollowUp
 from core.errors import DomainError
 from encounters.models import Encounter
 from registration.models import Association
+from simulation.demo_person import DEMO_PERSON_ID
 
 CASES = 6  # index people traced
 NOTIFIED = 3  # follow-ups e-mailed (the console backend prints them)
 
 
 def _index_people() -> list[str]:
-    """People holding a device now, in a fixed order (the simulation is seeded)."""
+    """People holding a device now, in a fixed order (the simulation is seeded). Not the demo
+    person: they are a close contact of a case of their own (simulation/demo_person.py)."""
     return list(
         Association.objects.filter(ended_at__isnull=True)
+        .exclude(person_id=DEMO_PERSON_ID)
         .order_by("person_id")
         .values_list("person_id", flat=True)[: CASES * 4]
     )

@@ -10,6 +10,7 @@ from assets.models import Device
 from desk import services
 from registration.models import Person
 from simulation.demo_accounts import DEMO_ACCOUNTS
+from simulation.demo_person import DEMO_PERSON_ID
 
 GIVEN = [
     "Alice",
@@ -98,7 +99,8 @@ def load_demo_registration(stdout=None) -> int:
 
     clerk = get_user_model().objects.get(username="desk")
     start = timezone.now() - timedelta(days=20)
-    holders = [p for p in people if p.person_id != "700006"]  # "person" picks theirs up in the demo
+    # The demo person gets theirs apart (simulation/demo_person.py).
+    holders = [p for p in people if p.person_id != DEMO_PERSON_ID]
     for n, person in enumerate(holders[: int(len(holders) * 0.8)], start=1):
         services.device_assign(
             device_id=f"P-{n:04d}",

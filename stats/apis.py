@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import fields
+from core.dates import csv_when, csv_zone_header
 from core.errors import DomainError
 from core.fields import ShownCountField
 from core.permissions import AnySignedInPerson, IsPrivacy, role_permission
@@ -66,9 +67,11 @@ class StatsCsvApi(APIView):
     def get(self, request):
         days = selectors.daily_stats()["days"]
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(days[0]))
-        writer.writeheader()
-        writer.writerows(days)
+        # The days as the page writes them (4 Dec 2026), days of the organisation's zone.
+        writer = csv.writer(buffer)
+        columns = list(days[0])
+        writer.writerow(csv_zone_header(c) if c == "date" else c for c in columns)
+        writer.writerows([csv_when(d[c]) if c == "date" else d[c] for c in columns] for d in days)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="proximeter-statistics.csv"'
         return response
@@ -188,7 +191,8 @@ class TransparencyApi(APIView):
 
 
 class PurgeLogApi(APIView):
-    """Each purge: what it removed, the oldest encounter left; `overdue` after 36 hours without."""
+    """Each purge: what it removed, the oldest encounter left; `overdue` after 36 hours without
+    (before the first purge: 36 hours after the install)."""
 
     permission_classes = [IsPrivacy]
 
@@ -203,8 +207,14 @@ class PurgeLogApi(APIView):
             class Meta:
                 ref_name = "PurgeRecord"
 
-        overdue = serializers.BooleanField()
+        overdue = serializers.BooleanField(
+            help_text="No purge for overdue_after_hours; before the first, since the install."
+        )
         overdue_after_hours = serializers.IntegerField()
+        first_purge_due_by = fields.DateTimeField(
+            allow_null=True,
+            help_text="Set while no purge was recorded: the install plus overdue_after_hours.",
+        )
         records = RecordOutput(many=True, help_text="Newest first.")
 
         class Meta:

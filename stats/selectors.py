@@ -35,7 +35,7 @@ from encounters.models import Encounter
 from encounters.payload import SLOT_SECONDS
 from registration.models import Association
 from retention.models import PurgeRecord
-from retention.selectors import KINDS, kept_copies, purge_interval
+from retention.selectors import KINDS, installed_at, kept_copies, purge_due, purge_interval
 from tracing.contacts import Piece, Policy, is_close_contact, merge
 
 #: Closed weeks of traces on the statistics page, closed months on the transparency page.
@@ -385,12 +385,22 @@ def devices_in_service(*, now: datetime) -> dict:
 
 
 def purge_log(*, now: datetime | None = None, limit: int = 60) -> dict:
+    """The purge runs, newest first, and whether the purge is overdue (retention.selectors
+    purge_due: before the first run, counted from the install, never from "no record")."""
     now = now or timezone.now()
     records = list(PurgeRecord.objects.all()[:limit])
-    overdue_after = timedelta(hours=settings.PURGE_OVERDUE_HOURS)
+    due = purge_due(
+        last_purge=records[0].at if records else None,
+        installed=installed_at() if not records else None,
+        now=now,
+        allowed=timedelta(hours=settings.PURGE_OVERDUE_HOURS),
+    )
     return {
-        "overdue": not records or now - records[0].at > overdue_after,
+        "overdue": due.overdue,
         "overdue_after_hours": settings.PURGE_OVERDUE_HOURS,
+        "first_purge_due_by": (
+            timezone.localtime(due.first_due_by).isoformat() if due.first_due_by else None
+        ),
         "records": [
             {
                 "at": timezone.localtime(r.at).isoformat(),

@@ -7,7 +7,7 @@ here); tests/conftest.py makes the `chromium` and `page` fixtures with it.
 import re
 import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.utils import timezone
@@ -162,16 +162,11 @@ def phone_sized(page):
 def browser_time(page, days_ago: int = 0) -> str:
     """Now (or `days_ago` days before), as a person types it into a date-time field.
 
-    In the browser's time zone: "2025-11-18T09:41".
+    On the organisation's clock (TIME_ZONE), as the portal reads the field, whatever the
+    browser's zone: "2025-11-18T09:41". (`page` is kept for the callers; it is not asked.)
     """
-    return page.evaluate(
-        """(daysAgo) => {
-          const d = new Date(Date.now() - daysAgo * 86400000), p = (n) => String(n).padStart(2, '0')
-          return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}` +
-            `T${p(d.getHours())}:${p(d.getMinutes())}`
-        }""",
-        days_ago,
-    )
+    moment = timezone.localtime(timezone.now() - timedelta(days=days_ago))
+    return f"{moment:%Y-%m-%dT%H:%M}"
 
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -179,15 +174,13 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 MONTHS += ["September", "October", "November", "December"]
 
 
-def day_label(day, *, with_year: bool = False) -> str:
-    """How the pages name a day: "Tuesday 24 November", with the year when not this year's.
+def day_label(day, *, with_year: bool = True) -> str:
+    """How the pages name a day: "Tue 24 Nov 2025" (the portal's one family, core/dates.py).
 
-    `day`: a date, or a moment (the day in the portal's time zone); with_year: always the year
-    ("Tuesday 18 November 2025", as MY DATA's chart table names a day).
+    `day`: a date, or a moment (the day in the portal's time zone); with_year=False for a
+    compact heading that says the year elsewhere ("Tue 24 Nov").
     """
     if isinstance(day, datetime):
         day = timezone.localtime(day).date()
-    label = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
-    if with_year or day.year != timezone.localdate().year:
-        label = f"{label} {day.year}"
-    return label
+    label = f"{WEEKDAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]}"
+    return f"{label} {day.year}" if with_year else label

@@ -186,7 +186,8 @@ def test_a_person_books_and_the_desk_checks_them_in(page, live_server, oidc, app
     open_page(page, "Desk day")
     location_id = appointment_data["location"].pk
     expect(page.get_by_label("Location", exact=True)).to_have_value(str(location_id))
-    page.get_by_label("Day", exact=True).fill(f"{starts:%Y-%m-%d}")
+    page.get_by_label("Day", exact=True).fill(f"{starts:%d.%m.%Y}")  # typed day first
+    page.get_by_label("Day", exact=True).press("Tab")  # leaving the field commits the day
     expect(page).to_have_url(
         re.compile(rf"/desk/\?(?=.*location={location_id})(?=.*date={starts:%Y-%m-%d})")
     )

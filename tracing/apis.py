@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.models import AuditEntry
-from core import fields
+from core import dates, fields
 from core.csv import safe_cell
 from core.permissions import IsMedical
 from core.security import RecentSignIn, RecentSignInToRead
@@ -287,6 +287,7 @@ CSV_COLUMNS = [
     "encounter_cut",
     "probability",
 ]
+CSV_TIME_COLUMNS = {"encounter_start"}
 
 
 class TraceExportApi(APIView):
@@ -302,7 +303,10 @@ class TraceExportApi(APIView):
         )
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
+        # Times as on the screen (4 Dec 2026, 14:51, the same minutes), their zone in the header.
+        writer.writerow(
+            dates.csv_zone_header(c) if c in CSV_TIME_COLUMNS else c for c in CSV_COLUMNS
+        )
         unnamed = [c for c in result["contacts"] if not c["name"]]
         for contact in result["contacts"]:
             for encounter in contact["encounters"]:
@@ -319,7 +323,7 @@ class TraceExportApi(APIView):
                         "yes" if contact["close_contact"] else "no",
                         contact["total_minutes"],
                         contact["longest_minutes"],
-                        encounter["start"],
+                        dates.csv_when(encounter["start"]),
                         encounter["minutes"],
                         _cut_words(encounter),
                         contact["probability"],

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from core.dates import format_datetime
+
 
 class Trace(models.Model):
     """A trace run by the medical service, kept (encrypted) so its author can reopen it.
@@ -26,4 +28,4 @@ class Trace(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.case_reference} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.case_reference} ({format_datetime(self.created_at)})"

@@ -1,5 +1,6 @@
 import { computed, inject } from 'vue'
 import { apiFetch } from './api.js'
+import { isTimeZone, setTimeZone } from './format/time.js'
 import {
   MalformedAnswer,
   normalizeRoleDescriptions,
@@ -22,8 +23,15 @@ export const PRODUCT_NAME = 'Proximeter Portal'
  */
 export function normalizeMe(data) {
   const me = data && typeof data === 'object' ? data : {}
-  const problems = [...rulesProblems(me.rules), ...roleDescriptionsProblems(me.role_descriptions)]
+  const problems = [
+    ...rulesProblems(me.rules),
+    ...roleDescriptionsProblems(me.role_descriptions),
+    ...timeZoneProblems(me.time_zone),
+  ]
   if (problems.length) throw new MalformedAnswer(problems)
+  // Every date and time is shown on the organisation's clock from here on
+  // (format/time.js), never on the browser's.
+  setTimeZone(me.time_zone)
   const links = me.links && typeof me.links === 'object' ? me.links : {}
   return {
     username: me.username ?? '',
@@ -42,7 +50,14 @@ export function normalizeMe(data) {
     // roles in words, as the server sent them.
     rules: normalizeRules(me.rules),
     role_descriptions: normalizeRoleDescriptions(me.role_descriptions),
+    time_zone: me.time_zone,
   }
+}
+
+/** What is wrong with /api/me `time_zone` (the organisation's TIME_ZONE), in words. */
+function timeZoneProblems(value) {
+  if (typeof value !== 'string' || !value) return ['time_zone is missing']
+  return isTimeZone(value) ? [] : [`time_zone ${JSON.stringify(value)} is not a time zone this browser knows`]
 }
 
 /** GET /api/me. Throws ApiError (status 401/403 when the session has ended). */

@@ -64,7 +64,7 @@ describe('APPOINTMENTS: booking a time', () => {
     )
     const block = wrapper.find('.campaign-block')
     expect(block.find('h2').text()).toBe('Autumn hand-out')
-    expect(block.text()).toContain('Pick up your device: 24 to 28 November 2025')
+    expect(block.text()).toContain('Pick up your device: 24 Nov 2025 to 28 Nov 2025')
     const radios = block.findAll('input[type="radio"]')
     expect(radios).toHaveLength(2)
     expect(block.find('legend').text()).toBe('Where do you want to go?')
@@ -92,7 +92,7 @@ describe('APPOINTMENTS: booking a time', () => {
       '/api/appointments/mine/campaigns/5/slots?location=2',
     )
     expect(wrapper.find('.picker-heading').text()).toBe('Choose a time at Lab desk')
-    expect(dayHeadings()).toEqual(['Monday 24 November'])
+    expect(dayHeadings()).toEqual(['Mon 24 Nov 2025'])
     expect(timeButtons().map((b) => b.attributes('aria-label'))).toEqual([
       '09:00, 2 places left',
       '09:15, 1 place left',
@@ -100,8 +100,9 @@ describe('APPOINTMENTS: booking a time', () => {
     // The calendar marks the days with free times; choosing one lists its times only.
     const days = () => wrapper.findAll('.day-button')
     expect(days()).toHaveLength(2)
+    expect(wrapper.find('.day-calendar caption').text()).toBe('November 2025')
     await days()[1].trigger('click')
-    await waitFor(() => expect(dayHeadings()).toEqual(['Tuesday 25 November']))
+    await waitFor(() => expect(dayHeadings()).toEqual(['Tue 25 Nov 2025']))
     expect(timeButtons().map((b) => b.text())).toEqual(['14:30, 4 places left'])
     await days()[0].trigger('click')
     await waitFor(() => expect(timeButtons()).toHaveLength(2))
@@ -111,12 +112,12 @@ describe('APPOINTMENTS: booking a time', () => {
     await timeButtons()[1].trigger('click')
     expect(timeButtons()[1].attributes('aria-pressed')).toBe('true')
     expect(timeButtons()[0].attributes('aria-pressed')).toBe('false')
-    expect(wrapper.find('.slot-confirm').text()).toContain('Monday 24 November, 09:15–09:30 at Lab desk')
+    expect(wrapper.find('.slot-confirm').text()).toContain('Mon 24 Nov 2025, 09:15 – 09:30 at Lab desk')
     await buttonByText('Book this time').trigger('click')
 
     await waitFor(() =>
       expect(statusText()).toContain(
-        'Booked: Monday 24 November, 09:15 at Lab desk. A confirmation with a calendar entry was emailed to you.',
+        'Booked: Mon 24 Nov 2025, 09:15 at Lab desk. A confirmation with a calendar entry was emailed to you.',
       ),
     )
     expect(r.fetchMock.calls('POST', '/api/appointments/mine/bookings')[0].body).toEqual({ slot_id: 22 })
@@ -124,12 +125,12 @@ describe('APPOINTMENTS: booking a time', () => {
     await waitFor(() => expect(wrapper.find('.booking-card').exists()).toBe(true))
     const card = wrapper.find('.booking-card')
     expect(card.text()).toContain('Your appointment')
-    expect(card.text()).toContain('Monday 24 November, 09:15–09:30')
+    expect(card.text()).toContain('Mon 24 Nov 2025, 09:15 – 09:30')
     expect(card.text()).toContain('at Lab desk, Building C, room 12')
     expect(wrapper.find('.slot-picker').exists()).toBe(false)
     const rows = wrapper.findAll('.my-history tbody tr')
     expect(rows).toHaveLength(1)
-    expect(rows[0].text()).toContain('Monday 24 November, 09:15–09:30')
+    expect(rows[0].text()).toContain('Mon 24 Nov 2025, 09:15 – 09:30')
     expect(rows[0].text()).toContain('Lab desk')
     expect(rows[0].text()).toContain('booked')
   })
@@ -143,7 +144,19 @@ describe('APPOINTMENTS: booking a time', () => {
     expect(wrapper.find('.picker-location').text()).toBe('At Main desk, Building A, ground floor.')
     expect(wrapper.find('input[type="radio"]').exists()).toBe(false)
     await waitFor(() => expect(timeButtons()).toHaveLength(1))
-    expect(dayHeadings()).toEqual(['Monday 24 November'])
+    expect(dayHeadings()).toEqual(['Mon 24 Nov 2025'])
+  })
+
+  it('the calendar names the months it spans and the first day of a month', async () => {
+    await open({
+      [CAMPAIGNS]: [{ ...distribution, locations: [mainDesk] }],
+      [BOOKINGS]: [],
+      [slotsUrl(5, 1)]: [slot(11, '2025-12-30T09:15', 3), slot(12, '2026-01-02T10:00', 1)],
+    })
+    await waitFor(() => expect(timeButtons()).toHaveLength(1))
+    expect(wrapper.find('.day-calendar caption').text()).toBe('December 2025 – January 2026')
+    const cells = wrapper.findAll('.day-calendar td').map((c) => c.text())
+    expect(cells).toEqual(['29', '30', '31', '1 Jan', '2', '3', '4'])
   })
 
   it('a time that filled up meanwhile: says so next to the times and loads them again', async () => {
@@ -190,7 +203,7 @@ describe('APPOINTMENTS: booking a time', () => {
     const block = wrapper.find('.campaign-block')
     expect(block.find('h2').text()).toContain('Battery recall')
     expect(block.find('.kind-recall').text()).toBe('Recall')
-    expect(block.text()).toContain('Swap your device: 24 to 25 November 2025')
+    expect(block.text()).toContain('Swap your device: 24 Nov 2025 to 25 Nov 2025')
     expect(block.find('.recall-note').text()).toBe(
       'Your device is recalled: at the desk it will be swapped for a new one. Bring your device with you.',
     )
@@ -246,7 +259,7 @@ describe('APPOINTMENTS: my appointment', () => {
     const b = booking(90, mine)
     await open(routes({ booking: b, history: [b] }))
     const card = wrapper.find('.booking-card')
-    expect(card.find('.booking-when').text()).toBe('Monday 24 November, 09:15–09:30')
+    expect(card.find('.booking-when').text()).toBe('Mon 24 Nov 2025, 09:15 – 09:30')
     expect(card.find('.booking-where').text()).toBe('at Main desk, Building A, ground floor')
     expect(card.findAll('button').map((x) => x.text())).toEqual(['Move', 'Cancel'])
     expect(wrapper.find('.slot-picker').exists()).toBe(false)
@@ -256,22 +269,22 @@ describe('APPOINTMENTS: my appointment', () => {
     const b = booking(90, mine)
     const r = await open(routes({ booking: b, history: [b] }))
     await buttonByText('Move').trigger('click')
-    await waitFor(() => expect(dayHeadings()).toEqual(['Monday 24 November']))
+    await waitFor(() => expect(dayHeadings()).toEqual(['Mon 24 Nov 2025']))
     const current = timeButtons()[0]
     expect(current.text()).toBe('09:15, your time now')
     expect(current.attributes('disabled')).toBeDefined()
     await wrapper.findAll('.day-button')[1].trigger('click')
-    await waitFor(() => expect(dayHeadings()).toEqual(['Tuesday 25 November']))
+    await waitFor(() => expect(dayHeadings()).toEqual(['Tue 25 Nov 2025']))
     await timeButtons()[0].trigger('click')
     await buttonByText('Move to this time').trigger('click')
     await waitFor(() =>
-      expect(statusText()).toContain('Moved: your appointment is now on Tuesday 25 November, 11:00 at Main desk.'),
+      expect(statusText()).toContain('Moved: your appointment is now on Tue 25 Nov 2025, 11:00 at Main desk.'),
     )
     expect(r.fetchMock.calls('POST', '/api/appointments/mine/bookings/90/reschedule')[0].body).toEqual({
       slot_id: 14,
     })
     await waitFor(() =>
-      expect(wrapper.find('.booking-when').text()).toBe('Tuesday 25 November, 11:00–11:15'),
+      expect(wrapper.find('.booking-when').text()).toBe('Tue 25 Nov 2025, 11:00 – 11:15'),
     )
     expect(wrapper.find('.slot-picker').exists()).toBe(false)
   })
@@ -280,7 +293,7 @@ describe('APPOINTMENTS: my appointment', () => {
     const b = booking(90, mine)
     const r = await open(routes({ booking: b, history: [b] }))
     await buttonByText('Move').trigger('click')
-    await waitFor(() => expect(dayHeadings()).toEqual(['Monday 24 November']))
+    await waitFor(() => expect(dayHeadings()).toEqual(['Mon 24 Nov 2025']))
     await buttonByText('Keep the current time').trigger('click')
     expect(wrapper.find('.slot-picker').exists()).toBe(false)
     expect(r.fetchMock.calls('POST')).toHaveLength(0)
@@ -291,7 +304,7 @@ describe('APPOINTMENTS: my appointment', () => {
     const r = await open(routes({ booking: b, history: [b] }))
     await buttonByText('Cancel').trigger('click')
     const question = wrapper.find('.confirm-box')
-    expect(question.text()).toContain('Cancel your appointment on Monday 24 November, 09:15 at Main desk?')
+    expect(question.text()).toContain('Cancel your appointment on Mon 24 Nov 2025, 09:15 at Main desk?')
     await waitFor(() => expect(document.activeElement.textContent.trim()).toBe('No, keep it'))
     await buttonByText('No, keep it').trigger('click')
     expect(wrapper.find('.confirm-box').exists()).toBe(false)
@@ -301,7 +314,7 @@ describe('APPOINTMENTS: my appointment', () => {
     await buttonByText('Yes, cancel the appointment').trigger('click')
     await waitFor(() =>
       expect(statusText()).toContain(
-        'Cancelled your appointment on Monday 24 November, 09:15 at Main desk. A cancellation was emailed to you.',
+        'Cancelled your appointment on Mon 24 Nov 2025, 09:15 at Main desk. A cancellation was emailed to you.',
       ),
     )
     expect(r.fetchMock.calls('POST', '/api/appointments/mine/bookings/90/cancel')).toHaveLength(1)
@@ -328,26 +341,26 @@ describe('APPOINTMENTS: my appointment', () => {
     await open(routes({ booking: history[0], history }))
     const rows = wrapper.findAll('.my-history tbody tr').map((row) => row.findAll('td').map((td) => td.text()))
     expect(rows).toEqual([
-      ['Tuesday 25 November, 11:00–11:15', 'Main desk', 'Autumn hand-out', 'booked'],
-      ['Monday 24 November, 09:15–09:30', 'Main desk', 'Autumn hand-out', 'did not come'],
-      ['Monday 10 November, 08:00–08:15', 'Main desk', 'Autumn hand-out', 'cancelled'],
+      ['Tue 25 Nov 2025, 11:00 – 11:15', 'Main desk', 'Autumn hand-out', 'booked'],
+      ['Mon 24 Nov 2025, 09:15 – 09:30', 'Main desk', 'Autumn hand-out', 'did not come'],
+      ['Mon 10 Nov 2025, 08:00 – 08:15', 'Main desk', 'Autumn hand-out', 'cancelled'],
     ])
   })
 })
 
 describe('appointment times in words', () => {
-  it('uses the desk’s wall-clock time from the ISO string', () => {
-    expect(formatDayTime('2025-11-24T09:15:00+01:00')).toBe('Monday 24 November, 09:15')
-    expect(formatDayTime('2025-11-24T23:45:00-05:00')).toBe('Monday 24 November, 23:45')
-    expect(formatDay('2026-01-05T09:00:00+01:00')).toBe('Monday 5 January 2026') // another year
-    expect(formatDay('2025-11-24', { year: true })).toBe('Monday 24 November 2025')
+  it('shows an ISO time on the organisation’s clock, whatever its offset', () => {
+    expect(formatDayTime('2025-11-24T09:15:00+01:00')).toBe('Mon 24 Nov 2025, 09:15')
+    expect(formatDayTime('2025-11-24T23:45:00-05:00')).toBe('Tue 25 Nov 2025, 05:45')
+    expect(formatDay('2026-01-05T09:00:00+01:00')).toBe('Mon 5 Jan 2026') // another year
+    expect(formatDay('2025-11-24', { year: true })).toBe('Mon 24 Nov 2025')
   })
 
   it('date ranges, days and places', () => {
-    expect(formatDateRange('2025-11-24', '2025-11-24')).toBe('24 November 2025')
-    expect(formatDateRange('2025-11-24', '2025-11-28')).toBe('24 to 28 November 2025')
-    expect(formatDateRange('2025-11-30', '2025-12-02')).toBe('30 November to 2 December 2025')
-    expect(formatDateRange('2025-12-30', '2026-01-02')).toBe('30 December 2025 to 2 January 2026')
+    expect(formatDateRange('2025-11-24', '2025-11-24')).toBe('24 Nov 2025')
+    expect(formatDateRange('2025-11-24', '2025-11-28')).toBe('24 Nov 2025 to 28 Nov 2025')
+    expect(formatDateRange('2025-11-30', '2025-12-02')).toBe('30 Nov 2025 to 2 Dec 2025')
+    expect(formatDateRange('2025-12-30', '2026-01-02')).toBe('30 Dec 2025 to 2 Jan 2026')
     expect(addDays('2025-12-31', 1)).toBe('2026-01-01')
     expect(addDays('2025-03-01', -1)).toBe('2025-02-28')
     expect(isDateKey('2025-02-29')).toBe(false)
@@ -356,8 +369,8 @@ describe('appointment times in words', () => {
     expect(placesLeft(3)).toBe('3 places left')
     const groups = groupByDay([slot(1, '2025-11-24T09:00'), slot(2, '2025-11-24T09:15'), slot(3, '2025-11-25T09:00')])
     expect(groups.map((g) => [g.day, g.label, g.slots.length])).toEqual([
-      ['2025-11-24', 'Monday 24 November', 2],
-      ['2025-11-25', 'Tuesday 25 November', 1],
+      ['2025-11-24', 'Mon 24 Nov 2025', 2],
+      ['2025-11-25', 'Tue 25 Nov 2025', 1],
     ])
   })
 })

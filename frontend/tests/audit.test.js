@@ -56,7 +56,7 @@ describe('AUDIT: the audit trail', () => {
     expect(traced[5]).toBe('Positive PCR test')
     const details = rows()[1].findAll('.audit-details li').map((li) => li.text())
     expect(details).toEqual([
-      'Period: 13 Nov, 09:31 to 20 Nov, 09:31 (from 7 days before the positive test)',
+      'Period: 13 Nov 2025, 09:31 to 20 Nov 2025, 09:31 (from 7 days before the positive test)',
       'Close contact: one long encounter (CERN)',
       '3 contacts, 1 close contact',
     ])
@@ -183,10 +183,23 @@ describe('AUDIT: the purge', () => {
     expect(main.children[2]).toBe(alert.element)
   })
 
-  it('says when no purge was ever recorded', async () => {
-    await openWithPurges(purgeLog({ overdue: true, records: [] }))
-    expect(wrapper.find('.purge-warning').text()).toContain('No purge has been recorded yet.')
-    expect(wrapper.find('.purge-none').text()).toBe('No purge has run yet.')
+  it('says when no purge was recorded since the install and the first was due', async () => {
+    const due = '2025-11-21T15:00:00+01:00'
+    await openWithPurges(purgeLog({ overdue: true, records: [], first_purge_due_by: due }))
+    const alert = wrapper.find('.purge-warning')
+    expect(alert.text()).toContain('No purge has been recorded since the portal was installed; the first was due by')
+    expect(alert.find('time').attributes('datetime')).toBe(due)
+    expect(wrapper.find('.purge-none').text()).toBe('No purge yet.')
+  })
+
+  it('on a fresh install, no warning: when the first purge is due', async () => {
+    const due = '2025-11-21T15:00:00+01:00'
+    await openWithPurges(purgeLog({ overdue: false, records: [], first_purge_due_by: due }))
+    expect(wrapper.find('.purge-warning').exists()).toBe(false)
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    const none = wrapper.find('.purge-none')
+    expect(none.text()).toMatch(/^No purge yet; the first is due by .+\.$/)
+    expect(none.find('time').attributes('datetime')).toBe(due)
   })
 
   it('shows no warning when the purge ran in time, and the purge log', async () => {

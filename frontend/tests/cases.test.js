@@ -68,7 +68,7 @@ describe('CASES: the list', () => {
     const first = caseRows()[0]
     expect(text(first)).toContain('C-2025-12')
     expect(text(first)).toContain('Tina Tracey 820001')
-    expect(text(first)).toContain('18 November 2025')
+    expect(text(first)).toContain('18 Nov 2025')
     expect(text(first)).toContain('1 of 2')
     expect(first.find('a').attributes('href')).toBe('/cases/?case=12')
   })
@@ -146,13 +146,13 @@ describe('CASES: opening a case', () => {
 describe('CASES: a case’s record', () => {
   it('shows its dates, notes, traces and follow-ups', async () => {
     await openRecord()
-    expect(wrapper.find('#case-edit-onset').element.value).toBe('2025-11-18')
+    expect(wrapper.find('#case-edit-onset').element.value).toBe('18 Nov 2025')
     expect(wrapper.find('#case-edit-notes').element.value).toBe('Works nights.')
     expect(text(wrapper.find('.case-traces tbody tr'))).toContain('the case')
     const followUp = wrapper.find('.case-follow-ups tbody tr')
     expect(text(followUp)).toContain('Carl Close')
     expect(text(followUp)).toContain('to contact')
-    expect(text(followUp)).toContain('28 November 2025')
+    expect(text(followUp)).toContain('28 Nov 2025')
     expect(text(followUp)).toContain('8 days left')
     expect(followUp.find('a').attributes('href')).toBe('/follow-ups/?id=5')
   })
@@ -282,7 +282,7 @@ describe('CASES: clusters and figures', () => {
     expect(wrapper.find('.clusters-summary').text()).toBe('1 cluster among 12 open cases.')
     const row = wrapper.find('.clusters-table tbody tr')
     expect(text(row)).toContain('k7f3a')
-    expect(text(row)).toContain('14 November 2025')
+    expect(text(row)).toContain('14 Nov 2025')
     expect(text(row)).not.toContain('Tina')
 
     await row.find('button').trigger('click')
@@ -298,6 +298,6 @@ describe('CASES: clusters and figures', () => {
     expect(r.fetchMock.calls('POST', `${CASES}/clusters/k7f3a/open`)[0].body).toEqual({ reason: 'Three cases in one lab' })
     const cases = wrapper.findAll('.cluster-opened li a')
     expect(cases.map((a) => a.attributes('href'))).toEqual(['/cases/?case=12', '/cases/?case=11', '/cases/?case=14'])
-    expect(wrapper.find('.cluster-links').text()).toContain('C-2025-11 and C-2025-12: close contact on 16 November 2025')
+    expect(wrapper.find('.cluster-links').text()).toContain('C-2025-11 and C-2025-12: close contact on 16 Nov 2025')
   })
 })

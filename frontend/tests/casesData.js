@@ -67,7 +67,7 @@ export function aFollowUp(overrides = {}) {
     last_exposure: '2025-11-18T14:25:00+01:00',
     end_date: '2025-11-28',
     days_left: 8,
-    end_explained: 'Last contact ended Tue 18 Nov 2025 14:25; 10 days after that day: until the end of Fri 28 Nov 2025.',
+    end_explained: 'Last contact ended Tue 18 Nov 2025, 14:25; 10 days after that day: until the end of Fri 28 Nov 2025.',
     assigned_to: 'medic',
     version: 3,
     notified_at: null,

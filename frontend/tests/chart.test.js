@@ -48,7 +48,7 @@ const PROPS = {
   title: 'Devices handed out',
   description: 'Bars per day, lines in total.',
   labels: ['18 Nov', '19 Nov', '20 Nov'],
-  tableLabels: ['18 November 2025', '19 November 2025', '20 November 2025'],
+  tableLabels: ['18 Nov 2025', '19 Nov 2025', '20 Nov 2025'],
   datasets: [
     { label: 'Main desk: per day', type: 'bar', data: [4, 0, 5], color: 0 },
     { label: 'Main desk: in total', type: 'line', data: [4, 4, 9], color: 0, axis: 'right' },
@@ -128,9 +128,9 @@ describe('TimeSeriesChart', () => {
     ])
     const rows = table.findAll('tbody tr').map((tr) => [tr.find('th').text(), ...tr.findAll('td').map((td) => td.text())])
     expect(rows).toEqual([
-      ['18 November 2025', '4', '4', '0'],
-      ['19 November 2025', '0', '4', '2'],
-      ['20 November 2025', '5', '9', '1'],
+      ['18 Nov 2025', '4', '4', '0'],
+      ['19 Nov 2025', '0', '4', '2'],
+      ['20 Nov 2025', '5', '9', '1'],
     ])
     expect(toggle.text()).toBe('Show as chart')
     expect(toggle.attributes('aria-expanded')).toBe('true')

@@ -19,7 +19,7 @@ import {
 let wrapper
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true })
-  vi.setSystemTime(NOW) // Thursday 20 November 2025
+  vi.setSystemTime(NOW) // Thu 20 Nov 2025
 })
 afterEach(() => {
   wrapper?.unmount()
@@ -73,15 +73,15 @@ describe('DESK DAY: the day at a location', () => {
     expect(deskCalls(r)).toEqual(['/api/appointments/desk?location=1&date=2025-11-20'])
     expect(wrapper.find('#desk-location').element.value).toBe('1')
     expect(wrapper.find('label[for="desk-location"]').text()).toBe('Location')
-    expect(wrapper.find('#desk-date').element.value).toBe('2025-11-20')
-    expect(wrapper.find('#desk-day-heading').text()).toBe('Today, Thursday 20 November 2025 at Main desk')
+    expect(wrapper.find('#desk-date').element.value).toBe('20 Nov 2025')
+    expect(wrapper.find('#desk-day-heading').text()).toBe('Today, Thu 20 Nov 2025 at Main desk')
   })
 
   it('lists the bookings in time order: time, name, ID, department, campaign (recall marked), status', async () => {
     await open('/desk/?location=1&date=2025-11-20')
     await waitFor(() => expect(rows()).toHaveLength(3))
     const [first, second, third] = rows()
-    expect(first.find('td').text()).toBe('09:15–09:30')
+    expect(first.find('td').text()).toBe('09:15 – 09:30')
     expect(first.find('th').text()).toBe('Bob Brown')
     expect(first.text()).toContain('810002')
     expect(first.text()).toContain('Finance')
@@ -171,7 +171,7 @@ describe('DESK DAY: the day at a location', () => {
     await dayButton('Next day ›').trigger('click')
     await waitFor(() => expect(r.router.currentRoute.value.query.date).toBe('2025-11-21'))
     await waitFor(() => expect(wrapper.find('.desk-day').text()).toContain('No appointments on this day.'))
-    expect(wrapper.find('#desk-day-heading').text()).toBe('Friday 21 November 2025 at Main desk')
+    expect(wrapper.find('#desk-day-heading').text()).toBe('Fri 21 Nov 2025 at Main desk')
 
     await dayButton('‹ Previous day').trigger('click')
     await dayButton('‹ Previous day').trigger('click')
@@ -181,7 +181,7 @@ describe('DESK DAY: the day at a location', () => {
     await waitFor(() => expect(r.router.currentRoute.value.query).toEqual({ location: '2', date: '2025-11-19' }))
     await flushPromises()
     expect(deskCalls(r).at(-1)).toBe('/api/appointments/desk?location=2&date=2025-11-19')
-    expect(wrapper.find('#desk-day-heading').text()).toBe('Wednesday 19 November 2025 at Lab desk')
+    expect(wrapper.find('#desk-day-heading').text()).toBe('Wed 19 Nov 2025 at Lab desk')
 
     await wrapper.find('#desk-date').setValue('2025-12-01')
     await wrapper.find('#desk-date').trigger('change')
@@ -194,7 +194,7 @@ describe('DESK DAY: the day at a location', () => {
     const r = await open('/desk/?location=2&date=2025-11-24')
     await waitFor(() => expect(deskCalls(r)).toEqual(['/api/appointments/desk?location=2&date=2025-11-24']))
     expect(wrapper.find('#desk-location').element.value).toBe('2')
-    expect(wrapper.find('#desk-day-heading').text()).toBe('Monday 24 November 2025 at Lab desk')
+    expect(wrapper.find('#desk-day-heading').text()).toBe('Mon 24 Nov 2025 at Lab desk')
   })
 })
 
@@ -208,7 +208,7 @@ describe('DESK DAY: campaigns and hand-outs', () => {
     })
     const [recallCard, handOut] = cards
     expect(recallCard.find('h3').text()).toBe('Battery recall Recall')
-    expect(recallCard.text()).toContain('24 to 25 November 2025')
+    expect(recallCard.text()).toContain('24 Nov 2025 to 25 Nov 2025')
     const numbers = Object.fromEntries(
       recallCard.findAll('.progress-number').map((n) => [n.find('dt').text(), n.find('dd').text()]),
     )
@@ -248,9 +248,9 @@ describe('DESK DAY: campaigns and hand-outs', () => {
     ])
     const body = section.findAll('tbody tr').map((tr) => [tr.find('th').text(), ...tr.findAll('td').map((td) => td.text())])
     expect(body).toEqual([
-      ['18 November 2025', '0', '0', '4', '4'],
-      ['19 November 2025', '2', '2', '0', '4'],
-      ['20 November 2025', '1', '3', '5', '9'],
+      ['18 Nov 2025', '0', '0', '4', '4'],
+      ['19 Nov 2025', '2', '2', '0', '4'],
+      ['20 Nov 2025', '1', '3', '5', '9'],
     ])
   })
 

@@ -130,7 +130,7 @@ describe('FOLLOW-UPS: the worklist', () => {
   it('previews the e-mails first, and sends only when asked', async () => {
     const r = await openList({
       [`POST ${BASE}/notify/preview`]: [
-        { id: 5, to_email: 'carl.close@example.org', subject: 'Stay at home until 28 November', body: 'Dear Carl Close,\nstay at home until the end of Friday 28 November 2025.' },
+        { id: 5, to_email: 'carl.close@example.org', subject: 'Stay at home until 28 November', body: 'Dear Carl Close,\nstay at home until the end of Fri 28 Nov 2025.' },
         { id: 7, to_email: 'nina@example.org', subject: 'Stay at home until 22 November', body: 'Dear Nina Notified,\n…' },
       ],
       [`POST ${BASE}/notify`]: [
@@ -146,7 +146,7 @@ describe('FOLLOW-UPS: the worklist', () => {
     const first = wrapper.find('.email-preview')
     expect(text(first)).toContain('To: carl.close@example.org')
     expect(text(first)).toContain('Subject: Stay at home until 28 November')
-    expect(first.find('.email-body').text()).toContain('until the end of Friday 28 November 2025')
+    expect(first.find('.email-body').text()).toContain('until the end of Fri 28 Nov 2025')
     expect(wrapper.find('.notify-preview').text()).toContain('Nothing has been sent yet.')
 
     await wrapper.find('.send-button').trigger('click')
@@ -168,14 +168,14 @@ describe('FOLLOW-UPS: a follow-up’s record', () => {
     await openRecord()
     expect(wrapper.find('#follow-up-heading').text()).toBe('Carl Close')
     const facts = text(wrapper.find('.follow-up-facts'))
-    expect(facts).toContain('28 November 2025 (8 days left)')
+    expect(facts).toContain('28 Nov 2025 (8 days left)')
     expect(wrapper.find('.end-explained').text()).toBe(
-      'Last contact ended Tue 18 Nov 2025 14:25; 10 days after that day: until the end of Fri 28 Nov 2025.',
+      'Last contact ended Tue 18 Nov 2025, 14:25; 10 days after that day: until the end of Fri 28 Nov 2025.',
     )
     const history = wrapper.findAll('.follow-up-history tbody tr')
     expect(history).toHaveLength(2)
     expect(text(history[1])).toContain('exposed again')
-    expect(text(history[1])).toContain('End moved from 27 November 2025 to 28 November 2025.')
+    expect(text(history[1])).toContain('End moved from 27 Nov 2025 to 28 Nov 2025.')
     expect(text(wrapper.find('.follow-up-notifications'))).toContain('failed: Mail server refused the message.')
     const exposures = wrapper.findAll('.follow-up-exposures a')
     expect(exposures.map((a) => a.attributes('href'))).toEqual(['/cases/?case=12', '/cases/?case=11'])

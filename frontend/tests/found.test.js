@@ -169,20 +169,23 @@ describe('FOUND: record a lost device', () => {
     expect(wrapper.find('#lost-device').element.value).toBe('')
   })
 
-  it('sends "lost at" as ISO with the browser’s offset', async () => {
+  it('sends "lost at" as ISO with the organisation’s offset', async () => {
     const r = await open({
       'POST /api/registration/lost': deviceStatus('P-1001', 'lost', { message: 'Device P-1001 is recorded as lost.' }),
     })
     expect(wrapper.find('label[for="lost-at"]').text()).toContain('Lost at')
-    expect(wrapper.find('#lost-at').attributes('type')).toBe('datetime-local')
+    // Day first and a 24-hour time, whatever the browser's locale.
+    expect(wrapper.find('#lost-at').attributes('type')).toBe('text')
+    expect(wrapper.find('label[for="lost-at-time"]').text()).toBe('Time')
     await typeInto(wrapper.find('#lost-device'), 'P-1001')
-    await typeInto(wrapper.find('#lost-at'), '2025-03-04T08:15')
+    await typeInto(wrapper.find('#lost-at'), '4.3.2025')
+    await typeInto(wrapper.find('#lost-at-time'), '8.15')
     await wrapper.find('#lost-device').element.form.requestSubmit()
     await waitFor(() => expect(r.fetchMock.calls('POST', '/api/registration/lost')).toHaveLength(1))
     const sent = r.fetchMock.calls('POST', '/api/registration/lost')[0].body
     expect(sent.device_id).toBe('P-1001')
     expect(sent.lost_at).toMatch(/^2025-03-04T08:15:00[+-]\d\d:\d\d$/)
-    expect(new Date(sent.lost_at).getTime()).toBe(new Date(2025, 2, 4, 8, 15).getTime())
+    expect(sent.lost_at).toBe('2025-03-04T08:15:00+01:00') // the organisation's clock (Zurich)
   })
 
   it('a refusal appears inline', async () => {

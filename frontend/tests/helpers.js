@@ -70,6 +70,7 @@ export function makeMe(overrides = {}) {
     links: { logout: '/accounts/logout/', admin: null, privacy: '/privacy/' },
     rules: rulesWith(),
     role_descriptions: { ...ROLE_DESCRIPTIONS },
+    time_zone: 'Europe/Zurich',
     ...overrides,
   }
 }

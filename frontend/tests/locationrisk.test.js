@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { mount } from '@vue/test-utils'
+import FilePicker from '../src/components/FilePicker.vue'
 import { keepRecent, parseHistory } from '../src/locationrisk/parse.js'
 import { areaOf, squareIndices, zoneOf, ZONE_SIZE_E7 } from '../src/locationrisk/grid.js'
 import { buildRequests, realAreas, shuffle } from '../src/locationrisk/request.js'
 import { computeRisk, exposureRisk } from '../src/locationrisk/risk.js'
-import { SERVICE_RULES } from './helpers.js'
+import { makeMe, mountPage, ROLE_DESCRIPTIONS, SERVICE_RULES, waitFor } from './helpers.js'
 
 const NOW = 1_760_000_000 // a fixed "now" (Unix seconds)
 const KEEP = SERVICE_RULES.zones_retention_days // the days the server keeps donated locations
@@ -57,11 +59,11 @@ describe('parsing a location history', () => {
     expect(points).toHaveLength(1)
     expect(errors).toEqual([
       'Entry 2: the longitude must be a number from −180 to 180',
-      'Entry 3: not an object {lat, long, time, accuracy}',
+      'Entry 3: not a point (a point has a latitude, a longitude and a time)',
       'Entry 4: the accuracy must be from 0 to 1',
     ])
-    expect(parseHistory('[\n{"lat": 1,,}]').errors[0]).toMatch(/^Line 2: this is not valid JSON/)
-    expect(parseHistory('{"points": []}').errors[0]).toMatch(/list of points/)
+    expect(parseHistory('[\n{"lat": 1,,}]').errors[0]).toMatch(/^Line 2: this file is not valid JSON/)
+    expect(parseHistory('{"points": []}').errors[0]).toMatch(/holds no list of points/)
   })
 
   it('keeps the days it is told only (the server\'s zones_retention_days)', () => {
@@ -218,5 +220,82 @@ describe('stage 2: the person’s risk', () => {
     ])
     expect(r.G).toBeCloseTo(1.01034, 5)
     expect(r.E).toBeCloseTo(46.62, 2)
+  })
+})
+
+describe('the page, as a person reads it', () => {
+  // A person's walk: three points where someone who tested positive had been, one elsewhere.
+  const hour = Math.floor(Date.now() / 1000 / 3600) * 3600 - 3 * 3600
+  const at = (lat, long, minutes) =>
+    `<trkpt lat="${lat}" lon="${long}"><time>${new Date((hour + minutes * 60) * 1000).toISOString()}</time></trkpt>`
+  const gpx = `<gpx>${at(47.37012, 8.54023, 5)}${at(47.37013, 8.54021, 10)}${at(47.37011, 8.54024, 15)}${at(47.4, 8.6, 40)}</gpx>`
+  const zone = zoneOf(47.37012, 8.54023)
+  const exposure = () => ({
+    geoZoneSpecId: 4,
+    latRange: 0.0001,
+    longRange: 0.0001,
+    zones: [
+      { centreLat: zone.centreLat, centreLong: zone.centreLong, exposures: [{ start: hour, end: hour + 3600, exposure: 54.34 }] },
+    ],
+  })
+
+  let wrapper
+  afterEach(() => {
+    wrapper?.unmount()
+    document.body.innerHTML = ''
+  })
+
+  it('says the level, what to do and the moment, in words, without the formula', async () => {
+    const page = { slug: 'location-risk', title: 'Location risk', path: '/location-risk/', help: 'Check.' }
+    const me = makeMe({ pages: [page], role_descriptions: { ...ROLE_DESCRIPTIONS, medical: 'health team' } })
+    const r = await mountPage('/location-risk/', { 'GET /api/zones/decoy-model': {}, 'POST /api/zones/exposure': exposure }, me)
+    wrapper = r.wrapper
+    await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Location risk'))
+
+    const input = wrapper.find('.file-picker input[type=file]')
+    // The input is named by the picker's button.
+    expect(wrapper.find(`label[for="${input.attributes('id')}"]`).text()).toBe('Choose your location history file')
+    const file = new File([gpx], 'my-walk.gpx', { type: 'application/gpx+xml' })
+    Object.defineProperty(input.element, 'files', { value: [file] })
+    await input.trigger('change')
+    await waitFor(() => expect(wrapper.find('.file-picker-name').text()).toBe('Chosen: my-walk.gpx'))
+    await waitFor(() => expect(wrapper.find('.location-summary').text()).toContain('4 points read from my-walk.gpx'))
+
+    await wrapper.find('button.primary').trigger('click')
+    await waitFor(() => expect(wrapper.find('.location-risk-words').exists()).toBe(true))
+    // G = 3 · 1 · 0.5434 = 1.6302; E = 200 / (1 + e^−1.6302) − 100 = 67.2: "High".
+    expect(wrapper.find('.location-risk-words').text()).toBe('High')
+    expect(wrapper.find('.location-risk-value').text()).toBe('67.2')
+    expect(wrapper.find('.location-advice').text()).toContain('contact the health team today')
+    expect(wrapper.find('.location-explain').text()).toContain('3 of your points were in 1 spot')
+    const moments = wrapper.findAll('.location-moments li')
+    expect(moments).toHaveLength(1)
+    expect(moments[0].text()).toContain('where the exposure was medium')
+    expect(moments[0].text()).toContain('It makes up 100 % of your score.')
+    const text = wrapper.find('main').text()
+    for (const engineer of ['Contribution', 'G =', 'centreLat', 'exposure":', 'Zone-period', '{']) {
+      expect(text).not.toContain(engineer)
+    }
+  })
+})
+
+describe('the file picker', () => {
+  it('names the chosen or dropped file and hands it over', async () => {
+    const picker = mount(FilePicker, { props: { label: 'Choose a file', accept: '.gpx' }, attachTo: document.body })
+    const input = picker.find('input[type=file]')
+    expect(input.attributes('accept')).toBe('.gpx')
+    expect(picker.find('.file-picker-name').text()).toBe('No file chosen yet')
+    // Named by its button, described by the chosen file's name.
+    expect(picker.find(`label[for="${input.attributes('id')}"]`).text()).toBe('Choose a file')
+    expect(input.attributes('aria-describedby')).toBe(picker.find('.file-picker-name').attributes('id'))
+
+    const dropped = new File(['<gpx/>'], 'dropped.gpx')
+    await picker.find('.file-picker').trigger('dragover')
+    expect(picker.find('.file-picker').classes()).toContain('file-picker-dragging')
+    await picker.find('.file-picker').trigger('drop', { dataTransfer: { files: [dropped] } })
+    expect(picker.find('.file-picker').classes()).not.toContain('file-picker-dragging')
+    expect(picker.find('.file-picker-name').text()).toBe('Chosen: dropped.gpx')
+    expect(picker.emitted('file')).toEqual([[dropped]])
+    picker.unmount()
   })
 })

@@ -64,7 +64,7 @@ const lateNight = {
   usual_role: 4,
   limit_user: null,
   limit_role: null,
-  sentence: 'medic-2 showed identities 2 times on Tue 2025-11-18, 23:00-24:00, outside working hours.',
+  sentence: 'medic-2 showed identities 2 times on Tue 18 Nov 2025, 23:00 – 24:00, outside working hours.',
 }
 
 async function open(path = '/audit/', answer = report([busyDay, lateNight]), me = privacyMe()) {
@@ -87,13 +87,13 @@ describe('AUDIT: unusual activity', () => {
     expect(help).toContain('never the person traced')
     expect(r.fetchMock.calls('GET', ANOMALIES).map((c) => c.url)).toEqual([ANOMALIES])
     expect(wrapper.find('.unusual-summary').text()).toBe(
-      '2 alerts from 14 to 20 November 2025: many traces in a day 1, identities shown outside working hours 1.',
+      '2 alerts from 14 Nov 2025 to 20 Nov 2025: many traces in a day 1, identities shown outside working hours 1.',
     )
     const head = wrapper.findAll('.unusual-table thead th').map((th) => th.text())
     expect(head).toEqual(['When', 'Who', 'What', 'Count', 'Their usual', "Service's usual", 'In words'])
     const [busy, late] = rows().map((row) => row.findAll('td').map((c) => c.text()))
     expect(busy).toEqual([
-      'Wednesday 19 November 2025',
+      'Wed 19 Nov 2025',
       'medic',
       'many traces in a day',
       '20',
@@ -102,7 +102,7 @@ describe('AUDIT: unusual activity', () => {
       busyDay.sentence,
     ])
     expect(late.slice(0, 6)).toEqual([
-      'Tuesday 18 November 2025, 23:00-24:00',
+      'Tue 18 Nov 2025, 23:00 – 24:00',
       'medic-2',
       'identities shown outside working hours',
       '2',
@@ -125,7 +125,7 @@ describe('AUDIT: unusual activity', () => {
 
   it('says when nothing is unusual', async () => {
     await open('/audit/', report([]))
-    await waitFor(() => expect(wrapper.find('.unusual-summary').text()).toBe('Nothing unusual from 14 to 20 November 2025.'))
+    await waitFor(() => expect(wrapper.find('.unusual-summary').text()).toBe('Nothing unusual from 14 Nov 2025 to 20 Nov 2025.'))
     expect(wrapper.find('.unusual-table').exists()).toBe(false)
   })
 
@@ -163,7 +163,7 @@ describe('unusual activity helpers', () => {
   })
 
   it('names the hour of an hourly alert, midnight included', () => {
-    expect(alertWhen({ day: '2025-11-18', hour: 0 })).toBe('Tuesday 18 November 2025, 00:00-01:00')
-    expect(alertWhen({ day: '2025-11-18', hour: null })).toBe('Tuesday 18 November 2025')
+    expect(alertWhen({ day: '2025-11-18', hour: 0 })).toBe('Tue 18 Nov 2025, 00:00 – 01:00')
+    expect(alertWhen({ day: '2025-11-18', hour: null })).toBe('Tue 18 Nov 2025')
   })
 })

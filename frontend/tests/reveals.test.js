@@ -108,7 +108,7 @@ describe('APPROVALS: the requests of others', () => {
     const facts = wrapper.find('.approval-facts').text()
     expect(facts).toContain('Positive PCR test: the contacts must stay at home')
     expect(facts).toContain('the close contacts (1 close contact)')
-    expect(facts).toContain('Thursday 13 November, 10:00 to Thursday 20 November, 10:00')
+    expect(facts).toContain('Thu 13 Nov 2025, 10:00 to Thu 20 Nov 2025, 10:00')
     expect(facts).toContain('One encounter longer than 15 minutes (CERN)')
     expect(facts).toContain("Every reveal needs a second person's approval")
     expect(facts).toContain('Tina Tracey')
@@ -116,9 +116,9 @@ describe('APPROVALS: the requests of others', () => {
     const table = wrapper.find('.pseudonymous-table')
     const rows = table.findAll('tbody tr').map((tr) => tr.findAll('th, td').map((c) => c.text().replace(/\s+/g, ' ').trim()))
     expect(rows).toEqual([
-      ['Contact 1 (not named) Close contact', 'c-ca11ca11ca', '25 min', '20 min', '17 Nov: 5 min18 Nov: 20 min'],
-      ['Contact 2 (not named)', 'c-5a5a5a5a5a', '5 min', '5 min', '19 Nov: 5 min'],
-      ['A device nobody held', 'c-0000700007', '1.5 min', '1.5 min', '19 Nov: 1.5 min'],
+      ['Contact 1 (not named) Close contact', 'c-ca11ca11ca', '25 min', '20 min', '17 Nov 2025: 5 min18 Nov 2025: 20 min'],
+      ['Contact 2 (not named)', 'c-5a5a5a5a5a', '5 min', '5 min', '19 Nov 2025: 5 min'],
+      ['A device nobody held', 'c-0000700007', '1.5 min', '1.5 min', '19 Nov 2025: 1.5 min'],
     ])
     expect(wrapper.find('.pseudonymous-summary').text()).toContain('1 close contact of 3 contacts.')
   })

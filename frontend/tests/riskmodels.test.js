@@ -90,7 +90,7 @@ describe('RISK MODELS: DP-3T calculator', () => {
     })
     expect(wrapper.text()).toContain('ES = w1·B1 + w2·B2 + w3·B3')
     const row = wrapper.findAll('.dp3t-input tbody tr')[0]
-    await row.find('input[type="date"]').setValue('2025-11-18')
+    await row.find('input[type="text"]').setValue('18.11.2025') // typed day first
     const numbers = row.findAll('input[type="number"]')
     await numbers[0].setValue('10')
     await numbers[1].setValue('12')
@@ -98,7 +98,7 @@ describe('RISK MODELS: DP-3T calculator', () => {
     await button('Add a day').trigger('click')
     const rows = wrapper.findAll('.dp3t-input tbody tr')
     expect(rows).toHaveLength(2)
-    expect(rows[1].find('input[type="date"]').element.value).toBe('2025-11-19')
+    expect(rows[1].find('input[type="text"]').element.value).toBe('19 Nov 2025')
     const second = rows[1].findAll('input[type="number"]')
     await second[0].setValue('40')
     await second[1].setValue('0')
@@ -144,7 +144,7 @@ describe('RISK MODELS: DP-3T calculator', () => {
     })
     await button('Load an example').trigger('click')
     expect(wrapper.findAll('.dp3t-input tbody tr')).toHaveLength(3)
-    await wrapper.findAll('.dp3t-input tbody tr')[0].find('button').trigger('click')
+    await wrapper.findAll('.dp3t-input tbody tr')[0].find('button[aria-label="Remove row 1"]').trigger('click')
     expect(wrapper.findAll('.dp3t-input tbody tr')).toHaveLength(2)
     await button('Compute the exposure score').element.click()
     await waitFor(() => expect(wrapper.find('.risk-decision').exists()).toBe(true))

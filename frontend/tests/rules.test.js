@@ -36,7 +36,12 @@ const SERVER_RULES = {
 describe('normalizeMe: rules and role descriptions', () => {
   it('carries the server values', () => {
     const descriptions = { registration: 'front desk', medical: 'doctors' }
-    const me = normalizeMe({ username: 'a', rules: SERVER_RULES, role_descriptions: descriptions })
+    const me = normalizeMe({
+      username: 'a',
+      rules: SERVER_RULES,
+      role_descriptions: descriptions,
+      time_zone: 'Europe/Zurich',
+    })
     expect(me.rules).toEqual(SERVER_RULES)
     expect(me.role_descriptions).toEqual(descriptions)
   })
@@ -125,19 +130,19 @@ describe('role words from the server', () => {
 
 describe('pure functions take the rules as a parameter', () => {
   it('plannedWindow and derivedFromWords', () => {
-    const now = new Date('2025-11-20T10:00:00')
+    const now = new Date('2025-11-20T10:00:00+01:00')
     const onset = plannedWindow({ kind: 'symptom_onset', onset: '2025-11-18T10:00' }, now, SERVER_RULES)
-    expect(onset.start).toEqual(new Date('2025-11-16T10:00:00'))
+    expect(onset.start).toEqual(new Date('2025-11-16T10:00:00+01:00'))
     const old = plannedWindow({ kind: 'explicit', from: '2025-10-25T10:00' }, now, SERVER_RULES)
     expect(old.clamped).toBe(true)
-    expect(old.start).toEqual(new Date('2025-10-30T10:00:00')) // 21 days back
+    expect(old.start).toEqual(new Date('2025-10-30T10:00:00+01:00')) // 21 days back
     expect(derivedFromWords('positive_test', SERVER_RULES)).toBe('5 days before the positive test')
     expect(derivedFromWords('positive_test', SERVICE_RULES)).toBe('7 days before the positive test')
     expect(derivedFromWords('symptom_onset', { ...SERVER_RULES, symptom_onset_days_before: 1 })).toBe(
       '1 day before the symptom onset',
     )
     expect(detailLines({ window: { from: '2025-11-13T09:31:00+01:00', to: '2025-11-20T09:31:00+01:00', derived_from: 'symptom_onset' } }, SERVER_RULES)).toEqual([
-      'Period: 13 Nov, 09:31 to 20 Nov, 09:31 (from 2 days before the symptom onset)',
+      'Period: 13 Nov 2025, 09:31 to 20 Nov 2025, 09:31 (from 2 days before the symptom onset)',
     ])
   })
 
@@ -184,7 +189,7 @@ describe('pages use the rules of /api/me', () => {
     const r = await mountPage('/location-risk/', {}, me)
     wrapper = r.wrapper
     await waitFor(() => expect(wrapper.find('main h1').text()).toBe('Location risk'))
-    expect(wrapper.find('.location-load').text()).toContain('Only the last 10 days are used.')
+    expect(wrapper.find('.location-load').text()).toContain('Only the last 10 days count')
   })
 
   it('AUDIT: the days before in the details', async () => {
@@ -251,7 +256,7 @@ describe('pages say the retention days and the teams they are given', () => {
     await waitFor(() => expect(wrapper.find('.my-encounters .time-series-chart').exists()).toBe(true))
     const rows = wrapper.findAll('.my-encounters .time-series-chart tbody tr')
     expect(rows).toHaveLength(22) // 30 October to 20 November: 21 days back from today, and today
-    expect(rows[0].text()).toContain('Thursday 30 October 2025')
+    expect(rows[0].text()).toContain('Thu 30 Oct 2025')
   })
 
   it('FOUND: the team a broken device goes to, in the words of /api/me', async () => {
@@ -266,5 +271,20 @@ describe('pages say the retention days and the teams they are given', () => {
     await wrapper.find('#found-device').element.form.requestSubmit()
     await waitFor(() => expect(wrapper.find('.found-result').exists()).toBe(true))
     expect(wrapper.find('.found-result').text()).toContain('It is marked broken: hand it to the repair shop for repair.')
+  })
+})
+
+describe('normalizeMe: the organisation’s time zone', () => {
+  it('refuses an answer without a zone it knows, and otherwise shows times on that clock', async () => {
+    const { timeZone, setTimeZone } = await import('../src/format/time.js')
+    const me = (time_zone) => ({ username: 'a', rules: SERVER_RULES, role_descriptions: {}, time_zone })
+    expect(() => normalizeMe(me(undefined))).toThrow(/time_zone is missing/)
+    expect(() => normalizeMe(me('Mars/Olympus'))).toThrow(/not a time zone this browser knows/)
+    try {
+      expect(normalizeMe(me('Asia/Tokyo')).time_zone).toBe('Asia/Tokyo')
+      expect(timeZone()).toBe('Asia/Tokyo')
+    } finally {
+      setTimeZone('Europe/Zurich')
+    }
   })
 })

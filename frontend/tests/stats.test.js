@@ -77,7 +77,7 @@ describe('STATISTICS: without a canvas, every chart is its table', () => {
     const csv = wrapper.findAll('a').find((a) => a.text() === 'Download CSV')
     expect(csv.attributes('href')).toBe('/api/stats/daily.csv')
     expect(csv.attributes('download')).toBeDefined()
-    expect(wrapper.find('.stats-period').text()).toContain('14 days, 7 to 20 November')
+    expect(wrapper.find('.stats-period').text()).toContain('14 days, 7 Nov 2025 to 20 Nov 2025')
   })
 
   it('shows "< 5" as it is in the tables, next to the real numbers', async () => {
@@ -88,31 +88,31 @@ describe('STATISTICS: without a canvas, every chart is its table', () => {
       'Encounters',
     ])
     expect(table('stats-activity').findAll('tbody tr')).toHaveLength(14)
-    expect(cells(row('stats-activity', 'Tuesday 18 November'))).toEqual([
-      'Tuesday 18 November',
+    expect(cells(row('stats-activity', 'Tue 18 Nov 2025'))).toEqual([
+      'Tue 18 Nov 2025',
       '6',
       '12',
     ])
-    const quiet = row('stats-activity', 'Wednesday 19 November')
-    expect(cells(quiet)).toEqual(['Wednesday 19 November', '< 5', '< 5'])
+    const quiet = row('stats-activity', 'Wed 19 Nov 2025')
+    expect(cells(quiet)).toEqual(['Wed 19 Nov 2025', '< 5', '< 5'])
     expect(quiet.findAll('td.small-count')).toHaveLength(2)
-    expect(cells(row('stats-activity', 'Friday 7 November'))).toEqual(['Friday 7 November', '0', '0'])
+    expect(cells(row('stats-activity', 'Fri 7 Nov 2025'))).toEqual(['Fri 7 Nov 2025', '0', '0'])
 
-    expect(cells(row('stats-close', 'Tuesday 18 November'))).toEqual(['Tuesday 18 November', '< 5'])
-    expect(cells(row('stats-handouts', 'Wednesday 19 November'))).toEqual(['Wednesday 19 November', '< 5'])
+    expect(cells(row('stats-close', 'Tue 18 Nov 2025'))).toEqual(['Tue 18 Nov 2025', '< 5'])
+    expect(cells(row('stats-handouts', 'Wed 19 Nov 2025'))).toEqual(['Wed 19 Nov 2025', '< 5'])
     expect(wrapper.text()).not.toContain('In total')
   })
 
   it('shows every closed week of traces, 0 where there was none, "< 5" as it is', async () => {
     await open()
     const rows = table('stats-traces').findAll('tbody tr').map(cells)
-    expect(rows[0]).toEqual(['Week of Monday 22 September', '0'])
-    expect(rows.find((r) => r[0] === 'Week of Monday 13 October')).toEqual([
-      'Week of Monday 13 October',
+    expect(rows[0]).toEqual(['Week of Mon 22 Sep 2025', '0'])
+    expect(rows.find((r) => r[0] === 'Week of Mon 13 Oct 2025')).toEqual([
+      'Week of Mon 13 Oct 2025',
       '6',
     ])
     // the week under way (17 November) is not invented as a 0
-    expect(rows[rows.length - 1]).toEqual(['Week of Monday 10 November', '< 5'])
+    expect(rows[rows.length - 1]).toEqual(['Week of Mon 10 Nov 2025', '< 5'])
     expect(rows).toHaveLength(8)
   })
 
@@ -189,8 +189,8 @@ describe('STATISTICS: drawn charts', () => {
     expect(wrapper.find('#stats-activity-table').exists()).toBe(false)
     await wrapper.find('.stats-section .chart-toggle button').trigger('click')
     await waitFor(() => expect(table('stats-activity').exists()).toBe(true))
-    expect(cells(row('stats-activity', 'Wednesday 19 November'))).toEqual([
-      'Wednesday 19 November',
+    expect(cells(row('stats-activity', 'Wed 19 Nov 2025'))).toEqual([
+      'Wed 19 Nov 2025',
       '< 5',
       '< 5',
     ])

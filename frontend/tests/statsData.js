@@ -169,10 +169,11 @@ export function kept() {
   }
 }
 
-export function purgeLog({ overdue = false, records } = {}) {
+export function purgeLog({ overdue = false, records, first_purge_due_by = null } = {}) {
   return {
     overdue,
     overdue_after_hours: 36,
+    first_purge_due_by,
     records: records ?? [
       {
         at: '2025-11-20T03:00:00+01:00',

@@ -18,7 +18,7 @@ import { plannedWindow, policyLabel, toLocalIso } from '../src/tracing/format.js
 let wrapper
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true })
-  vi.setSystemTime(NOW) // Thursday 20 November 2025, 10:00
+  vi.setSystemTime(NOW) // Thu 20 Nov 2025, 10:00
 })
 afterEach(() => {
   wrapper?.unmount()
@@ -207,7 +207,7 @@ describe('TRACKING: the form', () => {
     expect(wrapper.find('#tracking-window-preview').text()).toBe('The period appears here once its date is given.')
     await wrapper.find('#tracking-test').setValue('2025-11-20T08:00')
     expect(wrapper.find('#tracking-window-preview').text()).toBe(
-      'The trace will cover Thursday 13 November, 08:00 to now.',
+      'The trace will cover Thu 13 Nov 2025, 08:00 to now.',
     )
     await wrapper.find('#tracking-window-symptom_onset').setValue()
     await wrapper.find('#tracking-onset').setValue('2025-11-01T08:00')
@@ -272,7 +272,7 @@ describe('TRACKING: the result', () => {
     const facts = result.find('.trace-facts').text()
     expect(facts).toContain('Tina Tracey (820001, Laboratory)')
     expect(facts).toContain(
-      'Thursday 13 November, 10:00 to Thursday 20 November, 10:00 (from 7 days before the positive test)',
+      'Thu 13 Nov 2025, 10:00 to Thu 20 Nov 2025, 10:00 (from 7 days before the positive test)',
     )
     expect(facts).toContain('One encounter longer than 15 minutes (CERN)')
     expect(facts).toContain('P-0101')
@@ -290,7 +290,7 @@ describe('TRACKING: the result', () => {
     expect(cells[1]).toBe('Physics')
     expect(cells[2]).toBe('25 min') // total
     expect(cells[3]).toBe('20 min') // longest
-    expect(cells[4]).toBe('17 Nov: 5 min18 Nov: 20 min')
+    expect(cells[4]).toBe('17 Nov 2025: 5 min18 Nov 2025: 20 min')
     expect(cells[5]).toBe('16.1%')
     expect(carl.find('a[href="mailto:carl.close@example.org"]').exists()).toBe(true)
     expect(wrapper.find('.contacts-table thead').text()).toContain('Infection probability (model)')
@@ -319,7 +319,7 @@ describe('TRACKING: the result', () => {
     expect(button.attributes('aria-expanded')).toBe('true')
     expect(wrapper.find(`#${button.attributes('aria-controls')}`).isVisible()).toBe(true)
     const lines = wrapper.findAll('.encounter-row')[0].findAll('tbody tr').map((tr) => tr.text())
-    expect(lines).toEqual(['Monday 17 November, 09:005 min', 'Tuesday 18 November, 14:0520 min'])
+    expect(lines).toEqual(['Mon 17 Nov 2025, 09:005 min', 'Tue 18 Nov 2025, 14:0520 min'])
     expect(wrapper.findAll('.encounter-row')[1].isVisible()).toBe(false)
 
     expect(button.text()).toBe('▾ Hide 2 encounters with Carl Close')
@@ -382,10 +382,10 @@ describe('TRACKING: the result', () => {
     expect(head).toEqual(['Date', 'Carl Close', 'Other contacts (2), together'])
     const body = timeline.findAll('tbody tr').map((tr) => tr.findAll('th, td').map((c) => c.text()))
     expect(body).toHaveLength(8) // 13 to 20 November
-    expect(body[0]).toEqual(['13 November 2025', '0', '0'])
-    expect(body[4]).toEqual(['17 November 2025', '5', '0'])
-    expect(body[5]).toEqual(['18 November 2025', '20', '0'])
-    expect(body[6]).toEqual(['19 November 2025', '0', '6.5'])
+    expect(body[0]).toEqual(['13 Nov 2025', '0', '0'])
+    expect(body[4]).toEqual(['17 Nov 2025', '5', '0'])
+    expect(body[5]).toEqual(['18 Nov 2025', '20', '0'])
+    expect(body[6]).toEqual(['19 Nov 2025', '0', '6.5'])
   })
 })
 
@@ -415,7 +415,7 @@ describe('TRACKING: my recent traces', () => {
 })
 
 describe('tracing/format', () => {
-  const now = new Date('2025-11-20T10:00:00')
+  const now = new Date('2025-11-20T10:00:00+01:00')
   it('works out the period as the server does', () => {
     const onset = plannedWindow({ kind: 'symptom_onset', onset: '2025-11-18T07:30' }, now, SERVICE_RULES)
     expect(toLocalIso(onset.start)).toBe(localInputToIso('2025-11-15T07:30'))

@@ -61,7 +61,7 @@ def test_a_medic_far_above_her_usual_and_the_services_is_named_with_both(officer
     assert (alert["usual_user"], alert["limit_user"]) == (3, 6)  # 3 + 3 x max(0, 1)
     assert (alert["usual_role"], alert["limit_role"]) == (3.5, 6.5)  # 3.5 + 3 x max(0.5, 1)
     assert alert["sentence"] == (
-        "medic ran 20 traces on Wed 2026-11-18: their usual is 3 a day (the median of the "
+        "medic ran 20 traces on Wed 18 Nov 2026: their usual is 3 a day (the median of the "
         "20 days they ran any in the previous 28; alert above 6); the medical service's usual "
         "is 3.5 a day per person (alert above 6.5); never an alert at 10 or fewer."
     )
@@ -132,7 +132,8 @@ def test_a_trace_at_an_hour_neither_she_nor_the_service_works_at(officer, usual)
     assert [(a["rule"], a["hour"], a["observed"]) for a in alert] == [(Rule.UNUSUAL_HOUR, 12, 1)]
     assert (alert[0]["usual_user"], alert[0]["usual_role"]) == (0, 0)
     assert alert[0]["sentence"] == (
-        "medic traced or revealed 1 time on Wed 2026-11-18, 12:00-13:00, an unusual hour: in "
+        "medic traced or revealed 1 time on Wed 18 Nov 2026, 12:00 \u2013 13:00, an unusual "
+        "hour: in "
         "the previous 28 days, 0 % of their 60 traces and reveals and 0 % of the medical "
         "service's fell in that hour (unusual: under 2 %)."
     )
@@ -154,7 +155,8 @@ def test_identities_shown_outside_working_hours_are_reported(officer, usual):
     saturday = answer["alerts"][0]
     assert (saturday["usual_user"], saturday["usual_role"]) == (18, 6 * 3 + 6 * 4 + 2)
     assert saturday["sentence"].startswith(
-        "medic showed identities 1 time on Sat 2026-11-21, 10:00-11:00, outside working hours "
+        "medic showed identities 1 time on Sat 21 Nov 2026, 10:00 \u2013 11:00, outside working "
+        "hours "
         "(Mon, Tue, Wed, Thu, Fri, 07:00-19:00)"
     )
 
@@ -194,7 +196,8 @@ def test_every_refusal_by_the_hourly_limit_is_reported_per_hour(officer, medic):
         (Rule.RATE_LIMIT, "medic", "2026-11-18", 14, 3),
     ]
     assert answer["alerts"][1]["sentence"] == (
-        "medic was refused 3 traces by the hourly limit on Wed 2026-11-18, 14:00-15:00; in the "
+        "medic was refused 3 traces by the hourly limit on Wed 18 Nov 2026, 14:00 \u2013 15:00; "
+        "in the "
         "previous 28 days: 0 refusals of them, 0 in the medical service."
     )
     assert "617777" not in json.dumps(answer)

@@ -71,9 +71,11 @@ def test_each_privacy_officer_gets_the_weeks_digest(week, officers, settings):
     ]
     message = mail.outbox[0]
     assert message.from_email == settings.PRIVACY_DIGEST_FROM_EMAIL
-    assert message.subject == "Unusual activity, 16 Nov to 22 Nov 2026: 6 alerts, 1 break-glass"
+    assert message.subject == (
+        "Unusual activity, 16 Nov 2026 to 22 Nov 2026: 6 alerts, 1 break-glass"
+    )
     body = message.body
-    assert "Monday 16 November 2026 to Sunday 22 November 2026 (Europe/Zurich)" in body
+    assert "Mon 16 Nov 2026 to Sun 22 Nov 2026 (Europe/Zurich)" in body
     for line in (
         "  many traces in a day: 1",
         "  many exports in a day: 0",
@@ -85,7 +87,7 @@ def test_each_privacy_officer_gets_the_weeks_digest(week, officers, settings):
         assert line + "\n" in body
     # An audit entry without a request behind it (written here directly) waits for review.
     assert "  Thu 19 Nov 2026, 22:05  medic-2  case C-2026-042  not reviewed yet\n" in body
-    assert "  - medic ran 15 traces on Wed 2026-11-18: their usual is 2 a day" in body
+    assert "  - medic ran 15 traces on Wed 18 Nov 2026: their usual is 2 a day" in body
     assert "  - medic-2 named contacts urgently without approval (break-glass) 1 time" in body
     assert "/audit/?since=2026-11-16&until=2026-11-22" in body
 

@@ -1,5 +1,6 @@
 """MY DATA: own encounters, devices, appointments, lost reports; never a peer's identity."""
 
+import csv
 import io
 import json
 import string
@@ -243,7 +244,7 @@ def test_the_export_is_streamed_a_day_at_a_time_and_reads_back(client):
     assert len(chunks) > 2  # sent in pieces, not built whole first
     with zipfile.ZipFile(io.BytesIO(b"".join(chunks))) as bundle:
         data = json.loads(bundle.read("my-data.json"))
-        rows = bundle.read("my-data.csv").decode().splitlines()
+        rows = list(csv.reader(io.StringIO(bundle.read("my-data.csv").decode())))
     assert sum(len(d["encounters"]) for d in data["days"]) == 48
-    assert len([r for r in rows if r.startswith("encounter,")]) == 48
-    assert all(r.split(",")[3] == "3.5" for r in rows if r.startswith("encounter,"))
+    assert len([r for r in rows if r[0] == "encounter"]) == 48
+    assert all(r[3] == "3.5" for r in rows if r[0] == "encounter")

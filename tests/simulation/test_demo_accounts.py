@@ -1,11 +1,18 @@
 """Local username/password accounts exist only in demo mode."""
 
+from datetime import datetime
+
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
 
+from core.databases import home_of
 from core.roles import roles_of
 from simulation.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from simulation.management.commands import demo_data
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -67,3 +74,43 @@ def test_the_demo_has_devices_people_and_holdings_that_agree(demo_mode, settings
     from encounters.models import Encounter
 
     assert Encounter.objects.count() > 500
+
+
+def state_of_the_demo() -> dict:
+    """Row counts of every table the demo writes to, over the four databases."""
+    return {
+        model._meta.label: model.objects.using(home_of(model)).count()
+        for model in apps.get_models()
+        if model._meta.managed and model._meta.app_label not in {"sessions", "admin"}
+    }
+
+
+@pytest.mark.parametrize("demo_cases", [True, False], ids=["demo-cases", "no-demo-cases"])
+def test_the_demo_person_tries_my_data_with_a_device_encounters_a_booking_and_a_consultation(
+    client, demo_mode, settings, monkeypatch, demo_cases
+):
+    """With the demo cases the person may already be one of their contacts; without them,
+    the person's own step has a peer of theirs traced (both ways end in MY DATA)."""
+    settings.DEMO_ENCOUNTER_DAYS = 3  # as above: one whole working day at least
+    if not demo_cases:
+        loaders = tuple(name for name in demo_data.DEMO_LOADERS if "demo_cases" not in name)
+        monkeypatch.setattr(demo_data, "DEMO_LOADERS", loaders)
+    call_command("demo_data")
+    first = state_of_the_demo()
+    call_command("demo_data")  # idempotent: the same state again
+    assert state_of_the_demo() == first
+
+    response = client.post("/accounts/login/", {"login": "person", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    mine = client.get(reverse("my-data")).json()
+    assert mine["person"]["person_id"] == "700006"
+    held = [d for d in mine["devices"] if d["to"] is None]
+    assert [d["device_id"] for d in held] == ["P-0240"]
+    encounters = [e for day in mine["days"] for e in day["encounters"]]
+    assert encounters and any(e["close_contact_length"] for e in encounters)
+    upcoming = [
+        a for a in mine["appointments"] if datetime.fromisoformat(a["starts_at"]) > timezone.now()
+    ]
+    assert len(upcoming) == 1 and upcoming[0]["status"] == "booked"
+    assert len(mine["notifications"]) == 1
+    assert mine["consulted_on"]  # the day the medical service named them as a contact

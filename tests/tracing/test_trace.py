@@ -1,5 +1,7 @@
 """The trace: the chain across three databases, both directions merged, policies, windows, audit."""
 
+import csv
+import io
 import re
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -7,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -427,10 +430,15 @@ def test_the_page_the_print_and_the_csv_round_minutes_one_way(world, medic, clie
     [bob] = trace(start=start, user=medic)["contacts"]
     assert (bob["total_seconds"], bob["total_minutes"]) == (4311, 71.9)
     trace_id = Trace.objects.get().pk
-    rows = client.get(f"/api/tracing/traces/{trace_id}/export.csv").content.decode().splitlines()
-    header, row = rows[0].split(","), rows[1].split(",")
+    text = client.get(f"/api/tracing/traces/{trace_id}/export.csv").content.decode()
+    header, row = list(csv.reader(io.StringIO(text)))[:2]
     assert row[header.index("total_minutes")] == row[header.index("encounter_minutes")] == "71.9"
     assert row[header.index("encounter_cut")] == "start"
+    # The start as the screen writes it (the same minute, cut not rounded), its zone in the header.
+    [encounter] = bob["encounters"]
+    shown = timezone.localtime(datetime.fromisoformat(encounter["start"]))
+    column = header.index(f"encounter_start ({settings.TIME_ZONE})")
+    assert row[column] == f"{shown.day} {shown:%b %Y, %H:%M}"
 
 
 def test_the_pages_round_minutes_exactly_as_the_server_does():

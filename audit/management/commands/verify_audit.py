@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.checkpoints import Checkpoint
 from audit.services import audit_verify
+from core.dates import format_datetime
 
 
 class Command(BaseCommand):
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             return
         entry = report.first_broken
         where = (
-            f" at entry {entry.position} ({entry.at:%Y-%m-%d %H:%M}, {entry.actor})"
+            f" at entry {entry.position} ({format_datetime(entry.at)}, {entry.actor})"
             if entry
             else ""
         )

@@ -1,9 +1,8 @@
 // Dates and times of appointments, in words.
 //
-// Appointment times are shown as the wall-clock time of the desk, which is
-// the time in the ISO string the server sends ("2025-11-24T09:15:00+01:00"
-// is 09:15 on Tuesday 24 November), whatever the browser's time zone: a
-// person goes to the desk at the time printed on the desk's clock. The
+// Appointment times are shown on the organisation's clock (the desk's), whatever
+// the browser's time zone ("2025-11-24T09:15:00+01:00" is Mon 24 Nov 2025,
+// 09:15): a person goes to the desk at the time on the desk's clock. The
 // formatting itself lives in ../format/time.js; the names stay here for the
 // pages and components that import them from this module.
 import { dayKey, formatDay, formatDayTime } from '../format/time.js'

@@ -1,14 +1,24 @@
 // Dates and times, in words: the one place that formats them.
 //
-// Times from the server ("2025-11-24T09:15:00+01:00") are shown as written,
-// i.e. as the wall-clock time of the service (the desk's clock, the clock of
-// the server's days and daily totals), whatever the browser's time zone: a
-// person goes to the desk at the time printed on the desk's clock. A Date
-// (e.g. "now", or a time the browser worked out) is shown on the browser's
-// clock. The sentences are English, so the dates are too ("Tuesday 24
-// November"); only formatWhen follows the browser's locale.
+// Every date and time is shown on the organisation's clock (the TIME_ZONE the
+// server names in /api/me as `time_zone`), whatever the browser's zone: a
+// printed trace, a booking and a CSV row then agree with the desk's clock and
+// with each other. The conversion uses Intl.DateTimeFormat with that
+// `timeZone`, never the browser's own clock.
 //
-// Days are "YYYY-MM-DD" keys, months "YYYY-MM" keys.
+// One family of formats for the whole portal (the server's core/dates.py
+// writes the same for e-mails, CSV files and the admin):
+//   date            4 Dec 2026          formatDate
+//   with weekday    Fri 4 Dec 2026      formatDay
+//   running text    4 December 2026     formatDateLong
+//   time            14:51               formatTime (never seconds)
+//   date and time   4 Dec 2026, 14:51   formatDateTime
+//   a period        4 Dec 2026, 14:51 – 15:06 (same day), else both in full
+//
+// Values: an ISO timestamp with an offset or Z is an instant; "YYYY-MM-DD" is
+// a calendar day (no zone); "YYYY-MM-DDTHH:MM" without an offset is a wall
+// clock of the organisation (e.g. a date-time field's value); a Date is an
+// instant. Minutes are cut, never rounded (14:51:59 is 14:51), as on the server.
 
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 export const MONTHS = [
@@ -25,31 +35,114 @@ export const MONTHS = [
   'November',
   'December',
 ]
+const short = (name) => name.slice(0, 3)
 
 /** "05" for 5 (the whole part of a number's size, two digits at least). */
 export const pad = (n) => String(Math.abs(Math.trunc(n))).padStart(2, '0')
 
-const ISO_PARTS = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/
+// --- The organisation's time zone -----------------------------------------------
+
+let zone = 'UTC'
+let partsFormat = null
+
+/**
+ * Use `timeZone` (an IANA name, /api/me `time_zone`) for every date and time
+ * from now on. An unknown name is refused (RangeError), never silently replaced
+ * by the browser's zone.
+ */
+export function setTimeZone(timeZone) {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  })
+  zone = format.resolvedOptions().timeZone
+  partsFormat = format
+}
+
+/** True for an IANA zone name this browser knows ("Europe/Zurich"). */
+export function isTimeZone(name) {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name })
+    return typeof name === 'string' && name !== ''
+  } catch {
+    return false
+  }
+}
+
+/** The zone dates and times are shown in ("Europe/Zurich"). */
+export const timeZone = () => zone
+
+setTimeZone(zone)
 
 const isValidDate = (value) => value instanceof Date && !Number.isNaN(value.getTime())
 
+/** {year, month (1-12), day, hour, minute, second} of an instant (ms) on the organisation's clock. */
+function zoneParts(ms) {
+  const parts = {}
+  for (const p of partsFormat.formatToParts(new Date(ms))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value)
+  }
+  return {
+    year: parts.year,
+    month: parts.month,
+    day: parts.day,
+    hour: parts.hour % 24,
+    minute: parts.minute,
+    second: parts.second,
+  }
+}
+
+/** The organisation's offset from UTC at instant `ms`, in ms. */
+function offsetAt(ms) {
+  const p = zoneParts(ms)
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second)
+  return asUtc - Math.floor(ms / 1000) * 1000
+}
+
 /**
- * {year, month (1-12), day, hour, minute} as written in an ISO date or timestamp,
- * or of a Date on the browser's clock; null if it is neither.
+ * The instant (ms) of a wall-clock time on the organisation's clock. A time
+ * that happens twice (the hour the clocks go back) is the first one; a time that
+ * does not exist (the hour the clocks go forward) is read with the offset before
+ * the change, so 02:30 becomes 03:30: Python's zoneinfo does the same (fold=0).
+ */
+export function zonedToInstant({ year, month, day, hour = 0, minute = 0, second = 0 }) {
+  const local = Date.UTC(year, month - 1, day, hour, minute, second)
+  const before = offsetAt(local - 86_400_000)
+  const after = offsetAt(local + 86_400_000)
+  if (before === after) return local - before
+  const first = local - before
+  const second_ = local - after
+  const firstFits = offsetAt(first) === before
+  const secondFits = offsetAt(second_) === after
+  if (firstFits || !secondFits) return first
+  return second_
+}
+
+const ISO_PARTS = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
+
+/**
+ * {year, month (1-12), day, hour, minute} on the organisation's clock of an ISO
+ * timestamp with offset or a Date (an instant), or as written for a day or a
+ * wall-clock time without offset; null if it is none of these.
  */
 export function wallClock(value) {
   if (value instanceof Date) {
     if (!isValidDate(value)) return null
-    return {
-      year: value.getFullYear(),
-      month: value.getMonth() + 1,
-      day: value.getDate(),
-      hour: value.getHours(),
-      minute: value.getMinutes(),
-    }
+    const { second, ...rest } = zoneParts(value.getTime()) // eslint-disable-line no-unused-vars
+    return rest
   }
-  const m = ISO_PARTS.exec(String(value ?? ''))
+  const m = ISO_PARTS.exec(String(value ?? '').trim())
   if (!m) return null
+  if (m[7]) {
+    const date = new Date(String(value).trim())
+    return isValidDate(date) ? wallClock(date) : null
+  }
   return {
     year: Number(m[1]),
     month: Number(m[2]),
@@ -61,19 +154,21 @@ export function wallClock(value) {
 
 // --- Keys ---------------------------------------------------------------------
 
-/** "2025-11-24" for a timestamp, a date or a Date. */
+const keyOf = (w) => `${w.year}-${pad(w.month)}-${pad(w.day)}`
+
+/** "2025-11-24" for a timestamp (the organisation's day), a date or a Date. */
 export function dayKey(value) {
   const w = wallClock(value)
-  return w ? `${w.year}-${pad(w.month)}-${pad(w.day)}` : ''
+  return w ? keyOf(w) : ''
 }
 
-/** The browser's calendar day of `date`, moved by `days`, as "YYYY-MM-DD" (default: today). */
+/** The organisation's calendar day of `date` (default: now), moved by `days`, as "YYYY-MM-DD". */
 export function localDayKey(date = new Date(), days = 0) {
-  const d = days ? new Date(date.getFullYear(), date.getMonth(), date.getDate() + days) : date
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+  const key = dayKey(date)
+  return days ? addDays(key, days) : key
 }
 
-/** The browser's today as "YYYY-MM-DD". */
+/** The organisation's today as "YYYY-MM-DD". */
 export const todayKey = (now = new Date()) => localDayKey(now)
 
 /** "YYYY-MM-DD" moved by `days` (negative: back). */
@@ -102,7 +197,7 @@ export function dayRange(first, last, limit = Infinity) {
 
 const weekdayOf = (w) => new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay()
 
-/** 0 (Sunday) to 6 (Saturday) for a timestamp or date as written; null if it is neither. */
+/** 0 (Sunday) to 6 (Saturday) for a timestamp or date; null if it is neither. */
 export function weekdayIndex(value) {
   const w = wallClock(value)
   return w ? weekdayOf(w) : null
@@ -120,8 +215,8 @@ export function monthKey(value) {
   return m && Number(m[2]) >= 1 && Number(m[2]) <= 12 ? `${m[1]}-${m[2]}` : ''
 }
 
-/** The browser's month of `date` as "YYYY-MM". */
-export const localMonthKey = (date = new Date()) => `${date.getFullYear()}-${pad(date.getMonth() + 1)}`
+/** The organisation's month of `date` (default: now) as "YYYY-MM". */
+export const localMonthKey = (date = new Date()) => monthKey(dayKey(date))
 
 /** "YYYY-MM" moved by `months` (negative: back). */
 export function addMonths(key, months) {
@@ -138,10 +233,10 @@ export function formatTime(value) {
   return w ? `${pad(w.hour)}:${pad(w.minute)}` : ''
 }
 
-/** "09:15–09:30" */
+/** "09:15 – 09:30" (times of one day). */
 export function formatTimeRange(start, end) {
   const until = formatTime(end)
-  return until ? `${formatTime(start)}–${until}` : formatTime(start)
+  return until ? `${formatTime(start)} – ${until}` : formatTime(start)
 }
 
 /** "Tuesday" */
@@ -150,54 +245,63 @@ export function weekdayName(value) {
   return index === null ? '' : WEEKDAYS[index]
 }
 
-/**
- * "Tuesday 24 November"; the year is added when it is not `thisYear`
- * (default: the current year), or always with {year: true}, never with {year: false}.
- */
-export function formatDay(value, { year, thisYear = new Date().getFullYear() } = {}) {
-  const w = wallClock(value)
-  if (!w) return ''
-  const text = `${WEEKDAYS[weekdayOf(w)]} ${w.day} ${MONTHS[w.month - 1]}`
-  return year === true || (year !== false && w.year !== thisYear) ? `${text} ${w.year}` : text
-}
-
-/** "Tuesday 24 November, 09:15" */
-export function formatDayTime(value, options) {
-  return value ? `${formatDay(value, options)}, ${formatTime(value)}` : ''
-}
-
-/** "24 November 2025" */
+/** "24 Nov 2025" */
 export function formatDate(value) {
+  const w = wallClock(value)
+  return w ? `${w.day} ${short(MONTHS[w.month - 1])} ${w.year}` : ''
+}
+
+/** "24 November 2025" (a day in running text). */
+export function formatDateLong(value) {
   const w = wallClock(value)
   return w ? `${w.day} ${MONTHS[w.month - 1]} ${w.year}` : ''
 }
 
-/** "24 November 2025", "24 to 28 November 2025", "30 November to 4 December 2025", ... */
-export function formatDateRange(first, last) {
-  const a = wallClock(first)
-  const b = wallClock(last)
-  if (!a || !b) return formatDate(first || last)
-  if (dayKey(first) === dayKey(last)) return formatDate(first)
-  if (a.year !== b.year) return `${formatDate(first)} to ${formatDate(last)}`
-  if (a.month !== b.month) return `${a.day} ${MONTHS[a.month - 1]} to ${formatDate(last)}`
-  return `${a.day} to ${formatDate(last)}`
+/** "Tue 24 Nov 2025"; "Tue 24 Nov" with {year: false} (where the year is said next to it). */
+export function formatDay(value, { year = true } = {}) {
+  const w = wallClock(value)
+  if (!w) return ''
+  const text = `${short(WEEKDAYS[weekdayOf(w)])} ${w.day} ${short(MONTHS[w.month - 1])}`
+  return year === false ? text : `${text} ${w.year}`
 }
 
-/** "24 Nov" (a chart's axis). */
+/** "24 Nov 2025, 09:15" */
+export function formatDateTime(value) {
+  return wallClock(value) ? `${formatDate(value)}, ${formatTime(value)}` : ''
+}
+
+/** "Tue 24 Nov 2025, 09:15" */
+export function formatDayTime(value, options) {
+  return wallClock(value) ? `${formatDay(value, options)}, ${formatTime(value)}` : ''
+}
+
+/** "24 Nov 2025, 09:15 – 09:30" on one day, else "24 Nov 2025, 23:50 – 25 Nov 2025, 00:10". */
+export function formatPeriod(start, end) {
+  if (!wallClock(end)) return formatDateTime(start)
+  if (dayKey(start) === dayKey(end)) return `${formatDateTime(start)} – ${formatTime(end)}`
+  return `${formatDateTime(start)} – ${formatDateTime(end)}`
+}
+
+/** "24 Nov 2025", or "24 Nov 2025 to 28 Nov 2025" for several days (both in full). */
+export function formatDateRange(first, last) {
+  if (!wallClock(first) || !wallClock(last)) return formatDate(first || last)
+  if (dayKey(first) === dayKey(last)) return formatDate(first)
+  return `${formatDate(first)} to ${formatDate(last)}`
+}
+
+/** "24 Nov" (a chart's axis, whose title or table says the year). */
 export function formatShortDate(value) {
   const w = wallClock(value)
-  return w ? `${w.day} ${MONTHS[w.month - 1].slice(0, 3)}` : ''
+  return w ? `${w.day} ${short(MONTHS[w.month - 1])}` : ''
 }
 
-/** "14 Nov, 12:41" (a compact line, e.g. in the audit trail). */
-export function formatShortDayTime(value) {
-  return value ? `${formatShortDate(value)}, ${formatTime(value)}` : ''
-}
+/** "14 Nov 2025, 12:41": the same as formatDateTime (kept for compact lines). */
+export const formatShortDayTime = formatDateTime
 
 /** "Nov 2025" for "2025-11" (a chart's axis). */
 export function formatShortMonth(key) {
   const [y, m] = String(key).split('-').map(Number)
-  return m ? `${MONTHS[m - 1].slice(0, 3)} ${y}` : String(key)
+  return m ? `${short(MONTHS[m - 1])} ${y}` : String(key)
 }
 
 /** "November 2025" for "2025-11". */
@@ -206,50 +310,94 @@ export function formatMonth(key) {
   return m ? `${MONTHS[m - 1]} ${y}` : String(key)
 }
 
-let localeFormat
-/** An ISO timestamp (with offset) in the browser's locale and clock, e.g. "5 Mar 2025, 10:30". */
+/** An ISO timestamp as "5 Mar 2025, 10:30" on the organisation's clock ('' if empty). */
 export function formatWhen(iso) {
   if (!iso) return ''
-  const date = new Date(iso)
-  if (Number.isNaN(date.getTime())) return String(iso)
-  // The browser's locale: date and time, no seconds.
-  localeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-  return localeFormat.format(date)
+  return formatDateTime(iso) || String(iso)
 }
 
-// --- The browser's clock and date-time fields ----------------------------------
+/** "times in Europe/Zurich": said once on a page that shows times. */
+export const zoneWords = () => `times in ${zone}`
 
-/** A Date as an ISO string with the browser's offset ("2025-11-18T14:05:00+01:00"); '' if invalid. */
+// --- The organisation's clock and date-time fields --------------------------------
+
+/** A Date as an ISO string with the organisation's offset ("2025-11-18T14:05:00+01:00"); '' if invalid. */
 export function toLocalIso(date) {
   if (!isValidDate(date)) return ''
-  const offset = -date.getTimezoneOffset()
+  const ms = date.getTime()
+  const p = zoneParts(ms)
+  const offset = Math.round(offsetAt(ms) / 60_000)
   const sign = offset >= 0 ? '+' : '-'
   return (
-    `${localDayKey(date)}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
-    `${sign}${pad(offset / 60)}:${pad(offset % 60)}`
+    `${keyOf(p)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}` +
+    `${sign}${pad(Math.abs(offset) / 60)}:${pad(Math.abs(offset) % 60)}`
   )
 }
 
 /**
- * The value of an <input type="datetime-local"> ("2025-03-05T10:30") as an ISO
- * string with the browser's offset ("2025-03-05T10:30:00+01:00"); '' if empty or invalid.
+ * A wall-clock value on the organisation's clock ("2025-03-05T10:30", as a
+ * date-time field gives it) as a Date; null if empty or invalid. Right across
+ * the changes to and from summer time (see zonedToInstant).
+ */
+export function parseLocalInput(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(String(value ?? '').trim())
+  if (!m) return null
+  const w = { year: +m[1], month: +m[2], day: +m[3], hour: +m[4], minute: +m[5], second: +(m[6] ?? 0) }
+  if (!isDateKey(keyOf(w)) || w.hour > 23 || w.minute > 59 || w.second > 59) return null
+  return new Date(zonedToInstant(w))
+}
+
+/**
+ * A date-time field's value ("2025-03-05T10:30", the organisation's clock) as
+ * an ISO string with the organisation's offset ("2025-03-05T10:30:00+01:00");
+ * '' if empty or invalid.
  */
 export function localInputToIso(value) {
-  if (!value) return ''
-  return toLocalIso(new Date(value)) // a date-time without offset is local time
+  const date = parseLocalInput(value)
+  return date ? toLocalIso(date) : ''
 }
 
-/** A datetime-local value ("2025-03-05T10:30") as a Date; null if empty or invalid. */
-export function parseLocalInput(value) {
-  if (!value) return null
-  const date = new Date(value) // a datetime-local value is local time
-  return Number.isNaN(date.getTime()) ? null : date
-}
-
-/** Now (or `now`), as a datetime-local value (for an input's `max`). */
+/** Now (or `now`) on the organisation's clock, as a date-time field's value (for `max`). */
 export function nowForInput(now = new Date()) {
-  return `${localDayKey(now)}T${pad(now.getHours())}:${pad(now.getMinutes())}`
+  const w = wallClock(now)
+  return w ? `${keyOf(w)}T${pad(w.hour)}:${pad(w.minute)}` : ''
 }
 
 /** A Date of Unix seconds. */
 export const fromUnixSeconds = (seconds) => new Date(seconds * 1000)
+
+// --- Days and times typed by hand ----------------------------------------------------
+
+/** "14:51" of a typed time ("14:51", "14.51", "1451", "9:05", 24-hour); '' if it is not one. */
+export function parseTime(text) {
+  const m = /^(\d{1,2})(?:[:.h]?(\d{2}))$/.exec(String(text ?? '').trim())
+  if (!m) return ''
+  const [hour, minute] = [Number(m[1]), Number(m[2])]
+  return hour < 24 && minute < 60 ? `${pad(hour)}:${m[2]}` : ''
+}
+
+const MONTH_WORDS = MONTHS.map((m) => m.toLowerCase())
+
+/**
+ * A day typed in the family's order as "YYYY-MM-DD", or '' when it is not a real
+ * day: "4 Dec 2026", "4 December 2026", "Fri 4 Dec 2026", "04.12.2026",
+ * "4/12/2026" (day first, always) and "2026-12-04" are read.
+ */
+export function parseDay(text) {
+  const s = String(text ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+/, '')
+  let y, m, d
+  let match
+  if ((match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s))) [, y, m, d] = match
+  else if ((match = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(s))) [, d, m, y] = match
+  else if ((match = /^(\d{1,2})\.?\s+([a-z]+)\.?,?\s+(\d{4})$/.exec(s))) {
+    const word = match[2]
+    const index = word.length >= 3 ? MONTH_WORDS.findIndex((name) => name.startsWith(word)) : -1
+    if (index < 0) return ''
+    ;[d, m, y] = [match[1], index + 1, match[3]]
+  } else return ''
+  const key = `${y}-${pad(m)}-${pad(d)}`
+  return isDateKey(key) ? key : ''
+}

@@ -15,13 +15,14 @@
 
 import { AREA_SIZE_E7, SMALL_SQUARE_SPEC_ID, areaOf, squareCentre } from './grid.js'
 import { DAY_SECONDS } from './parse.js'
+import { wallClock } from '../format/time.js'
 
 export const HOUR = 3600
 export const MINUTE_PERIOD = 60
 export const MAX_AREAS = 200 // the server's ZONES_MAX_AREAS
 export const DEFAULT_HISTORIES = 4 // the server's ZONES_DECOY_HISTORIES
 const KM_PER_DEGREE = 111.2
-const NIGHT_HOURS = 6 // a night is 00:00 to 06:00 on the browser's clock
+const NIGHT_HOURS = 6 // a night is 00:00 to 06:00 on the organisation's clock
 // Without a map of where wearers live: move the copies 3 to 15 km away.
 const NEAR_KM = [3, 15]
 
@@ -99,7 +100,8 @@ export function anchorOf(areas) {
   for (const a of areas) {
     for (let h = a.start; h < a.end; h += HOUR) {
       all.set(a.key, (all.get(a.key) ?? 0) + 1)
-      if (new Date(h * 1000).getHours() < NIGHT_HOURS) night.set(a.key, (night.get(a.key) ?? 0) + 1)
+      // Night on the organisation's clock (format/time.js), not the browser's.
+      if (wallClock(new Date(h * 1000)).hour < NIGHT_HOURS) night.set(a.key, (night.get(a.key) ?? 0) + 1)
     }
   }
   const counts = night.size ? night : all

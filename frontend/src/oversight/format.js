@@ -3,12 +3,12 @@ import { formatDay, pad } from '../format/time.js'
 
 const PER_DAY_RULES = new Set(['traces_per_day', 'exports_per_day'])
 
-/** "Wednesday 18 November 2026" or "Wednesday 18 November 2026, 23:00-24:00". */
+/** "Wed 18 Nov 2026" or "Wed 18 Nov 2026, 23:00 – 24:00" (an hour, as a period). */
 export function alertWhen(alert) {
   const day = formatDay(alert?.day, { year: true })
   if (alert?.hour === null || alert?.hour === undefined) return day
   const hour = Number(alert.hour)
-  return `${day}, ${pad(hour)}:00-${pad(hour + 1)}:00`
+  return `${day}, ${pad(hour)}:00 – ${pad(hour + 1)}:00`
 }
 
 const number = (v) => (Number.isInteger(v) ? String(v) : Number(v).toFixed(1))

@@ -1,8 +1,7 @@
 // Words, numbers and periods of TRACKING.
 //
-// Times from the server ("2025-11-18T14:05:00+01:00") are shown as written,
-// i.e. on the service's clock (see ../format/time.js), which is also the
-// clock of the server's minutes per day.
+// Times are shown on the organisation's clock (see ../format/time.js), which
+// is also the clock of the server's minutes per day.
 import { dayRange, formatDayTime, formatShortDayTime, parseLocalInput, toLocalIso } from '../format/time.js'
 
 export { toLocalIso } from '../format/time.js'
@@ -94,7 +93,7 @@ export function plannedWindow({ kind, onset, test, from, to }, now, rules) {
   return { start, end, clamped, empty }
 }
 
-/** "Tuesday 18 November, 14:05" for a Date (the browser's clock) or an ISO string. */
+/** "Tue 18 Nov 2025, 14:05" for a Date or an ISO string, on the organisation's clock. */
 export function formatMoment(value) {
   if (!value) return ''
   return formatDayTime(value instanceof Date ? toLocalIso(value) : value)
