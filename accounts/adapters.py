@@ -26,6 +26,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # Local accounts are only the demo's, made by `manage.py demo_data`.
         return False
 
+    def add_message(self, request, *args, **kwargs) -> None:
+        """No "Successfully signed in/out" messages: the portal's pages are the Vue app, which
+        shows no Django messages, so each one waited in the session and surfaced, stale, on the
+        next server-rendered page (the user guide). Signing in or out shows itself."""
+
     def render_mail(self, template_prefix, email, context, headers=None):
         """allauth's e-mails (in demo mode: password reset) link to PORTAL_URL, as every
         e-mail of the portal does (tests/test_email_links.py)."""

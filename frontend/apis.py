@@ -9,7 +9,7 @@ from cases.models import FollowUp
 from cases.reveals import BREAK_GLASS_MIN_REASON
 from core.permissions import AnySignedInPerson
 from core.roles import ROLE_DESCRIPTIONS, roles_of
-from frontend.pages import pages_for
+from frontend.pages import Group, pages_for
 from risk.infectious import POSITIVE_TEST_DAYS_BEFORE, SYMPTOM_ONSET_DAYS_BEFORE
 from tracing.contacts import Policy
 
@@ -55,6 +55,9 @@ class MeApi(APIView):
         class PageSerializer(serializers.Serializer):
             slug = serializers.CharField()
             title = serializers.CharField()
+            group = serializers.ChoiceField(
+                choices=Group.ALL, help_text="The header's group this page is filed under."
+            )
             path = serializers.CharField()
             help = serializers.CharField()
             help_url = serializers.CharField()

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from frontend.apis import service_rules
-from frontend.pages import Page
+from frontend.pages import Page, pages_for
 
 
 @ensure_csrf_cookie
@@ -58,14 +58,54 @@ def _with_service_values(text: str) -> str:
     return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), text)
 
 
+FILE_NAME_LINK = re.compile(r"\[([a-z0-9-]+)\.md\]\(\1\.md\)")
+
+
+def section_title(section: str) -> str:
+    """A section's first heading ("desk" -> "Desk day"), as a person knows it."""
+    for line in (GUIDE / f"{section}.md").read_text().splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return section
+
+
+def _with_titles(text: str) -> str:
+    """A link that reads as a file name ([desk.md](desk.md)) reads as that section's title."""
+
+    def titled(match: re.Match) -> str:
+        section = match.group(1)
+        if not (GUIDE / f"{section}.md").is_file():
+            return match.group(0)
+        return f"[{section_title(section)}]({section}.md)"
+
+    return FILE_NAME_LINK.sub(titled, text)
+
+
+def help_navigation(user) -> list[dict]:
+    """The user's pages, group by group, for the guide's header (as the app's header shows)."""
+    groups: dict[str, list] = {}
+    for page in pages_for(user):
+        groups.setdefault(page.group, []).append(page)
+    return [{"name": name, "pages": pages} for name, pages in groups.items()]
+
+
 def help_page(request, section: str = "README"):
-    """A section of the user guide (docs/user-guide), for any signed-in person."""
+    """A section of the user guide (docs/user-guide), for any signed-in person.
+
+    Shown in the portal's own header (the person's pages, by group), so the guide is part of
+    the portal and not a bare page one has to find the way back from.
+    """
     path = GUIDE / f"{section}.md"
     if not section.replace("-", "").isalnum() or not path.is_file():
         raise Http404("There is no such section of the user guide.")
-    text = _with_service_values(path.read_text())
+    text = _with_titles(_with_service_values(path.read_text()))
     # The guide's own links and pictures, as the portal serves them.
     text = re.sub(r"\]\(([a-z0-9-]+)\.md\)", r"](/help/\1/)", text)
     text = text.replace("](img/", f"]({settings.STATIC_URL}guide/")
     html = markdown.markdown(text, extensions=["tables"])
-    return render(request, "frontend/help.html", {"content": mark_safe(html)})
+    context = {
+        "content": mark_safe(html),
+        "title": section_title(section),
+        "nav_groups": help_navigation(request.user),
+    }
+    return render(request, "frontend/help.html", context)

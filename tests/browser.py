@@ -92,18 +92,37 @@ def sign_out(page) -> None:
 
 
 def main_navigation(page):
-    return page.get_by_role("navigation", name="Main")
+    """The header's navigation, shown or not (on a phone it is in the closed menu)."""
+    return page.locator('nav[aria-label="Main"]')
 
 
 def navigation(page) -> list[str]:
+    """The titles of every link of the navigation, in order, whether its group is open or not."""
     nav = main_navigation(page)
-    expect(nav).to_be_visible()
-    return [text.strip() for text in nav.get_by_role("link").all_inner_texts()]
+    expect(nav.locator("a").first).to_be_attached()
+    return [text.strip() for text in nav.locator("a").all_text_contents()]
+
+
+def reveal_in_navigation(page, title: str):
+    """The navigation's link `title`, made visible as a person would: open the menu (small
+    screens), then the link's group (wide screens). Returns the link."""
+    nav = main_navigation(page)
+    expect(nav.locator("a").first).to_be_attached()  # the app has drawn its header
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+    link = nav.get_by_role("link", name=title, exact=True)
+    if not link.is_visible():
+        exactly = re.compile(rf"^\s*{re.escape(title)}\s*$")
+        group = nav.locator(".nav-group").filter(has=page.locator("a", has_text=exactly))
+        group.locator(".group-toggle").click()
+    expect(link).to_be_visible()
+    return link
 
 
 def open_page(page, title: str) -> None:
     """Follow the main navigation's link `title` to the page of that heading."""
-    main_navigation(page).get_by_role("link", name=title).click()
+    reveal_in_navigation(page, title).click()
     expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
 
 

@@ -5,6 +5,7 @@ from django.test import override_settings
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
+from core.roles import Role
 from frontend.pages import PAGES
 from tests import personas
 
@@ -57,23 +58,49 @@ def test_who_am_i_lists_exactly_the_pages_of_the_roles(client):
     body = client.get("/api/me").json()
     assert body["display_name"] == "Bo Th"
     assert body["roles"] == ["medical", "registration"]
-    assert [page["slug"] for page in body["pages"]] == [
-        "registration",
-        "status",
-        "found",
-        "desk",
-        "appointments",
-        "tracking",
-        "cases",
-        "follow-ups",
-        "approvals",
-        "risk-models",
-        "stats",
-        "my-data",
-        "location-risk",
-        "transparency",
+    # Group by group, in the header's order; each page says its group.
+    assert [(page["group"], page["slug"]) for page in body["pages"]] == [
+        ("Desk", "registration"),
+        ("Desk", "status"),
+        ("Desk", "found"),
+        ("Desk", "desk"),
+        ("Medical", "tracking"),
+        ("Medical", "cases"),
+        ("Medical", "follow-ups"),
+        ("Medical", "risk-models"),
+        ("Oversight", "approvals"),
+        ("Oversight", "stats"),
+        ("For me", "appointments"),
+        ("For me", "my-data"),
+        ("For me", "location-risk"),
+        ("For me", "transparency"),
     ]
     assert body["links"]["admin"] == "/admin/"  # the registration role manages people there
+
+
+# The user guide's table of groups (docs/user-guide/home.md), written out independently.
+MENU = {
+    "Desk": ["registration", "status", "found", "desk"],
+    "Medical": ["tracking", "cases", "follow-ups", "risk-models"],
+    "Assets": ["stock", "inventory"],
+    "Oversight": ["approvals", "audit", "stats"],
+    "For me": ["appointments", "my-data", "location-risk", "transparency"],
+}
+
+
+def test_the_menu_groups_each_role_combinations_pages_as_the_guide_says(client):
+    """Every combination of roles: exactly the pages a role opens, group by group in order."""
+    roles = list(Role)
+    for mask in range(2 ** len(roles)):
+        held = {role for n, role in enumerate(roles) if mask >> n & 1}
+        user = personas.make_user(f"combo-{mask}", *held)
+        client.force_login(user)
+        pages = client.get("/api/me").json()["pages"]
+        opens = {page.slug for page in PAGES if client.get(page.path).status_code == 200}
+        expected = [
+            (group, slug) for group, slugs in MENU.items() for slug in slugs if slug in opens
+        ]
+        assert [(page["group"], page["slug"]) for page in pages] == expected, held
 
 
 def test_who_am_i_refuses_anonymous_callers(client):

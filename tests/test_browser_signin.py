@@ -6,23 +6,30 @@ from playwright.sync_api import expect
 
 from accounts.services import user_set_roles
 from core.roles import Role
-from tests.browser import main_navigation, navigation, open_provider_login, sign_in, sign_out
+from tests.browser import (
+    navigation,
+    open_provider_login,
+    reveal_in_navigation,
+    sign_in,
+    sign_out,
+)
 from tests.conftest import user_api_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
+# Group by group (Desk, Medical, Oversight, For me), as the header shows them.
 EVERY_PAGE = [
     "Registration",
     "Status",
     "Found",
     "Desk day",
-    "Appointments",
     "Tracking",
     "Cases",
     "Follow-ups",
-    "Approvals",
     "Risk models",
+    "Approvals",
     "Statistics",
+    "Appointments",
     "My data",
     "Location risk",
     "Transparency",
@@ -35,7 +42,7 @@ def test_people_see_exactly_the_pages_their_groups_allow_and_sign_out(page, live
     # The registration role also manages people in the admin.
     assert navigation(page) == [*EVERY_PAGE, "Administration"]
     expect(page.locator(".account-name")).to_have_text("Alice Adams")
-    main_navigation(page).get_by_role("link", name="Tracking").click()
+    reveal_in_navigation(page, "Tracking").click()
     expect(page.get_by_role("heading", name="Tracking")).to_be_visible()
 
     sign_out(page)  # of the provider too

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import { makeMe, mountApp, setCookie, waitFor } from './helpers.js'
 import { normalizeMe } from '../src/session.js'
+import { navGroups } from '../src/nav.js'
 
 let wrapper
 afterEach(() => {
@@ -239,5 +240,156 @@ describe('help', () => {
     const r = await mountApp('/registration/') // pages without help_url, links without help
     wrapper = r.wrapper
     expect(helpLink(wrapper).attributes('href')).toBe('/help/')
+  })
+})
+
+describe('grouped navigation and the menu', () => {
+  const page = (slug, title, group) => ({ slug, title, group, path: `/${slug}/`, help: `${title}.` })
+  const groupedMe = () =>
+    makeMe({
+      pages: [
+        page('registration', 'Registration', 'Desk'),
+        page('status', 'Status', 'Desk'),
+        page('stats', 'Statistics', 'Oversight'),
+        page('my-data', 'My data', 'For me'),
+      ],
+    })
+  const groupButton = (w, name) => w.findAll('button.group-toggle').find((b) => b.text() === name)
+  const menuButton = (w) => w.find('button.menu-toggle')
+
+  it('gathers the pages by the group the server gives, in the order groups first appear', () => {
+    const groups = navGroups([
+      page('a', 'A', 'Desk'),
+      page('b', 'B', 'For me'),
+      page('c', 'C', 'Desk'),
+    ])
+    expect(groups.map((g) => [g.name, g.pages.map((p) => p.slug)])).toEqual([
+      ['Desk', ['a', 'c']],
+      ['For me', ['b']],
+    ])
+    // An older server's pages without a group: one unnamed group, nothing lost.
+    expect(navGroups([{ slug: 'x' }, { slug: 'y' }])).toEqual([{ name: '', pages: [{ slug: 'x' }, { slug: 'y' }] }])
+  })
+
+  it('shows one button per group, closed, each controlling its list of pages', async () => {
+    const r = await mountApp('/', groupedMe())
+    wrapper = r.wrapper
+    const buttons = wrapper.findAll('button.group-toggle')
+    expect(buttons.map((b) => b.text())).toEqual(['Desk', 'Oversight', 'For me'])
+    for (const button of buttons) {
+      expect(button.attributes('aria-expanded')).toBe('false')
+      const list = wrapper.find(`#${button.attributes('aria-controls')}`)
+      expect(list.exists()).toBe(true)
+      expect(list.attributes('aria-label')).toBe(button.text())
+    }
+    expect(wrapper.find('#nav-group-desk').findAll('a').map((a) => a.text())).toEqual(['Registration', 'Status'])
+    // Every link is in the navigation, whichever group is open.
+    expect(navLinks(wrapper).map((a) => a.text())).toEqual(['Registration', 'Status', 'Statistics', 'My data'])
+  })
+
+  it('opens one group at a time; Escape closes it and puts the cursor back on its button', async () => {
+    const r = await mountApp('/', groupedMe())
+    wrapper = r.wrapper
+    await groupButton(wrapper, 'Desk').trigger('click')
+    expect(groupButton(wrapper, 'Desk').attributes('aria-expanded')).toBe('true')
+    expect(wrapper.find('#nav-group-desk').element.closest('.nav-group').classList).toContain('is-open')
+    await groupButton(wrapper, 'Oversight').trigger('click')
+    expect(groupButton(wrapper, 'Desk').attributes('aria-expanded')).toBe('false')
+    expect(groupButton(wrapper, 'Oversight').attributes('aria-expanded')).toBe('true')
+    wrapper.find('#nav-group-oversight a').element.focus()
+    await wrapper.find('header').trigger('keydown', { key: 'Escape' })
+    expect(groupButton(wrapper, 'Oversight').attributes('aria-expanded')).toBe('false')
+    expect(document.activeElement).toBe(groupButton(wrapper, 'Oversight').element)
+  })
+
+  it('closes an open group on a click outside the navigation, and after a navigation', async () => {
+    const r = await mountApp('/', groupedMe())
+    wrapper = r.wrapper
+    await groupButton(wrapper, 'Desk').trigger('click')
+    document.querySelector('main').click()
+    await flushPromises()
+    expect(groupButton(wrapper, 'Desk').attributes('aria-expanded')).toBe('false')
+
+    await groupButton(wrapper, 'Desk').trigger('click')
+    await r.router.push('/status/')
+    await flushPromises()
+    expect(groupButton(wrapper, 'Desk').attributes('aria-expanded')).toBe('false')
+    // The group of the page shown is marked, so a closed group still says where one is.
+    expect(groupButton(wrapper, 'Desk').element.closest('.nav-group').classList).toContain('is-current')
+    expect(groupButton(wrapper, 'For me').element.closest('.nav-group').classList).not.toContain('is-current')
+  })
+
+  it('the Menu button opens and closes the whole menu; Escape closes it onto the button', async () => {
+    const r = await mountApp('/', groupedMe())
+    wrapper = r.wrapper
+    const menu = menuButton(wrapper)
+    expect(menu.text()).toBe('Menu')
+    expect(menu.attributes('aria-controls')).toBe('site-menu')
+    expect(menu.attributes('aria-expanded')).toBe('false')
+    expect(wrapper.find('#site-menu').classes()).not.toContain('is-open')
+    await menu.trigger('click')
+    expect(menu.attributes('aria-expanded')).toBe('true')
+    expect(wrapper.find('#site-menu').classes()).toContain('is-open')
+    // The menu holds the navigation, the help link and the account.
+    expect(wrapper.find('#site-menu nav[aria-label="Main"]').exists()).toBe(true)
+    expect(wrapper.find('#site-menu a.help-link').exists()).toBe(true)
+    expect(wrapper.find('#site-menu form.signout-form').exists()).toBe(true)
+    wrapper.find('#site-menu a').element.focus()
+    await wrapper.find('header').trigger('keydown', { key: 'Escape' })
+    expect(menu.attributes('aria-expanded')).toBe('false')
+    expect(document.activeElement).toBe(menu.element)
+
+    await menu.trigger('click')
+    await r.router.push('/my-data/')
+    await flushPromises()
+    expect(menu.attributes('aria-expanded')).toBe('false') // closed once a page is chosen
+  })
+
+  it('shows a single group as plain links, without group buttons', async () => {
+    const me = makeMe({ pages: [page('my-data', 'My data', 'For me'), page('stats', 'Statistics', 'For me')] })
+    const r = await mountApp('/', me)
+    wrapper = r.wrapper
+    expect(wrapper.findAll('button.group-toggle')).toHaveLength(0)
+    expect(wrapper.find('.nav-groups').classes()).toContain('nav-flat')
+    expect(navLinks(wrapper).map((a) => a.text())).toEqual(['My data', 'Statistics'])
+  })
+})
+
+describe('home page groups', () => {
+  it('lists the pages under the same groups as the menu', async () => {
+    const me = makeMe({
+      pages: [
+        { slug: 'registration', title: 'Registration', group: 'Desk', path: '/registration/', help: 'Give.' },
+        { slug: 'my-data', title: 'My data', group: 'For me', path: '/my-data/', help: 'See.' },
+      ],
+    })
+    const r = await mountApp('/', me)
+    wrapper = r.wrapper
+    const main = wrapper.find('main')
+    expect(main.findAll('h3.page-group').map((h) => h.text())).toEqual(['Desk', 'For me'])
+    expect(main.findAll('.page-list').map((ul) => ul.findAll('a').map((a) => a.text()))).toEqual([
+      ['Registration'],
+      ['My data'],
+    ])
+  })
+})
+
+describe('choosing the page one is on', () => {
+  it('closes the group and the menu although no navigation follows', async () => {
+    const me = makeMe({
+      pages: [
+        { slug: 'registration', title: 'Registration', group: 'Desk', path: '/registration/', help: 'Give.' },
+        { slug: 'my-data', title: 'My data', group: 'For me', path: '/my-data/', help: 'See.' },
+      ],
+    })
+    const r = await mountApp('/registration/', me)
+    wrapper = r.wrapper
+    await wrapper.find('button.menu-toggle').trigger('click')
+    const desk = wrapper.findAll('button.group-toggle').find((b) => b.text() === 'Desk')
+    await desk.trigger('click')
+    await wrapper.find('#nav-group-desk a').trigger('click')
+    await flushPromises()
+    expect(desk.attributes('aria-expanded')).toBe('false')
+    expect(wrapper.find('button.menu-toggle').attributes('aria-expanded')).toBe('false')
   })
 })

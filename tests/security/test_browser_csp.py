@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from encounters.models import Encounter
 from registration.models import Association
-from tests.browser import main_navigation, navigation, sign_in, sign_out
+from tests.browser import navigation, reveal_in_navigation, sign_in, sign_out
 from tests.registration.factories import make_device, make_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
@@ -64,11 +64,10 @@ def test_every_page_works_under_the_policy(page, live_server, oidc, alice_with_a
     problems.watch(page)
     sign_in(page, live_server.url, "alice", "alice-pw")  # form-action: the provider
 
-    main = main_navigation(page)
     titles = [title for title in navigation(page) if title != "Administration"]
     assert {"Registration", "Tracking", "My data"} <= set(titles)
     for title in titles:
-        main.get_by_role("link", name=title, exact=True).click()
+        reveal_in_navigation(page, title).click()
         expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible()
         if title == "My data":
             expect(page.locator("canvas").first).to_be_visible()  # Chart.js drew
