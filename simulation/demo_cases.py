@@ -10,12 +10,13 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cases import reveals, services
+from cases import services
 from cases.models import Case, FollowUp
 from core.errors import DomainError
 from encounters.models import Encounter
 from registration.models import Association
 from simulation.demo_person import DEMO_PERSON_ID
+from simulation.demo_tracing import trace_and_name
 
 CASES = 6  # index people traced
 NOTIFIED = 3  # follow-ups e-mailed (the console backend prints them)
@@ -51,20 +52,7 @@ def load_demo_cases(stdout=None) -> int:
             notes="Demo case: positive PCR, isolating at home.",
         )
         try:
-            trace, _link = services.case_trace(
-                case=case, reason="Demo: positive PCR", acting_user=medic
-            )
-            reveal, _result, touched = reveals.reveal_ask(
-                trace=trace,
-                scope="close",
-                reason="Demo: tell the close contacts",
-                urgent=False,
-                acting_user=medic,
-            )
-            if reveal.status == reveal.Status.WAITING:
-                _reveal, _result, touched = reveals.reveal_decide(
-                    reveal_id=reveal.pk, approve=True, comment="Demo", acting_user=second
-                )
+            touched = trace_and_name(case, medic=medic, second=second)
         except DomainError:
             break  # the hourly limit: enough for a demo
         if touched:

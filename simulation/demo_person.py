@@ -28,12 +28,12 @@ from django.utils import timezone
 from appointments import services as appointments
 from appointments.models import Booking, Campaign
 from assets.models import Device, DeviceState
-from cases import reveals
 from cases import services as cases
 from cases.models import Case, FollowUp, Notification
 from core.errors import DomainError
 from desk import services as desk
 from registration.models import Association, Person
+from simulation.demo_tracing import trace_and_name
 from tracing import contacts
 from tracing.selectors import contacts_of
 
@@ -133,18 +133,7 @@ def _follow_up_by_tracing_a_peer():
             symptom_onset=onset,
             notes="Demo case: positive PCR, isolating at home.",
         )
-        trace, _link = cases.case_trace(case=case, reason="Demo: positive PCR", acting_user=medic)
-        reveal, _result, touched = reveals.reveal_ask(
-            trace=trace,
-            scope="close",
-            reason="Demo: tell the close contacts",
-            urgent=False,
-            acting_user=medic,
-        )
-        if reveal.status == reveal.Status.WAITING:
-            _reveal, _result, touched = reveals.reveal_decide(
-                reveal_id=reveal.pk, approve=True, comment="Demo", acting_user=second
-            )
+        touched = trace_and_name(case, medic=medic, second=second)
         mine = [f for f in touched if f.person_id == DEMO_PERSON_ID]
         if mine:
             return mine[0]
