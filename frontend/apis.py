@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import admin
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -35,6 +36,15 @@ def service_rules() -> dict:
             for status in FollowUp.Status
         ],
     }
+
+
+def admin_sections(request) -> list[str]:
+    """The lists this account may open in the administration ("Devices", "People"), as the
+    administration itself names them: its start page tells the asset team what is there."""
+    django_request = getattr(request, "_request", request)
+    return [
+        model["name"] for app in admin.site.get_app_list(django_request) for model in app["models"]
+    ]
 
 
 class FollowUpStatusSerializer(serializers.Serializer):
@@ -88,6 +98,10 @@ class MeApi(APIView):
         class LinksSerializer(serializers.Serializer):
             logout = serializers.CharField()
             admin = serializers.CharField(allow_null=True)
+            admin_sections = serializers.ListField(
+                child=serializers.CharField(),
+                help_text="What this account may open in the administration, in its words.",
+            )
             privacy = serializers.CharField(allow_null=True)
             help = serializers.CharField()
 
@@ -119,6 +133,7 @@ class MeApi(APIView):
             "links": {
                 "logout": reverse("account_logout"),
                 "admin": reverse("admin:index") if user.is_staff else None,
+                "admin_sections": admin_sections(request) if user.is_staff else [],
                 "privacy": settings.PRIVACY_NOTICE_URL,
                 "help": "/help/",
             },

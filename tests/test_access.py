@@ -78,6 +78,21 @@ def test_who_am_i_lists_exactly_the_pages_of_the_roles(client):
     assert body["links"]["admin"] == "/admin/"  # the registration role manages people there
 
 
+def test_who_am_i_lists_what_each_role_opens_in_the_administration(client):
+    """The start page's Administration section: the admin's own list names, the role's only."""
+    client.force_login(personas.asset_manager())
+    links = client.get("/api/me").json()["links"]
+    assert links["admin"] == "/admin/"
+    sections = links["admin_sections"]
+    assert "Devices" in sections and "People" not in sections
+    client.force_login(personas.clerk())
+    sections = client.get("/api/me").json()["links"]["admin_sections"]
+    assert "People" in sections and "Devices" not in sections
+    client.force_login(personas.person())
+    links = client.get("/api/me").json()["links"]
+    assert links["admin"] is None and links["admin_sections"] == []
+
+
 # The user guide's table of groups (docs/user-guide/home.md), written out independently.
 MENU = {
     "Desk": ["registration", "status", "found", "desk"],

@@ -27,6 +27,15 @@ def test_the_asset_team_sees_its_stock_and_is_warned_when_it_runs_low(
     make_device("S-3", batch="2026-B", firmware="1.5", state=DeviceState.BROKEN)
     sign_in_with_a_session(page, live_server.url, asset_manager)
     page.goto(f"{live_server.url}/")
+    # The start page: the stock in a few lines and the way to the administration.
+    home_stock = page.get_by_role("region", name="Stock")
+    expect(home_stock.get_by_role("alert")).to_contain_text("2 devices in stock, fewer than 3")
+    administration = page.get_by_role("region", name="Administration")
+    expect(administration.get_by_role("link", name="Open the administration")).to_have_attribute(
+        "href", "/admin/"
+    )
+    expect(administration).to_contain_text("Devices")
+    screenshot(page, "home-assets")
     open_page(page, "Stock")
     expect(page.get_by_role("alert")).to_contain_text("2 devices in stock, fewer than 3")
     table = page.locator("table.stock-batches")

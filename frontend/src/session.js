@@ -43,6 +43,7 @@ export function normalizeMe(data) {
     links: {
       logout: links.logout || '/accounts/logout/',
       admin: links.admin || null,
+      admin_sections: Array.isArray(links.admin_sections) ? links.admin_sections : [],
       privacy: links.privacy || null,
       help: links.help || '/help/',
     },
