@@ -6,6 +6,7 @@ is written. The Tag ID of an existing device never changes: it is burnt into
 the device, and every recorded encounter names it.
 """
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from core.imports import (
     Progress,
     cell,
     check_format,
+    check_size,
     each_row,
     require_columns,
     rows_from_bytes,
@@ -32,6 +34,8 @@ from core.queue import enqueue_on_commit
 COLUMNS = ("device_id", "tag_id", "dev_eui", "firmware", "batch")
 REQUIRED = ("device_id", "tag_id")
 BATCH_SIZE = 1000
+
+logger = logging.getLogger(__name__)
 
 _DEVICE_ID = re.compile(r"[A-Za-z0-9-]+")
 _DIGITS = re.compile(r"[0-9]+")
@@ -275,6 +279,7 @@ def progress_key(import_id: int) -> str:
 def device_import_start(*, data: bytes, name: str, acting_user) -> DeviceImport:
     """Keep the upload and hand it to a worker once it is committed."""
     check_format(name)  # an unknown kind of file is refused now, not in the worker
+    check_size(name, len(data))
     with transaction.atomic(using=ASSETS):
         job = DeviceImport.objects.create(
             created_at=timezone.now(),
@@ -316,6 +321,17 @@ def device_import_run(*, import_id: int) -> DeviceImport:
     except DomainError as refused:
         job.status = DeviceImport.Status.FAILED
         job.summary = f"Nothing was imported. {refused.message}"[:500]
+        job.messages = []
+    except Exception as crash:
+        # Anything else would leave the job "running" for ever, its page reloading and the
+        # file kept. The import's transaction rolled back: nothing was imported. The log names
+        # the kind of error only, never a row (a row may hold a DevEUI).
+        logger.error("Device import %s stopped on %s", job.pk, type(crash).__name__)
+        job.status = DeviceImport.Status.FAILED
+        job.summary = (
+            "Nothing was imported: the import stopped on an unexpected problem with the file. "
+            "Check it opens as a list of devices, or ask the portal's administrators."
+        )
         job.messages = []
     else:
         job.status = DeviceImport.Status.DONE
