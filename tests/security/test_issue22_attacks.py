@@ -1,0 +1,488 @@
+"""A hostile sender and insiders against what issue 22 added.
+
+Losses reported by the wearer and the desk, Device IDs matched trimmed and in
+any case, booking's calendar file and links, the waitlist, the asset team's
+stock and inventory checks, label sheets and background device imports.
+Rule of the house: bad input is a clear 4xx and loses nothing valid, never a
+500, and nothing about another person leaks.
+"""
+
+import io
+import json
+from datetime import time, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from appointments import services as appointments
+from appointments.models import WaitlistEntry
+from assets.imports import device_import_run
+from assets.inventory import inventory_compare
+from assets.models import Device, DeviceImport, DeviceState, InventoryCheck
+from desk import services
+from registration.models import Association, LostReport
+from tests import personas
+from tests.appointments.factories import make_campaign, make_location
+from tests.registration.factories import make_device, make_person
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+STARTED = timezone.now().replace(microsecond=0) - timedelta(days=3)
+LOST_URL = "/api/selfservice/device-lost"
+INVENTORY_URL = "/api/assets/inventory-checks"
+
+
+def post(client, url, body):
+    raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.generic("POST", url, raw, content_type="application/json")
+
+
+def snapshot():
+    return (
+        sorted(Association.objects.values_list("device_id", "ended_at", "end_reason")),
+        sorted(Device.objects.values_list("device_id", "state")),
+        sorted(LostReport.objects.values_list("device_id", "lost_at")),
+    )
+
+
+# --- Losses reported by the wearer -------------------------------------------------------
+
+
+@pytest.fixture
+def holders(desk):
+    """Ines holds P-0300, Bart holds P-0400, both since three days."""
+    make_person("710243", "Ines", "Adams"), make_person("820002", "Bart", "Baker")
+    make_device("P-0300"), make_device("P-0400")
+    services.device_assign(device_id="P-0300", person_id="710243", acting_user=desk, at=STARTED)
+    services.device_assign(device_id="P-0400", person_id="820002", acting_user=desk, at=STARTED)
+
+
+def ines(client=None):
+    client = client or Client()
+    client.force_login(personas.wearer("710243"))
+    return client
+
+
+@pytest.mark.parametrize(
+    "device_id",
+    [
+        "P-0400\x00",  # a NUL byte
+        "P-0300\x00",  # one's own device with a NUL byte
+        "\u0420-0300",  # Cyrillic Er looks like P
+        "\uff30-0300",  # fullwidth P
+        "P-0300\u200b",  # a zero-width space no strip removes
+        "P\u20110300",  # a non-breaking hyphen
+        "P-03OO",  # letter O for zero
+        "P-0300\r\nX-Evil: 1",
+        "P-0300;DROP TABLE",
+        "%",  # a LIKE wildcard
+        "_-____",
+        "P" * 100_000,
+    ],
+)
+def test_a_lookalike_or_hostile_device_id_is_refused_and_changes_nothing(
+    client, holders, device_id
+):
+    before = snapshot()
+    answer = post(ines(client), LOST_URL, {"device_id": device_id})
+    assert 400 <= answer.status_code < 500, answer.content
+    assert snapshot() == before
+    text = answer.content.decode()
+    assert (
+        "Bart" not in text and "820002" not in text and "P-0400" not in text.replace(device_id, "")
+    )
+    assert "no-store" in answer["Cache-Control"]
+
+
+def test_another_persons_device_and_no_device_get_the_same_answer(client, holders):
+    """A wearer cannot learn whether an ID exists or who holds it from the refusal."""
+    bart = post(ines(client), LOST_URL, {"device_id": "P-0400"})
+    nobody = post(client, LOST_URL, {"device_id": "P-9999"})
+    assert bart.status_code == nobody.status_code == 403
+    assert bart.json()["detail"].replace("P-0400", "X") == nobody.json()["detail"].replace(
+        "P-9999", "X"
+    )
+
+
+def test_the_same_loss_reported_twice_is_recorded_once(client, holders):
+    first = post(ines(client), LOST_URL, {"device_id": "P-0300"})
+    assert first.status_code == 200
+    after_first = snapshot()
+    again = post(client, LOST_URL, {"device_id": "p-0300 "})
+    assert 400 <= again.status_code < 500
+    assert snapshot() == after_first
+    assert LostReport.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-12:00",
+        "2199-12-31T23:59:59Z",  # in range, far in the future
+        "1970-01-01T00:00:00Z",  # in range, before the holding
+        "not a time",
+        "2026-02-30T10:00:00Z",
+        12345,
+        ["2026-01-01T00:00:00Z"],
+        {"at": "2026-01-01T00:00:00Z"},
+    ],
+)
+def test_a_loss_at_an_impossible_time_is_refused(client, holders, at):
+    before = snapshot()
+    answer = post(ines(client), LOST_URL, {"device_id": "P-0300", "at": at})
+    assert answer.status_code == 400, answer.content
+    assert snapshot() == before
+
+
+def test_a_body_nested_deep_or_no_json_at_all_is_a_400(client, holders):
+    before = snapshot()
+    for body in ["[" * 50_000 + "]" * 50_000, '{"device_id": "P-0300"', b"\xff\xfe", "null"]:
+        answer = post(ines(client), LOST_URL, body)
+        assert 400 <= answer.status_code < 500, (body[:20], answer.status_code)
+    assert snapshot() == before
+
+
+# --- Losses recorded by the desk ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"device_id": "P-0400", "person_id": "710243"},  # Bart's device, Ines at the counter
+        {"device_id": "P-0300", "person_id": "710243\x00"},
+        {"device_id": "P-0300", "lost_at": "0001-01-01T00:00:00Z"},
+        {"device_id": "P-0300", "lost_at": "9999-12-31T23:59:59Z"},
+        {"device_id": "P-0300", "person_id": "7" * 10_000},
+        {"device_id": "\u0420-0300"},
+    ],
+)
+def test_the_desk_cannot_end_a_holding_with_a_wrong_or_hostile_request(client, holders, body):
+    client.force_login(personas.clerk())
+    before = snapshot()
+    answer = post(client, reverse("device-report-lost"), body)
+    assert 400 <= answer.status_code < 500, answer.content
+    assert snapshot() == before
+
+
+def test_the_desk_reporting_the_same_loss_twice_records_one_report(client, holders):
+    client.force_login(personas.clerk())
+    assert post(client, reverse("device-report-lost"), {"device_id": "P-0300"}).status_code == 200
+    again = post(client, reverse("device-report-lost"), {"device_id": " p-0300"})
+    assert again.status_code == 409
+    assert "already reported lost" in again.json()["detail"]
+    assert LostReport.objects.count() == 1
+
+
+# --- Booking: calendar file, links, waitlist -----------------------------------------------
+
+
+HOSTILE_NAME = 'Hall\r\nATTENDEE;CN=Eve:mailto:eve@example.org\r\nX-EVIL:"1'
+
+
+@pytest.fixture
+def hostile_booking(client):
+    """Alice books at a location whose name and address try to add calendar properties."""
+    make_person("810001", "Alice\r\nORGANIZER:mailto:eve@example.org", "A", email="a@example.org")
+    location = make_location(HOSTILE_NAME, address="Road 1\nDESCRIPTION:=HYPERLINK()")
+    campaign = make_campaign([location], name="<script>alert(1)</script>\r\nBEGIN:VEVENT")
+    slot = campaign.slots.order_by("starts_at").first()
+    client.force_login(personas.wearer("810001"))
+    answer = post(client, reverse("my-bookings"), {"slot_id": slot.pk})
+    assert answer.status_code == 201, answer.content
+    return answer.json()
+
+
+def test_line_breaks_in_names_never_add_calendar_properties(client, hostile_booking):
+    answer = client.get(hostile_booking["calendar"]["ics"])
+    assert answer.status_code == 200
+    assert "no-store" in answer["Cache-Control"]
+    calendar = Calendar.from_ical(answer.content)
+    [event] = calendar.walk("VEVENT")
+    assert len(event.get("attendee") if isinstance(event.get("attendee"), list) else [1]) == 1
+    assert "eve@example.org" not in str(event.get("organizer"))
+    assert "X-EVIL" not in event and len(calendar.walk("VEVENT")) == 1
+    assert str(event["location"]).startswith(HOSTILE_NAME.split("\r\n")[0])
+    lines = answer.content.decode().split("\r\n")
+    names = [line.split(":")[0].split(";")[0] for line in lines if line and line[0] != " "]
+    assert names.count("ATTENDEE") == 1 and names.count("ORGANIZER") == 1
+    assert "X-EVIL" not in names and names.count("BEGIN") == 2  # VCALENDAR, VEVENT
+
+
+def test_the_calendar_links_carry_names_only_as_url_parameters(client, hostile_booking):
+    for link in (hostile_booking["calendar"]["google"], hostile_booking["calendar"]["outlook"]):
+        assert link.startswith("https://")
+        assert not any(c in link for c in "\r\n <>\"'")
+
+
+@pytest.mark.parametrize("booking_id", ["0", "99999999999999999999", "-1", "1.5", "%00", "1%0a"])
+def test_a_forged_booking_id_is_a_404(client, hostile_booking, booking_id):
+    for url in (
+        f"/api/appointments/mine/bookings/{booking_id}/calendar.ics",
+        f"/api/appointments/mine/bookings/{booking_id}/cancel",
+        f"/api/appointments/mine/bookings/{booking_id}/reschedule",
+    ):
+        answer = client.get(url) if url.endswith(".ics") else post(client, url, {"slot_id": 1})
+        assert answer.status_code == 404, (url, answer.status_code)
+
+
+@pytest.mark.parametrize(
+    "slot_id", [99999999999999999999, -1, 0, "1; DROP TABLE", None, [1], {"id": 1}, 1e308, True]
+)
+def test_a_forged_slot_id_is_a_4xx_and_books_nothing(client, hostile_booking, slot_id):
+    answer = post(client, reverse("my-bookings"), {"slot_id": slot_id})
+    assert 400 <= answer.status_code < 500, answer.content
+    moved = post(
+        client, reverse("my-booking-reschedule", args=[hostile_booking["id"]]), {"slot_id": slot_id}
+    )
+    assert 400 <= moved.status_code < 500, moved.content
+    [mine] = client.get(reverse("my-bookings")).json()
+    assert (mine["id"], mine["slot_id"]) == (hostile_booking["id"], hostile_booking["slot_id"])
+
+
+def test_free_slots_refuse_a_forged_location(client, hostile_booking):
+    campaign_id = hostile_booking["campaign"]["id"]
+    for location in ["99999999999999999999", "-1", "x", "1\x00"]:
+        answer = client.get(reverse("free-slots", args=[campaign_id]), {"location": location})
+        assert 400 <= answer.status_code < 500, (location, answer.status_code)
+    huge = client.get("/api/appointments/mine/campaigns/99999999999999999999/slots")
+    assert huge.status_code == 404
+
+
+@pytest.fixture
+def full_day():
+    """A one-day campaign whose two times are taken by others; Alice may wait for that day."""
+    campaign = make_campaign(
+        [make_location("Desk", hours=[(time(9), time(10))])], days=1, slot_minutes=30, capacity=1
+    )
+    for n, slot in enumerate(campaign.slots.order_by("starts_at")):
+        appointments.booking_create(
+            person=make_person(f"9{n}", email=f"p{n}@x.org"), slot_id=slot.pk
+        )
+    make_person("810001", "Alice", "Adams", email="alice@example.org")
+    day = timezone.localtime(campaign.slots.first().starts_at).date()
+    return campaign, day
+
+
+def test_waiting_twice_for_the_same_day_is_one_entry(client, full_day):
+    campaign, day = full_day
+    client.force_login(personas.wearer("810001"))
+    url = reverse("my-waitlist-join", args=[campaign.pk])
+    for _ in range(3):
+        assert post(client, url, {"day": day.isoformat()}).status_code == 201
+    assert WaitlistEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "day",
+    ["0001-01-01", "9999-12-31", "2199-01-01", "1970-01-01", "2026-13-01", "", None, ["x"], 1],
+)
+def test_waiting_for_an_impossible_day_is_a_4xx(client, full_day, day):
+    campaign, _ = full_day
+    client.force_login(personas.wearer("810001"))
+    answer = post(client, reverse("my-waitlist-join", args=[campaign.pk]), {"day": day})
+    assert 400 <= answer.status_code < 500, answer.content
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_a_person_never_sees_another_persons_waitlist_days(client, full_day):
+    campaign, day = full_day
+    make_person("810002", "Bob", email="bob@example.org")
+    client.force_login(personas.wearer("810002"))
+    post(client, reverse("my-waitlist-join", args=[campaign.pk]), {"day": day.isoformat()})
+    alice = Client()
+    alice.force_login(personas.wearer("810001"))
+    [mine] = alice.get(reverse("my-campaigns")).json()
+    assert mine["waiting_days"] == []
+
+
+def test_a_campaign_not_open_to_me_is_a_404_for_the_waitlist(client, full_day):
+    campaign, day = full_day
+    campaign.kind = "recall"
+    campaign.save(update_fields=["kind"])
+    client.force_login(personas.wearer("810001"))
+    answer = post(client, reverse("my-waitlist-join", args=[campaign.pk]), {"day": day.isoformat()})
+    assert answer.status_code == 404
+    assert not WaitlistEntry.objects.exists()
+
+
+# --- The asset team: inventory checks, stock ------------------------------------------------
+
+
+def test_a_million_scans_are_refused_without_a_server_error(client, asset_manager):
+    make_device("S-1")
+    client.force_login(asset_manager)
+    answer = post(client, INVENTORY_URL, {"scanned": ["S-1"] * 1_000_000})
+    assert 400 <= answer.status_code < 500
+    assert not InventoryCheck.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "scanned",
+    [
+        ["S-1\x00"],
+        ["\u0405-1"],  # Cyrillic Dze looks like S
+        ["S-1\u200b"],
+        ["S" * 10_000],
+        [["S-1"]],
+        [{"id": "S-1"}],
+        [None],
+        "S-1",
+        {"S-1": 1},
+    ],
+)
+def test_a_hostile_scan_is_a_400_and_records_no_check(client, asset_manager, scanned):
+    make_device("S-1")
+    client.force_login(asset_manager)
+    answer = post(client, INVENTORY_URL, {"scanned": scanned})
+    assert answer.status_code == 400, answer.content
+    assert not InventoryCheck.objects.exists()
+
+
+def test_two_devices_whose_ids_differ_only_by_case_are_both_counted(client, asset_manager):
+    """An old import kept `C-1` and `c-1`: the check must not lose one of them."""
+    make_device("C-1"), make_device("c-1")
+    client.force_login(asset_manager)
+    nothing = post(client, INVENTORY_URL, {"scanned": []}).json()
+    assert nothing["missing"] == ["C-1", "c-1"] and nothing["expected_count"] == 2
+    one = post(client, INVENTORY_URL, {"scanned": ["c-1"]}).json()
+    assert one["missing"] == ["C-1"] and one["unexpected"] == []
+    both = post(client, INVENTORY_URL, {"scanned": ["C-1", "c-1"]}).json()
+    assert both["missing"] == [] and both["scanned_count"] == 2
+
+
+def test_a_scan_that_fits_two_such_devices_is_refused_and_says_how(client, asset_manager):
+    make_device("Ab-1"), make_device("aB-1")
+    client.force_login(asset_manager)
+    answer = post(client, INVENTORY_URL, {"scanned": ["AB-1"]})
+    assert answer.status_code == 400
+    assert "fits several devices (Ab-1, aB-1)" in answer.json()["detail"]
+    assert not InventoryCheck.objects.exists()
+
+
+def test_the_compare_never_loses_a_stored_device():
+    missing, unexpected, _ = inventory_compare(
+        devices=[("C-1", DeviceState.IN_STOCK), ("c-1", DeviceState.LOST)], scanned=[]
+    )
+    assert missing == ["C-1"] and unexpected == []
+    missing, unexpected, _ = inventory_compare(
+        devices=[("C-1", DeviceState.IN_STOCK), ("c-1", DeviceState.LOST)], scanned=["c-1"]
+    )
+    assert missing == ["C-1"] and unexpected == [{"device_id": "c-1", "reason": "lost"}]
+
+
+@pytest.mark.parametrize("who", ["person", "clerk", "medic", "privacy_officer", "superuser"])
+def test_only_the_asset_team_checks_inventory_or_reads_the_stock(client, who, db):
+    make_device("S-1")
+    client.force_login(getattr(personas, who)())
+    assert post(client, INVENTORY_URL, {"scanned": ["S-1"]}).status_code == 403
+    assert client.get(INVENTORY_URL).status_code == 403
+    assert client.get(reverse("assets-stock")).status_code == 403
+    assert not InventoryCheck.objects.exists()
+
+
+# --- Labels and background imports in the admin ----------------------------------------------
+
+
+def test_a_label_sheet_escapes_a_batch_name(client, asset_manager):
+    make_device("L-1", batch='<img src=x onerror="alert(1)">')
+    client.force_login(asset_manager)
+    pk = Device.objects.get().pk
+    page = client.post(
+        "/admin/assets/device/", {"action": "print_labels", "_selected_action": [pk]}
+    )
+    assert page.status_code == 200
+    assert b'<img src=x onerror="alert(1)">' not in page.content
+    assert b"&lt;img src=x" in page.content
+
+
+def upload(client, data: bytes, name: str):
+    file = io.BytesIO(data)
+    file.name = name
+    return client.post("/admin/assets/device/import/", {"file": file})
+
+
+def run_the_only_import():
+    job = DeviceImport.objects.get()
+    device_import_run(import_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" * 200_000 + b"]" * 200_000,  # nested deeper than any parser recurses
+        b'[{"device_id": "D-1", "tag_id": ' + b"9" * 5000 + b"}]",  # a number no int() reads
+        b'[{"device_id": {"a": [' * 3000 + b"]}" * 3000 + b"]",
+    ],
+)
+def test_a_hostile_json_import_fails_the_job_with_a_reason(client, asset_manager, data):
+    client.force_login(asset_manager)
+    assert upload(client, data, "delivery.json").status_code == 302
+    job = run_the_only_import()
+    assert job.status in ("failed", "done"), job.status
+    assert bytes(job.data) == b""  # not kept
+    page = client.get(f"/admin/assets/device/import/{job.pk}/")
+    assert page.status_code == 200 and b'http-equiv="refresh"' not in page.content
+    assert not Device.objects.exists()
+
+
+def test_an_import_that_crashes_fails_its_job_and_logs_no_row(
+    client, asset_manager, monkeypatch, caplog
+):
+    client.force_login(asset_manager)
+    upload(client, b"device_id,tag_id,dev_eui\nD-1,1,70B3D57ED0000001\n", "delivery.csv")
+
+    def crash(**kwargs):
+        raise RuntimeError("row D-1 70B3D57ED0000001")
+
+    monkeypatch.setattr("assets.imports.import_devices", crash)
+    job = run_the_only_import()
+    assert job.status == "failed" and job.summary.startswith("Nothing was imported")
+    assert bytes(job.data) == b""
+    assert "70B3D57ED0000001" not in caplog.text and "D-1" not in caplog.text
+
+
+def test_an_import_file_larger_than_any_delivery_is_refused_at_once(client, asset_manager):
+    client.force_login(asset_manager)
+    big = b"device_id,tag_id\n" + b"D-1,1\n" * (40 * 1024 * 1024 // 6)
+    answer = upload(client, big, "delivery.csv")
+    assert answer.status_code == 200
+    assert b"nothing was imported" in answer.content
+    assert not DeviceImport.objects.exists()
+
+
+def test_hostile_ids_in_an_import_are_row_errors_and_good_rows_still_go_in(client, asset_manager):
+    client.force_login(asset_manager)
+    text = (
+        "device_id,tag_id,batch\n"
+        "D-1,1,B1\n"
+        '"D-2\x00",2,B1\n'
+        "\u0420-3,3,B1\n"
+        '"D-4\n",4,B1\n'
+        f"{'D' * 40},5,B1\n"
+        "=cmd|'/c calc'!A1,6,B1\n"
+        "D-7,7,<script>alert(1)</script>\n"
+    )
+    upload(client, text.encode(), "delivery.csv")
+    job = run_the_only_import()
+    assert job.status == "done"
+    stored = dict(Device.objects.values_list("device_id", "batch"))
+    # D-2 comes in without its NUL (the reader drops NUL bytes), D-4 trimmed like every cell;
+    # the lookalike, the long ID and the formula are row errors; D-7 keeps its text.
+    assert set(stored) == {"D-1", "D-2", "D-4", "D-7"}, stored
+    assert job.summary.startswith("4 created")
+    page = client.get(f"/admin/assets/device/import/{job.pk}/").content
+    assert b"<script>alert(1)</script>" not in page
+    changelist = client.get("/admin/assets/device/").content
+    assert b"<script>alert(1)</script>" not in changelist
+
+
+def test_another_import_id_or_a_forged_one_is_a_404_not_a_500(client, asset_manager):
+    client.force_login(asset_manager)
+    for import_id in ["999999", "99999999999999999999"]:
+        assert client.get(f"/admin/assets/device/import/{import_id}/").status_code == 404
