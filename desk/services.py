@@ -335,16 +335,12 @@ def device_report_lost_by_holder(
     # holding), and read again under the lock: the desk may have acted in between.
     mine = Association.objects.filter(person_id=person_id, ended_at__isnull=True).first()
     if mine is None or device_id_key(mine.device_id) != device_id_key(str(device_id)):
-        raise refusal
+        raise _reported_by_me_already(person_id, str(device_id)) or refusal
     with _on_both_databases():
         device = device_get_for_update(device_id=mine.device_id)
         holding = _open_holding_of_device(device.device_id)
         if holding is None or holding.person_id != person_id:
-            if (already := _already_lost(device)) is not None and _last_holder_is(
-                device, person_id
-            ):
-                raise already
-            raise refusal
+            raise _reported_by_me_already(person_id, device.device_id) or refusal
         if broken:
             _end_holding(holding=holding, at=at, reason=EndReason.BROKEN, actor=actor)
             _transition(device=device, to_state=DeviceState.BROKEN, actor=actor, at=at)
@@ -353,9 +349,34 @@ def device_report_lost_by_holder(
         return holding
 
 
-def _last_holder_is(device: Device, person_id: str) -> bool:
-    last = Association.objects.filter(device_id=device.device_id).order_by("-started_at").first()
-    return last is not None and last.person_id == person_id
+def _reported_by_me_already(person_id: str, device_id: str) -> DomainError | None:
+    """The same report sent again (a second tap, a page reloaded): say it is already done.
+
+    Only about the person's own last holding and its still-open report, so it tells
+    them nothing about anyone else.
+    """
+    last = Association.objects.filter(person_id=person_id).order_by("-started_at").first()
+    if (
+        last is None
+        or last.end_reason not in (EndReason.LOST, EndReason.BROKEN)
+        or device_id_key(last.device_id) != device_id_key(device_id)
+    ):
+        return None
+    what = "lost" if last.end_reason == EndReason.LOST else "broken"
+    if (
+        what == "lost"
+        and not LostReport.objects.filter(
+            device_id=last.device_id, holder_id=person_id, found_at__isnull=True
+        ).exists()
+    ):
+        return None  # found since: the desk has it
+    return DomainError(
+        f"Your device {last.device_id} is already recorded as {what} (since "
+        f"{day_in_words(last.ended_at)}): nothing more to do here. Come to the registration "
+        "desk for a new one.",
+        code=f"already_{what}",
+        status_code=409,
+    )
 
 
 def _open_lost_report(device_id: str) -> LostReport | None:

@@ -112,9 +112,42 @@ def test_the_same_loss_reported_twice_is_recorded_once(client, holders):
     assert first.status_code == 200
     after_first = snapshot()
     again = post(client, LOST_URL, {"device_id": "p-0300 "})
-    assert 400 <= again.status_code < 500
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith("Your device P-0300 is already recorded as lost")
     assert snapshot() == after_first
     assert LostReport.objects.count() == 1
+
+
+def test_the_same_breakage_reported_twice_is_recorded_once(client, holders):
+    body = {"device_id": "P-0300", "what": "broken"}
+    assert post(ines(client), LOST_URL, body).status_code == 200
+    after_first = snapshot()
+    again = post(client, LOST_URL, body)
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith("Your device P-0300 is already recorded as broken")
+    assert snapshot() == after_first
+
+
+def test_a_replay_after_the_desk_found_the_device_or_handed_a_new_one_is_refused(
+    client, holders, desk
+):
+    assert post(ines(client), LOST_URL, {"device_id": "P-0300"}).status_code == 200
+    services.device_mark_found(device_id="P-0300", acting_user=desk)
+    before = snapshot()
+    found = post(client, LOST_URL, {"device_id": "P-0300"})
+    assert found.status_code == 403 and snapshot() == before
+    make_device("P-0500")
+    services.device_assign(device_id="P-0500", person_id="710243", acting_user=desk)
+    before = snapshot()
+    old = post(client, LOST_URL, {"device_id": "P-0300"})
+    assert old.status_code == 403 and snapshot() == before
+
+
+def test_a_replay_of_another_persons_loss_tells_nothing(client, holders, desk):
+    services.device_report_lost(device_id="P-0400", acting_user=desk)
+    answer = post(ines(client), LOST_URL, {"device_id": "P-0400"})
+    assert answer.status_code == 403
+    assert "already" not in answer.json()["detail"]
 
 
 @pytest.mark.parametrize(
