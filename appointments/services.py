@@ -176,10 +176,13 @@ def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None =
         if slot.campaign_id != booking.campaign_id:
             raise DomainError("Choose a time of the same campaign.", code="other_campaign")
         _check_bookable(slot, booking.person, now=now)
+        freed = booking.slot_id
         booking.slot, booking.changed_at, booking.reminded_at = slot, now, None
         booking.sequence += 1
         booking.save(update_fields=["slot", "changed_at", "reminded_at", "sequence"])
         _send_email_on_commit(booking, "confirmation")
+        # The old time is free again, as after a cancellation: whoever waits for its day hears.
+        enqueue_on_commit("appointments.waitlist_notify", freed, using=ASSOCIATIONS)
         return booking
 
 

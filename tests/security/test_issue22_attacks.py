@@ -593,3 +593,33 @@ def test_the_desk_finds_a_device_typed_in_lower_case_with_a_scanners_spaces(clie
     answer = client.get("/api/registration/devices/%20p-0300%09")
     assert answer.status_code == 200
     assert answer.json()["device"]["device_id"] == "P-0300"
+
+
+def test_moving_a_booking_off_a_full_day_tells_whoever_waits_for_it(client, monkeypatch):
+    """A move frees the old time as a cancellation does: the waitlist of that day hears."""
+    campaign = make_campaign(
+        [make_location("Desk", hours=[(time(9), time(10))])], days=2, slot_minutes=30, capacity=1
+    )
+    slots = list(campaign.slots.order_by("starts_at"))
+    first_day = [s for s in slots if s.starts_at.date() == slots[0].starts_at.date()]
+    alice = make_person("810001", "Alice", email="alice@example.org")
+    bookings = [appointments.booking_create(person=alice, slot_id=first_day[0].pk)]
+    bookings += [
+        appointments.booking_create(person=make_person("9", email="p@x.org"), slot_id=s.pk)
+        for s in first_day[1:]
+    ]
+    day = timezone.localtime(first_day[0].starts_at).date()
+    waiting = make_person("810002", "Bob", email="bob@example.org")
+    appointments.waitlist_join(person=waiting, campaign=campaign, day=day)
+    queued = []
+    monkeypatch.setattr(
+        appointments, "enqueue_on_commit", lambda name, *args, using: queued.append((name, args))
+    )
+    later = next(s for s in slots if s not in first_day)
+    client.force_login(personas.wearer("810001"))
+    moved = post(
+        client, reverse("my-booking-reschedule", args=[bookings[0].pk]), {"slot_id": later.pk}
+    )
+    assert moved.status_code == 200, moved.content
+    assert ("appointments.waitlist_notify", (first_day[0].pk,)) in queued
+    assert appointments.waitlist_notify(slot_id=first_day[0].pk) == ["810002"]
