@@ -10,6 +10,7 @@ Rule of the house: bad input is a clear 4xx and loses nothing valid, never a
 import io
 import json
 from datetime import time, timedelta
+from email import message_from_bytes
 
 import pytest
 from django.test import Client
@@ -623,3 +624,39 @@ def test_moving_a_booking_off_a_full_day_tells_whoever_waits_for_it(client, monk
     assert moved.status_code == 200, moved.content
     assert ("appointments.waitlist_notify", (first_day[0].pk,)) in queued
     assert appointments.waitlist_notify(slot_id=first_day[0].pk) == ["810002"]
+
+
+HEADERS = {
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "MIME-Version",
+    "Subject",
+    "From",
+    "To",
+    "Date",
+    "Message-ID",
+}
+
+
+def test_line_breaks_and_markup_in_names_never_reach_an_e_mails_headers(client, hostile_booking):
+    """Every appointment e-mail builds; its subject is one line and adds no header."""
+    from appointments import emails
+    from appointments.models import Booking
+
+    booking = Booking.objects.select_related("slot__location", "campaign", "person").get()
+    entry = WaitlistEntry.objects.create(
+        campaign=booking.campaign,
+        person=booking.person,
+        day=timezone.localdate(),
+        created_at=timezone.now(),
+    )
+    messages = [emails.booking_email(booking, kind) for kind in emails.CALENDAR_METHOD]
+    messages += [
+        emails.waitlist_email(entry),
+        emails.recall_invitation_email(booking.campaign, booking.person),
+    ]
+    for message in messages:
+        parsed = message_from_bytes(message.message().as_bytes())
+        assert set(parsed.keys()) <= HEADERS, parsed.keys()
+        assert message.to == ["a@example.org"]
+        assert "\n" not in message.subject and "\r" not in message.subject
