@@ -272,11 +272,16 @@ def _already_lost(device: Device) -> DomainError | None:
 
 
 def _record_loss(
-    *, device: Device, holding: Association | None, lost_at: datetime, actor: str
+    *,
+    device: Device,
+    holding: Association | None,
+    lost_at: datetime,
+    actor: str,
+    device_actor: str | None = None,
 ) -> LostReport:
     if holding is not None:
         _end_holding(holding=holding, at=lost_at, reason=EndReason.LOST, actor=actor)
-    _transition(device=device, to_state=DeviceState.LOST, actor=actor, at=lost_at)
+    _transition(device=device, to_state=DeviceState.LOST, actor=device_actor or actor, at=lost_at)
     return LostReport.objects.create(
         device_id=device.device_id,
         holder=holding.person if holding else None,
@@ -310,6 +315,9 @@ def device_report_lost(
         return _record_loss(device=device, holding=holding, lost_at=lost_at, actor=actor)
 
 
+# Who changed the device's state in its history when the wearer reported it themselves.
+HOLDER_ACTOR = "the holder (MY DATA)"
+
 NOT_YOUR_DEVICE = (
     "You do not hold device {device_id} now: you can report only the device you hold "
     "(MY DATA shows it). For another device, call the registration desk."
@@ -341,11 +349,15 @@ def device_report_lost_by_holder(
         holding = _open_holding_of_device(device.device_id)
         if holding is None or holding.person_id != person_id:
             raise _reported_by_me_already(person_id, device.device_id) or refusal
+        # The device's history (assets) says "the holder", never the account: a wearer's
+        # username names a person, and the assets database must not link people to tags.
         if broken:
             _end_holding(holding=holding, at=at, reason=EndReason.BROKEN, actor=actor)
-            _transition(device=device, to_state=DeviceState.BROKEN, actor=actor, at=at)
+            _transition(device=device, to_state=DeviceState.BROKEN, actor=HOLDER_ACTOR, at=at)
         else:
-            _record_loss(device=device, holding=holding, lost_at=at, actor=actor)
+            _record_loss(
+                device=device, holding=holding, lost_at=at, actor=actor, device_actor=HOLDER_ACTOR
+            )
         return holding
 
 

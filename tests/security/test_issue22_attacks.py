@@ -98,6 +98,21 @@ def test_a_lookalike_or_hostile_device_id_is_refused_and_changes_nothing(
     assert "no-store" in answer["Cache-Control"]
 
 
+@pytest.mark.parametrize("what", ["lost", "broken"])
+def test_a_wearers_own_report_never_names_them_in_the_device_history(client, holders, what):
+    """The assets database must not link people to tags: a wearer's account is a person."""
+    from assets.models import DeviceEvent
+
+    assert post(ines(client), LOST_URL, {"device_id": "P-0300", "what": what}).status_code == 200
+    actors = set(DeviceEvent.objects.values_list("actor", flat=True))
+    notes = " ".join(DeviceEvent.objects.values_list("note", flat=True))
+    wearer = personas.wearer("710243")
+    assert wearer.username not in actors and "710243" not in " ".join(actors) + notes
+    assert DeviceEvent.objects.filter(to_state=what).get().actor == "the holder (MY DATA)"
+    # Who reported it stays where people are: the holding and the lost report.
+    assert Association.objects.get(device_id="P-0300").ended_by == wearer.username
+
+
 def test_another_persons_device_and_no_device_get_the_same_answer(client, holders):
     """A wearer cannot learn whether an ID exists or who holds it from the refusal."""
     bart = post(ines(client), LOST_URL, {"device_id": "P-0400"})
