@@ -226,6 +226,29 @@ def test_the_desk_reporting_the_same_loss_twice_records_one_report(client, holde
     assert LostReport.objects.count() == 1
 
 
+def test_the_desks_answers_name_the_device_as_stored_not_as_typed(client, holders):
+    """A scanner's ` p-0300` is P-0300: every answer names the device by its ID."""
+    client.force_login(personas.clerk())
+    make_device("P-0600")
+
+    def said(name, body):
+        answer = post(client, reverse(name), body)
+        assert answer.status_code == 200, answer.content
+        return answer.json()["message"]
+
+    assert said("device-report-lost", {"device_id": " p-0600"}).startswith("Device P-0600 ")
+    assert said("device-mark-found", {"device_id": "p-0600 "}).startswith("Device P-0600 ")
+    assert said("device-restock", {"device_id": "p-0600", "note": "ok"}).startswith(
+        "Device P-0600 "
+    )
+    assert said("device-mark-broken", {"device_id": "p-0600", "note": "x"}).startswith(
+        "Device P-0600 "
+    )
+    assert said("device-retire", {"device_id": "p-0600", "note": "x"}).startswith("Device P-0600 ")
+    assert said("device-report-lost", {"device_id": "p-0300"}).startswith("Device P-0300 ")
+    assert said("device-mark-found", {"device_id": "p-0300"}).startswith("Device P-0300 ")
+
+
 # --- Booking: calendar file, links, waitlist -----------------------------------------------
 
 
