@@ -388,7 +388,9 @@ def test_a_million_scans_are_refused_without_a_server_error(client, asset_manage
     make_device("S-1")
     client.force_login(asset_manager)
     answer = post(client, INVENTORY_URL, {"scanned": ["S-1"] * 1_000_000})
-    assert 400 <= answer.status_code < 500
+    assert answer.status_code == 413
+    assert answer.json()["detail"].startswith("The request is larger than the portal reads")
+    assert "no-store" in answer["Cache-Control"]
     assert not InventoryCheck.objects.exists()
 
 
