@@ -700,3 +700,39 @@ def test_line_breaks_and_markup_in_names_never_reach_an_e_mails_headers(client, 
         assert set(parsed.keys()) <= HEADERS, parsed.keys()
         assert message.to == ["a@example.org"]
         assert "\n" not in message.subject and "\r" not in message.subject
+
+
+def test_no_log_line_names_a_person_number_or_a_device_id(client, holders, caplog, desk):
+    """Refusals and look-ups log their route, never the person or device in the path."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    post(ines(client), LOST_URL, {"device_id": "P-0400"})  # 403: Bart's
+    post(client, LOST_URL, {"device_id": "P-0300", "at": "0001-01-01T00:00:00Z"})  # 400
+    assert post(client, LOST_URL, {"device_id": "P-0300"}).status_code == 200
+    post(client, LOST_URL, {"device_id": "P-0300"})  # 409: again
+    clerk = Client()
+    clerk.force_login(personas.clerk())
+    clerk.get("/api/registration/people/710243")
+    clerk.get("/api/registration/people/999999")  # 404
+    clerk.get("/api/registration/devices/p-0300")
+    clerk.get("/api/registration/devices/P-9999")  # 404
+    post(clerk, reverse("device-report-lost"), {"device_id": "P-0400", "person_id": "710243"})
+    logged = caplog.text
+    assert caplog.records  # the requests were logged, by route
+    for secret in ("710243", "820002", "999999", "P-0300", "p-0300", "P-0400", "P-9999"):
+        assert secret not in logged, secret
+
+
+def test_an_e_mail_link_with_a_forged_booking_or_action_is_just_the_page(client, hostile_booking):
+    """?booking=&action= is read by the page from my own bookings: the server echoes nothing."""
+    for query in (
+        "booking=<script>alert(1)</script>&action=cancel",
+        "booking=1&action=%22%3E%3Cscript%3E",
+        "booking=99999999999999999999&action=move",
+        "booking=1&booking=2&action=move&action=cancel",
+    ):
+        page = client.get(f"/appointments/?{query}")
+        assert page.status_code == 200
+        assert b"<script>alert(1)" not in page.content and b'"><script>' not in page.content
+        assert "no-store" in page["Cache-Control"]
