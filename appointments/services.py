@@ -230,7 +230,9 @@ def waitlist_notify(*, slot_id: int) -> list[str]:
     notify each waiting person one time. Returns the person IDs notified.
     """
     slot = Slot.objects.filter(pk=slot_id).first()
-    if slot is None:
+    if slot is None or slot.starts_at < bookable_from(timezone.now()):
+        # A time that has passed, or starts too soon to book, frees nothing anyone can take:
+        # an e-mail "a time is free" about it would send people to a day already full.
         return []
     day = timezone.localtime(slot.starts_at).date()
     with transaction.atomic(using=ASSOCIATIONS):

@@ -736,3 +736,24 @@ def test_an_e_mail_link_with_a_forged_booking_or_action_is_just_the_page(client,
         assert page.status_code == 200
         assert b"<script>alert(1)" not in page.content and b'"><script>' not in page.content
         assert "no-store" in page["Cache-Control"]
+
+
+@pytest.mark.parametrize("starts_in", [timedelta(minutes=-90), timedelta(minutes=5)])
+def test_a_time_freed_too_late_to_book_sends_no_waitlist_e_mail(full_day, starts_in):
+    """Cancelling a time that has passed (an old e-mail link) or starts within the lead time
+    frees nothing anyone can book: whoever waits is not sent to a day still full."""
+    from appointments.models import Booking, Slot
+
+    campaign, day = full_day
+    waiting = make_person("810002", "Bob", email="bob@example.org")
+    appointments.waitlist_join(person=waiting, campaign=campaign, day=day)
+    booking = Booking.objects.order_by("pk").first()
+    start = timezone.now() + starts_in
+    Slot.objects.filter(pk=booking.slot_id).update(
+        starts_at=start, ends_at=start + timedelta(minutes=30)
+    )
+    # Joined while the day was ahead and full; the day is now today.
+    WaitlistEntry.objects.update(day=timezone.localtime(start).date())
+    appointments.booking_cancel(booking=booking)
+    assert appointments.waitlist_notify(slot_id=booking.slot_id) == []
+    assert WaitlistEntry.objects.get().notified_at is None  # still waits for a real place
