@@ -167,6 +167,7 @@ def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None =
                 code="not_movable",
                 status_code=409,
             )
+        _refuse_passed(booking, now=now, doing="moved")
         if booking.slot_id == slot_id:
             return booking
         # Lock both slots in one order so two opposite moves cannot deadlock.
@@ -186,16 +187,33 @@ def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None =
         return booking
 
 
-def booking_cancel(*, booking: Booking) -> Booking:
+def _refuse_passed(booking: Booking, *, now: datetime, doing: str) -> None:
+    """A time that has begun belongs to the desk (checked in, or no-show), not to an old link."""
+    if booking.slot.starts_at <= now:
+        raise DomainError(
+            f"This appointment's time has passed; it can no longer be {doing}. "
+            "Book a new time if you still need one.",
+            code="passed",
+            status_code=409,
+        )
+
+
+def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
+    now = now or timezone.now()
     with transaction.atomic(using=ASSOCIATIONS):
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("slot")
+            .get(pk=booking.pk)
+        )
         if booking.status != Booking.Status.BOOKED:
             raise DomainError(
                 f"This appointment is {booking.get_status_display()}; there is nothing to cancel.",
                 code="not_cancellable",
                 status_code=409,
             )
-        booking.status, booking.changed_at = Booking.Status.CANCELLED, timezone.now()
+        _refuse_passed(booking, now=now, doing="cancelled")
+        booking.status, booking.changed_at = Booking.Status.CANCELLED, now
         booking.sequence += 1
         booking.save(update_fields=["status", "changed_at", "sequence"])
         _send_email_on_commit(booking, "cancellation")

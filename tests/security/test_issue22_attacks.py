@@ -740,8 +740,8 @@ def test_an_e_mail_link_with_a_forged_booking_or_action_is_just_the_page(client,
 
 @pytest.mark.parametrize("starts_in", [timedelta(minutes=-90), timedelta(minutes=5)])
 def test_a_time_freed_too_late_to_book_sends_no_waitlist_e_mail(full_day, starts_in):
-    """Cancelling a time that has passed (an old e-mail link) or starts within the lead time
-    frees nothing anyone can book: whoever waits is not sent to a day still full."""
+    """A place freed on a time that has passed or starts within the lead time frees nothing
+    anyone can book: whoever waits is not sent to a day still full."""
     from appointments.models import Booking, Slot
 
     campaign, day = full_day
@@ -754,6 +754,28 @@ def test_a_time_freed_too_late_to_book_sends_no_waitlist_e_mail(full_day, starts
     )
     # Joined while the day was ahead and full; the day is now today.
     WaitlistEntry.objects.update(day=timezone.localtime(start).date())
-    appointments.booking_cancel(booking=booking)
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
     assert appointments.waitlist_notify(slot_id=booking.slot_id) == []
     assert WaitlistEntry.objects.get().notified_at is None  # still waits for a real place
+
+
+def test_an_old_link_cannot_cancel_or_move_an_appointment_whose_time_has_passed(
+    client, hostile_booking
+):
+    """Replayed days later, the e-mail's cancel or move changes nothing: the desk's record
+    of that time (checked in, or no-show) stays."""
+    from appointments.models import Booking, Slot
+
+    booking = Booking.objects.get()
+    start = timezone.now() - timedelta(hours=1)
+    Slot.objects.filter(pk=booking.slot_id).update(
+        starts_at=start, ends_at=start + timedelta(minutes=15)
+    )
+    later = Slot.objects.exclude(pk=booking.slot_id).order_by("starts_at").last()
+    cancel = post(client, reverse("my-booking-cancel", args=[booking.pk]), {})
+    move = post(client, reverse("my-booking-reschedule", args=[booking.pk]), {"slot_id": later.pk})
+    for answer in (cancel, move):
+        assert answer.status_code == 409, answer.content
+        assert "time has passed" in answer.json()["detail"]
+    booking.refresh_from_db()
+    assert (booking.status, booking.slot_id, booking.sequence) == ("booked", booking.slot_id, 0)
