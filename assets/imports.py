@@ -121,12 +121,14 @@ def import_devices(
     unit = report.unit
     with transaction.atomic(using=ASSETS):
         existing = {d.device_id: d for d in Device.objects.all()}
+        by_key = {device_id.upper(): device_id for device_id in existing}
         by_tag = {d.tag_id: d.device_id for d in existing.values()}
         by_eui = {d.dev_eui: d.device_id for d in existing.values() if d.dev_eui}
         # Values taken by an earlier accepted row of this file: value -> its line.
         seen_ids: dict[str, int] = {}
         seen_tags: dict[int, int] = {}
         seen_euis: dict[str, int] = {}
+        seen_keys: dict[str, str] = {}  # upper-cased Device ID -> as the file wrote it
         to_create: list[Device] = []
         to_update: list[Device] = []
 
@@ -135,12 +137,13 @@ def import_devices(
             if parsed is None:
                 report.error(line, "; ".join(problems))
                 continue
-            problems = _conflicts(parsed, existing, by_tag, by_eui)
-            problems += _repeats(parsed, unit, seen_ids, seen_tags, seen_euis)
+            problems = _conflicts(parsed, existing, by_key, by_tag, by_eui)
+            problems += _repeats(parsed, unit, seen_ids, seen_tags, seen_euis, seen_keys)
             if problems:
                 report.error(line, "; ".join(problems))
                 continue
             seen_ids[parsed.device_id] = line
+            seen_keys[parsed.device_id.upper()] = parsed.device_id
             seen_tags[parsed.tag_id] = line
             if parsed.dev_eui:
                 seen_euis[parsed.dev_eui] = line
@@ -179,12 +182,21 @@ def import_devices(
 def _conflicts(
     parsed: _DeviceRow,
     existing: dict[str, Device],
+    by_key: dict[str, str],
     by_tag: dict[int, str],
     by_eui: dict[str, str],
 ) -> list[str]:
     """What the row contradicts in the database."""
     problems = []
     device = existing.get(parsed.device_id)
+    same = by_key.get(parsed.device_id.upper())
+    if device is None and same is not None:
+        # The desk matches a typed ID whatever its case (core.device_ids): a second device
+        # that differs only by case would make every lower-case typing of either ambiguous.
+        problems.append(
+            f"device_id {parsed.device_id} differs only by case from device {same}: "
+            f"write it as {same} to update that device"
+        )
     if device is not None and device.tag_id != parsed.tag_id:
         problems.append(
             f"device {parsed.device_id} has tag_id {device.tag_id}; it cannot become "
@@ -205,6 +217,7 @@ def _repeats(
     seen_ids: dict[str, int],
     seen_tags: dict[int, int],
     seen_euis: dict[str, int],
+    seen_keys: dict[str, str],
 ) -> list[str]:
     """What an earlier row of the same file already claimed."""
     problems = []
@@ -212,6 +225,13 @@ def _repeats(
         problems.append(
             f"device_id {parsed.device_id} already used on {unit} {seen_ids[parsed.device_id]}"
         )
+    else:
+        same = seen_keys.get(parsed.device_id.upper())
+        if same is not None:
+            problems.append(
+                f"device_id {parsed.device_id} differs only by case from {same} on {unit} "
+                f"{seen_ids[same]}"
+            )
     if parsed.tag_id in seen_tags:
         problems.append(f"tag_id {parsed.tag_id} already used on {unit} {seen_tags[parsed.tag_id]}")
     if parsed.dev_eui and parsed.dev_eui in seen_euis:

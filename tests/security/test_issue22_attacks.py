@@ -779,3 +779,31 @@ def test_an_old_link_cannot_cancel_or_move_an_appointment_whose_time_has_passed(
         assert "time has passed" in answer.json()["detail"]
     booking.refresh_from_db()
     assert (booking.status, booking.slot_id, booking.sequence) == ("booked", booking.slot_id, 0)
+
+
+def test_an_import_never_adds_a_device_whose_id_differs_only_by_case(client, asset_manager):
+    """p-0300 beside P-0300 would make every hand-typed ` p-0300` ambiguous at the desk."""
+    make_device("P-0300", tag_id=300)
+    client.force_login(asset_manager)
+    text = "device_id,tag_id\np-0300,301\nQ-1,302\nq-1,303\nP-0300,300\n"
+    upload(client, text.encode(), "delivery.csv")
+    job = run_the_only_import()
+    assert sorted(Device.objects.values_list("device_id", flat=True)) == ["P-0300", "Q-1"]
+    said = " ".join(job.messages)
+    assert "line 2: device_id p-0300 differs only by case from device P-0300" in said, said
+    assert "line 4: device_id q-1 differs only by case from Q-1 on line 3" in said, said
+
+
+def test_the_admin_never_adds_a_device_whose_id_differs_only_by_case(client, asset_manager):
+    make_device("P-0300", tag_id=300)
+    client.force_login(asset_manager)
+    answer = client.post(
+        "/admin/assets/device/add/",
+        {
+            **{"device_id": "p-0300", "tag_id": "301", "dev_eui": "", "firmware": "", "batch": ""},
+            **{"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"},
+        },
+    )
+    assert answer.status_code == 200  # the form again, with the error
+    assert b"differs only by case from device P-0300" in answer.content
+    assert Device.objects.count() == 1
