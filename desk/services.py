@@ -372,6 +372,10 @@ def _reported_by_me_already(person_id: str, device_id: str) -> DomainError | Non
         last is None
         or last.end_reason not in (EndReason.LOST, EndReason.BROKEN)
         or device_id_key(last.device_id) != device_id_key(device_id)
+        # Handed to someone since (repaired, or found): no longer theirs to speak of.
+        or Association.objects.filter(
+            device_id=last.device_id, started_at__gt=last.started_at
+        ).exists()
     ):
         return None
     what = "lost" if last.end_reason == EndReason.LOST else "broken"

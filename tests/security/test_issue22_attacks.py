@@ -43,9 +43,9 @@ def post(client, url, body):
 
 def snapshot():
     return (
-        sorted(Association.objects.values_list("device_id", "ended_at", "end_reason")),
+        sorted(Association.objects.values_list("device_id", "ended_at", "end_reason"), key=str),
         sorted(Device.objects.values_list("device_id", "state")),
-        sorted(LostReport.objects.values_list("device_id", "lost_at")),
+        sorted(LostReport.objects.values_list("device_id", "lost_at"), key=str),
     )
 
 
@@ -157,6 +157,21 @@ def test_a_replay_after_the_desk_found_the_device_or_handed_a_new_one_is_refused
     before = snapshot()
     old = post(client, LOST_URL, {"device_id": "P-0300"})
     assert old.status_code == 403 and snapshot() == before
+
+
+def test_a_replay_after_the_broken_device_went_to_someone_else_tells_nothing(client, holders, desk):
+    from assets.services import device_return_from_repair, device_send_for_repair
+
+    body = {"device_id": "P-0300", "what": "broken"}
+    assert post(ines(client), LOST_URL, body).status_code == 200
+    device_send_for_repair(device_id="P-0300", acting_user=desk, note="")
+    device_return_from_repair(device_id="P-0300", acting_user=desk, note="")
+    make_person("830003", "Cleo", "Cole")
+    services.device_assign(device_id="P-0300", person_id="830003", acting_user=desk)
+    before = snapshot()
+    again = post(client, LOST_URL, body)
+    assert again.status_code == 403 and snapshot() == before
+    assert "already" not in again.json()["detail"] and "Cleo" not in again.json()["detail"]
 
 
 def test_a_replay_of_another_persons_loss_tells_nothing(client, holders, desk):
