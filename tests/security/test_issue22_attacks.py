@@ -409,6 +409,17 @@ def test_a_million_scans_are_refused_without_a_server_error(client, asset_manage
     assert not InventoryCheck.objects.exists()
 
 
+def test_one_scan_too_many_says_how_many_a_check_holds(client, asset_manager):
+    client.force_login(asset_manager)
+    answer = post(client, INVENTORY_URL, {"scanned": ["S-1"] * 20_001})
+    assert answer.status_code == 400
+    assert answer.json()["scanned"] == [
+        "A check holds at most 20000 scans: finish this check, then check the rest of the "
+        "shelf in another one."
+    ]
+    assert not InventoryCheck.objects.exists()
+
+
 @pytest.mark.parametrize(
     "scanned",
     [
