@@ -494,7 +494,7 @@ def test_a_label_sheet_escapes_a_batch_name(client, asset_manager):
     page = client.post(
         "/admin/assets/device/", {"action": "print_labels", "_selected_action": [pk]}
     )
-    assert page.status_code == 200
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     assert b'<img src=x onerror="alert(1)">' not in page.content
     assert b"&lt;img src=x" in page.content
 
@@ -528,6 +528,7 @@ def test_a_hostile_json_import_fails_the_job_with_a_reason(client, asset_manager
     assert bytes(job.data) == b""  # not kept
     page = client.get(f"/admin/assets/device/import/{job.pk}/")
     assert page.status_code == 200 and b'http-equiv="refresh"' not in page.content
+    assert "no-store" in page["Cache-Control"]
     assert not Device.objects.exists()
 
 
