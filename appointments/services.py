@@ -231,6 +231,15 @@ def waitlist_join(*, person: Person, campaign: Campaign, day: date) -> WaitlistE
             code="not_full",
             status_code=409,
         )
+    if not person.email:
+        # The only way a waiting person hears is an e-mail: without an address the wait
+        # would be recorded and never answered.
+        raise DomainError(
+            "We have no e-mail address for you, so we could not tell you when a time frees "
+            "up: ask the registration desk to add yours, or look here again later.",
+            code="no_email",
+            status_code=409,
+        )
     with transaction.atomic(using=ASSOCIATIONS):
         entry, created = WaitlistEntry.objects.select_for_update().get_or_create(
             campaign=campaign, person=person, day=day, defaults={"created_at": timezone.now()}

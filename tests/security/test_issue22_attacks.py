@@ -363,6 +363,17 @@ def test_waiting_twice_for_the_same_day_is_one_entry(client, full_day):
     assert WaitlistEntry.objects.count() == 1
 
 
+def test_a_person_without_an_e_mail_address_is_told_they_could_not_be_told(client, full_day):
+    """Waiting is answered by e-mail only: without an address it would be a silent promise."""
+    campaign, day = full_day
+    make_person("810009", "Noe", email="")
+    client.force_login(personas.wearer("810009"))
+    answer = post(client, reverse("my-waitlist-join", args=[campaign.pk]), {"day": day.isoformat()})
+    assert answer.status_code == 409
+    assert answer.json()["detail"].startswith("We have no e-mail address for you")
+    assert not WaitlistEntry.objects.exists()
+
+
 @pytest.mark.parametrize(
     "day",
     ["0001-01-01", "9999-12-31", "2199-01-01", "1970-01-01", "2026-13-01", "", None, ["x"], 1],
