@@ -26,6 +26,9 @@ FORMATS = (".csv", ".json")
 # it has run): far above any delivery or directory export (50,000 devices are about 3 MB), far
 # below what would exhaust a worker or PostgreSQL's 1 GB limit on one value.
 MAX_FILE_BYTES = 32 * 1024 * 1024
+# Within that size, 32 million empty lines (or `{},` entries) would each become an object of
+# their own: some hundreds of bytes apiece, gigabytes in all. No real list comes near.
+MAX_ROWS = 1_000_000
 
 Progress = Callable[[int], None]
 
@@ -157,6 +160,15 @@ def rows_from_bytes(*, data: bytes, name: str) -> Rows:
             f"{name} is not UTF-8 text (byte {exc.start + 1}); "
             'save it as "CSV UTF-8" (or UTF-8 JSON) and try again.'
         ) from exc
+    # Counted before anything is split or parsed: an upper bound of the lines (\n, \r or both)
+    # or of the objects ({) there can be.
+    many = text.count("{") if suffix == ".json" else max(text.count("\n"), text.count("\r"))
+    if many > MAX_ROWS:
+        what = "objects" if suffix == ".json" else "lines"
+        raise ImportFileError(
+            f"{name} has more than {MAX_ROWS:,} {what}; an import takes at most that many. "
+            "Split it and import the parts one after another."
+        )
     if suffix == ".json":
         return _json_rows(text, name)
     return _csv_rows(text, name)

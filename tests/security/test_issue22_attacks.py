@@ -568,6 +568,26 @@ def test_an_import_file_larger_than_any_delivery_is_refused_at_once(client, asse
     assert not DeviceImport.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"device_id,tag_id\n" + b"\n" * 1_100_000, "delivery.csv"),
+        (b"device_id,tag_id\r" + b",\r" * 1_100_000, "delivery.csv"),
+        (b"[" + b"{}," * 1_100_000 + b"{}]", "delivery.json"),
+    ],
+    ids=["empty lines", "carriage returns", "empty objects"],
+)
+def test_a_small_file_of_a_million_empty_rows_is_refused_before_it_is_split(
+    client, asset_manager, data, name
+):
+    """Under the size limit, each empty row would still become an object in the worker."""
+    client.force_login(asset_manager)
+    upload(client, data, name)
+    job = run_the_only_import()
+    assert job.status == "failed", job.summary
+    assert "more than 1,000,000" in job.summary and not Device.objects.exists()
+
+
 def test_hostile_ids_in_an_import_are_row_errors_and_good_rows_still_go_in(client, asset_manager):
     client.force_login(asset_manager)
     text = (
