@@ -167,6 +167,7 @@ def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None =
                 code="not_movable",
                 status_code=409,
             )
+        _refuse_passed(booking, now=now, doing="moved")
         if booking.slot_id == slot_id:
             return booking
         # Lock both slots in one order so two opposite moves cannot deadlock.
@@ -176,23 +177,43 @@ def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None =
         if slot.campaign_id != booking.campaign_id:
             raise DomainError("Choose a time of the same campaign.", code="other_campaign")
         _check_bookable(slot, booking.person, now=now)
+        freed = booking.slot_id
         booking.slot, booking.changed_at, booking.reminded_at = slot, now, None
         booking.sequence += 1
         booking.save(update_fields=["slot", "changed_at", "reminded_at", "sequence"])
         _send_email_on_commit(booking, "confirmation")
+        # The old time is free again, as after a cancellation: whoever waits for its day hears.
+        enqueue_on_commit("appointments.waitlist_notify", freed, using=ASSOCIATIONS)
         return booking
 
 
-def booking_cancel(*, booking: Booking) -> Booking:
+def _refuse_passed(booking: Booking, *, now: datetime, doing: str) -> None:
+    """A time that has begun belongs to the desk (checked in, or no-show), not to an old link."""
+    if booking.slot.starts_at <= now:
+        raise DomainError(
+            f"This appointment's time has passed; it can no longer be {doing}. "
+            "Book a new time if you still need one.",
+            code="passed",
+            status_code=409,
+        )
+
+
+def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
+    now = now or timezone.now()
     with transaction.atomic(using=ASSOCIATIONS):
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("slot")
+            .get(pk=booking.pk)
+        )
         if booking.status != Booking.Status.BOOKED:
             raise DomainError(
                 f"This appointment is {booking.get_status_display()}; there is nothing to cancel.",
                 code="not_cancellable",
                 status_code=409,
             )
-        booking.status, booking.changed_at = Booking.Status.CANCELLED, timezone.now()
+        _refuse_passed(booking, now=now, doing="cancelled")
+        booking.status, booking.changed_at = Booking.Status.CANCELLED, now
         booking.sequence += 1
         booking.save(update_fields=["status", "changed_at", "sequence"])
         _send_email_on_commit(booking, "cancellation")
@@ -208,6 +229,15 @@ def waitlist_join(*, person: Person, campaign: Campaign, day: date) -> WaitlistE
             "You can wait only for a full day of this campaign that is still ahead; "
             "that day has free times or none at all.",
             code="not_full",
+            status_code=409,
+        )
+    if not person.email:
+        # The only way a waiting person hears is an e-mail: without an address the wait
+        # would be recorded and never answered.
+        raise DomainError(
+            "We have no e-mail address for you, so we could not tell you when a time frees "
+            "up: ask the registration desk to add yours, or look here again later.",
+            code="no_email",
             status_code=409,
         )
     with transaction.atomic(using=ASSOCIATIONS):
@@ -227,7 +257,9 @@ def waitlist_notify(*, slot_id: int) -> list[str]:
     notify each waiting person one time. Returns the person IDs notified.
     """
     slot = Slot.objects.filter(pk=slot_id).first()
-    if slot is None:
+    if slot is None or slot.starts_at < bookable_from(timezone.now()):
+        # A time that has passed, or starts too soon to book, frees nothing anyone can take:
+        # an e-mail "a time is free" about it would send people to a day already full.
         return []
     day = timezone.localtime(slot.starts_at).date()
     with transaction.atomic(using=ASSOCIATIONS):

@@ -52,6 +52,19 @@ class DeviceAdminForm(forms.ModelForm):
         fields = ("device_id", "tag_id", "dev_eui", "firmware", "batch")
         help_texts = {"state": STATE_HELP}
 
+    def clean_device_id(self):
+        """Refuse a new device whose ID differs only by case from one stored (as the import
+        does): the desk matches typed IDs whatever their case, so both would be ambiguous."""
+        value = self.cleaned_data.get("device_id")
+        if value and self.instance.pk is None:
+            same = Device.objects.filter(device_id__iexact=value).exclude(device_id=value).first()
+            if same is not None:
+                raise forms.ValidationError(
+                    f"{value} differs only by case from device {same.device_id}: "
+                    "a second device must have another ID."
+                )
+        return value
+
     def clean_dev_eui(self):
         """Accept a DevEUI as printed (lower case, `-` or `:`); store it as the import does."""
         value = self.cleaned_data.get("dev_eui")

@@ -114,6 +114,11 @@ class InventoryCheckListCreateApi(APIView):
             child=serializers.CharField(max_length=64, trim_whitespace=False),
             max_length=MAX_SCANS,
             allow_empty=True,
+            # DRF's "Ensure this field has no more than 20000 elements." says nothing of scans.
+            error_messages={
+                "max_length": f"A check holds at most {MAX_SCANS} scans: finish this check, "
+                "then check the rest of the shelf in another one."
+            },
             help_text="The Device IDs in the order scanned; case and spaces do not matter.",
         )
 

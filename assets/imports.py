@@ -6,6 +6,7 @@ is written. The Tag ID of an existing device never changes: it is burnt into
 the device, and every recorded encounter names it.
 """
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from core.imports import (
     Progress,
     cell,
     check_format,
+    check_size,
     each_row,
     require_columns,
     rows_from_bytes,
@@ -32,6 +34,8 @@ from core.queue import enqueue_on_commit
 COLUMNS = ("device_id", "tag_id", "dev_eui", "firmware", "batch")
 REQUIRED = ("device_id", "tag_id")
 BATCH_SIZE = 1000
+
+logger = logging.getLogger(__name__)
 
 _DEVICE_ID = re.compile(r"[A-Za-z0-9-]+")
 _DIGITS = re.compile(r"[0-9]+")
@@ -117,12 +121,14 @@ def import_devices(
     unit = report.unit
     with transaction.atomic(using=ASSETS):
         existing = {d.device_id: d for d in Device.objects.all()}
+        by_key = {device_id.upper(): device_id for device_id in existing}
         by_tag = {d.tag_id: d.device_id for d in existing.values()}
         by_eui = {d.dev_eui: d.device_id for d in existing.values() if d.dev_eui}
         # Values taken by an earlier accepted row of this file: value -> its line.
         seen_ids: dict[str, int] = {}
         seen_tags: dict[int, int] = {}
         seen_euis: dict[str, int] = {}
+        seen_keys: dict[str, str] = {}  # upper-cased Device ID -> as the file wrote it
         to_create: list[Device] = []
         to_update: list[Device] = []
 
@@ -131,12 +137,13 @@ def import_devices(
             if parsed is None:
                 report.error(line, "; ".join(problems))
                 continue
-            problems = _conflicts(parsed, existing, by_tag, by_eui)
-            problems += _repeats(parsed, unit, seen_ids, seen_tags, seen_euis)
+            problems = _conflicts(parsed, existing, by_key, by_tag, by_eui)
+            problems += _repeats(parsed, unit, seen_ids, seen_tags, seen_euis, seen_keys)
             if problems:
                 report.error(line, "; ".join(problems))
                 continue
             seen_ids[parsed.device_id] = line
+            seen_keys[parsed.device_id.upper()] = parsed.device_id
             seen_tags[parsed.tag_id] = line
             if parsed.dev_eui:
                 seen_euis[parsed.dev_eui] = line
@@ -175,12 +182,21 @@ def import_devices(
 def _conflicts(
     parsed: _DeviceRow,
     existing: dict[str, Device],
+    by_key: dict[str, str],
     by_tag: dict[int, str],
     by_eui: dict[str, str],
 ) -> list[str]:
     """What the row contradicts in the database."""
     problems = []
     device = existing.get(parsed.device_id)
+    same = by_key.get(parsed.device_id.upper())
+    if device is None and same is not None:
+        # The desk matches a typed ID whatever its case (core.device_ids): a second device
+        # that differs only by case would make every lower-case typing of either ambiguous.
+        problems.append(
+            f"device_id {parsed.device_id} differs only by case from device {same}: "
+            f"write it as {same} to update that device"
+        )
     if device is not None and device.tag_id != parsed.tag_id:
         problems.append(
             f"device {parsed.device_id} has tag_id {device.tag_id}; it cannot become "
@@ -201,6 +217,7 @@ def _repeats(
     seen_ids: dict[str, int],
     seen_tags: dict[int, int],
     seen_euis: dict[str, int],
+    seen_keys: dict[str, str],
 ) -> list[str]:
     """What an earlier row of the same file already claimed."""
     problems = []
@@ -208,6 +225,13 @@ def _repeats(
         problems.append(
             f"device_id {parsed.device_id} already used on {unit} {seen_ids[parsed.device_id]}"
         )
+    else:
+        same = seen_keys.get(parsed.device_id.upper())
+        if same is not None:
+            problems.append(
+                f"device_id {parsed.device_id} differs only by case from {same} on {unit} "
+                f"{seen_ids[same]}"
+            )
     if parsed.tag_id in seen_tags:
         problems.append(f"tag_id {parsed.tag_id} already used on {unit} {seen_tags[parsed.tag_id]}")
     if parsed.dev_eui and parsed.dev_eui in seen_euis:
@@ -275,6 +299,7 @@ def progress_key(import_id: int) -> str:
 def device_import_start(*, data: bytes, name: str, acting_user) -> DeviceImport:
     """Keep the upload and hand it to a worker once it is committed."""
     check_format(name)  # an unknown kind of file is refused now, not in the worker
+    check_size(name, len(data))
     with transaction.atomic(using=ASSETS):
         job = DeviceImport.objects.create(
             created_at=timezone.now(),
@@ -316,6 +341,17 @@ def device_import_run(*, import_id: int) -> DeviceImport:
     except DomainError as refused:
         job.status = DeviceImport.Status.FAILED
         job.summary = f"Nothing was imported. {refused.message}"[:500]
+        job.messages = []
+    except Exception as crash:
+        # Anything else would leave the job "running" for ever, its page reloading and the
+        # file kept. The import's transaction rolled back: nothing was imported. The log names
+        # the kind of error only, never a row (a row may hold a DevEUI).
+        logger.error("Device import %s stopped on %s", job.pk, type(crash).__name__)
+        job.status = DeviceImport.Status.FAILED
+        job.summary = (
+            "Nothing was imported: the import stopped on an unexpected problem with the file. "
+            "Check it opens as a list of devices, or ask the portal's administrators."
+        )
         job.messages = []
     else:
         job.status = DeviceImport.Status.DONE

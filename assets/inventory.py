@@ -8,16 +8,12 @@ from django.utils import timezone
 
 from assets.models import Device, DeviceState, InventoryCheck
 from core.databases import ASSETS
+from core.device_ids import clean_device_id, device_id_key, pick_device_id
 from core.errors import DomainError
 
 MAX_SCANS = 20_000
 UNKNOWN = "unknown"
 _DEVICE_ID = re.compile(r"[A-Za-z0-9-]{1,32}")
-
-
-def match_key(device_id: str) -> str:
-    """Scans match Device IDs trimmed and whatever the case (a scanner may send `p-1 `)."""
-    return device_id.strip().upper()
 
 
 def inventory_compare(
@@ -26,29 +22,45 @@ def inventory_compare(
     """(missing, unexpected, different devices scanned) for `devices` as (device_id, state).
 
     Missing: in stock and not scanned, by their Device ID. Unexpected: scanned and
-    not in stock, with the device's state as the reason, or `unknown`. A scan
-    repeated, in another case or with spaces, counts once.
+    not in stock, with the device's state as the reason, or `unknown`. A scan is
+    matched as the desk matches a typed ID (core.device_ids: trimmed, any case);
+    a scan repeated, in another case or with spaces, counts once. Two stored IDs
+    that differ only by case stay two devices (an old import kept both): keyed
+    by the upper-cased ID alone, one of them vanished from the check.
     """
-    by_key: dict[str, tuple[str, str]] = {}
+    by_key: dict[str, dict[str, str]] = {}
     for device_id, state in devices:
-        by_key[match_key(device_id)] = (device_id, state)
-    seen: dict[str, str] = {}
+        by_key.setdefault(device_id_key(device_id) or device_id, {})[device_id] = state
+    states = {device_id: state for same in by_key.values() for device_id, state in same.items()}
+    seen: set[str] = set()
+    unknown: dict[str, str] = {}  # key -> the ID as first scanned
     for raw in scanned:
-        seen.setdefault(match_key(raw), raw.strip())
+        key = device_id_key(raw) or clean_device_id(raw)
+        picked = pick_device_id(by_key.get(key, {}), raw)
+        if picked is None:
+            unknown.setdefault(key, clean_device_id(raw))
+        elif isinstance(picked, tuple):
+            raise DomainError(
+                f"{clean_device_id(raw)!r} fits several devices ({', '.join(picked)}): "
+                "scan the label, or type that ID exactly with its capital letters, "
+                "and finish again.",
+                code="ambiguous_scan",
+            )
+        else:
+            seen.add(picked)
     missing = sorted(
         device_id
-        for key, (device_id, state) in by_key.items()
-        if state == DeviceState.IN_STOCK and key not in seen
+        for device_id, state in states.items()
+        if state == DeviceState.IN_STOCK and device_id not in seen
     )
-    unexpected = []
-    for key, as_scanned in seen.items():
-        found = by_key.get(key)
-        if found is None:
-            unexpected.append({"device_id": as_scanned, "reason": UNKNOWN})
-        elif found[1] != DeviceState.IN_STOCK:
-            unexpected.append({"device_id": found[0], "reason": found[1]})
+    unexpected = [
+        {"device_id": device_id, "reason": states[device_id]}
+        for device_id in seen
+        if states[device_id] != DeviceState.IN_STOCK
+    ]
+    unexpected += [{"device_id": as_scanned, "reason": UNKNOWN} for as_scanned in unknown.values()]
     unexpected.sort(key=lambda row: row["device_id"])
-    return missing, unexpected, len(seen)
+    return missing, unexpected, len(seen) + len(unknown)
 
 
 def _checked(scanned: list[str]) -> list[str]:

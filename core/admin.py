@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.errors import DomainError
-from core.imports import ImportReport, Rows, rows_from_bytes
+from core.imports import ImportReport, Rows, check_size, rows_from_bytes
 from core.roles import Role, has_role
 
 # How many row errors the admin lists after an import; the command lists them all.
@@ -117,6 +117,7 @@ class ImportAdminMixin:
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                check_size(upload.name, upload.size)
                 progress_url = self.start_background_import(
                     request=request, upload=upload, form=form
                 )

@@ -1,5 +1,7 @@
 """One domain error type, mapped to HTTP in one place."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -21,4 +23,16 @@ class DomainError(Exception):
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+        # Django's own answer is an HTML "Bad Request (400)" page without a word of why:
+        # an API caller (a scanner's list of a million IDs) gets a reason it can act on.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+        return Response(
+            {
+                "detail": f"The request is larger than the portal reads at once ({limit:g} MB): "
+                "send it in smaller parts.",
+                "code": "too_large",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     return exception_handler(exc, context)

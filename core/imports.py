@@ -22,6 +22,13 @@ from typing import Any
 from core.errors import DomainError
 
 FORMATS = (".csv", ".json")
+# An upload is read whole into memory (and a background import keeps it in the database until
+# it has run): far above any delivery or directory export (50,000 devices are about 3 MB), far
+# below what would exhaust a worker or PostgreSQL's 1 GB limit on one value.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+# Within that size, 32 million empty lines (or `{},` entries) would each become an object of
+# their own: some hundreds of bytes apiece, gigabytes in all. No real list comes near.
+MAX_ROWS = 1_000_000
 
 Progress = Callable[[int], None]
 
@@ -133,6 +140,15 @@ def check_format(name: str) -> str:
     return suffix
 
 
+def check_size(name: str, size: int) -> None:
+    """Refuse a file larger than any real list, before it is read or kept."""
+    if size > MAX_FILE_BYTES:
+        raise ImportFileError(
+            f"{name} is {size / 1024 / 1024:.0f} MB; an import file may be at most "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB. Split it and import the parts one after another."
+        )
+
+
 def rows_from_bytes(*, data: bytes, name: str) -> Rows:
     """The rows of an uploaded or read file; `name` tells the format by its extension."""
     suffix = check_format(name)
@@ -144,6 +160,15 @@ def rows_from_bytes(*, data: bytes, name: str) -> Rows:
             f"{name} is not UTF-8 text (byte {exc.start + 1}); "
             'save it as "CSV UTF-8" (or UTF-8 JSON) and try again.'
         ) from exc
+    # Counted before anything is split or parsed: an upper bound of the lines (\n, \r or both)
+    # or of the objects ({) there can be.
+    many = text.count("{") if suffix == ".json" else max(text.count("\n"), text.count("\r"))
+    if many > MAX_ROWS:
+        what = "objects" if suffix == ".json" else "lines"
+        raise ImportFileError(
+            f"{name} has more than {MAX_ROWS:,} {what}; an import takes at most that many. "
+            "Split it and import the parts one after another."
+        )
     if suffix == ".json":
         return _json_rows(text, name)
     return _csv_rows(text, name)
@@ -221,6 +246,14 @@ def _json_rows(text: str, name: str) -> Rows:
     except json.JSONDecodeError as exc:
         raise ImportFileError(
             f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from exc
+    except (RecursionError, ValueError) as exc:
+        # Lists nested thousands deep overflow the parser's stack, and a number of more than
+        # 4,300 digits is refused by int(): both escaped as a crash, and a background import
+        # stayed "running" for ever.
+        raise ImportFileError(
+            f"{name} cannot be read: it holds values nested too deep or a number too long "
+            "for any field. Export the list again as a flat list of objects."
         ) from exc
     if not isinstance(data, list):
         raise ImportFileError(f"{name}: expected a JSON list of objects, one per entry.")

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.models import DeviceState
-from assets.services import device_retire
+from assets.services import device_get, device_retire
 from core import fields
 from core.permissions import IsRegistration
 from desk import selectors, services
@@ -448,13 +448,17 @@ class DeviceReportLostApi(_DeviceOperationApi):
 class DeviceMarkFoundApi(_DeviceOperationApi):
     def perform(self, data, user):
         report = services.device_mark_found(device_id=data["device_id"], acting_user=user)
+        # The ID as stored, not as typed (` p-0300` is P-0300), as every other answer names it.
+        device_id = (
+            report.device_id if report else device_get(device_id=data["device_id"]).device_id
+        )
         if report is not None and report.holder is not None:
             return (
-                f"Device {data['device_id']} is marked found. It belongs to "
+                f"Device {device_id} is marked found. It belongs to "
                 f"{report.holder.full_name} ({report.holder.person_id}): return it, "
                 "or put it back in stock."
             )
-        return f"Device {data['device_id']} is marked found. Nobody held it: put it back in stock."
+        return f"Device {device_id} is marked found. Nobody held it: put it back in stock."
 
 
 class DeviceReturnToHolderApi(_DeviceOperationApi):
@@ -469,19 +473,21 @@ class _NotedOperationApi(_DeviceOperationApi):
 
 class DeviceRestockApi(_NotedOperationApi):
     def perform(self, data, user):
-        services.device_restock(device_id=data["device_id"], note=data["note"], acting_user=user)
-        return f"Device {data['device_id']} is back in stock."
+        device = services.device_restock(
+            device_id=data["device_id"], note=data["note"], acting_user=user
+        )
+        return f"Device {device.device_id} is back in stock."
 
 
 class DeviceMarkBrokenApi(_NotedOperationApi):
     def perform(self, data, user):
-        services.device_mark_broken(
+        device = services.device_mark_broken(
             device_id=data["device_id"], note=data["note"], acting_user=user
         )
-        return f"Device {data['device_id']} is marked broken."
+        return f"Device {device.device_id} is marked broken."
 
 
 class DeviceRetireApi(_NotedOperationApi):
     def perform(self, data, user):
-        device_retire(device_id=data["device_id"], note=data["note"], acting_user=user)
-        return f"Device {data['device_id']} is retired."
+        device = device_retire(device_id=data["device_id"], note=data["note"], acting_user=user)
+        return f"Device {device.device_id} is retired."

@@ -272,11 +272,16 @@ def _already_lost(device: Device) -> DomainError | None:
 
 
 def _record_loss(
-    *, device: Device, holding: Association | None, lost_at: datetime, actor: str
+    *,
+    device: Device,
+    holding: Association | None,
+    lost_at: datetime,
+    actor: str,
+    device_actor: str | None = None,
 ) -> LostReport:
     if holding is not None:
         _end_holding(holding=holding, at=lost_at, reason=EndReason.LOST, actor=actor)
-    _transition(device=device, to_state=DeviceState.LOST, actor=actor, at=lost_at)
+    _transition(device=device, to_state=DeviceState.LOST, actor=device_actor or actor, at=lost_at)
     return LostReport.objects.create(
         device_id=device.device_id,
         holder=holding.person if holding else None,
@@ -310,6 +315,9 @@ def device_report_lost(
         return _record_loss(device=device, holding=holding, lost_at=lost_at, actor=actor)
 
 
+# Who changed the device's state in its history when the wearer reported it themselves.
+HOLDER_ACTOR = "the holder (MY DATA)"
+
 NOT_YOUR_DEVICE = (
     "You do not hold device {device_id} now: you can report only the device you hold "
     "(MY DATA shows it). For another device, call the registration desk."
@@ -335,27 +343,56 @@ def device_report_lost_by_holder(
     # holding), and read again under the lock: the desk may have acted in between.
     mine = Association.objects.filter(person_id=person_id, ended_at__isnull=True).first()
     if mine is None or device_id_key(mine.device_id) != device_id_key(str(device_id)):
-        raise refusal
+        raise _reported_by_me_already(person_id, str(device_id)) or refusal
     with _on_both_databases():
         device = device_get_for_update(device_id=mine.device_id)
         holding = _open_holding_of_device(device.device_id)
         if holding is None or holding.person_id != person_id:
-            if (already := _already_lost(device)) is not None and _last_holder_is(
-                device, person_id
-            ):
-                raise already
-            raise refusal
+            raise _reported_by_me_already(person_id, device.device_id) or refusal
+        # The device's history (assets) says "the holder", never the account: a wearer's
+        # username names a person, and the assets database must not link people to tags.
         if broken:
             _end_holding(holding=holding, at=at, reason=EndReason.BROKEN, actor=actor)
-            _transition(device=device, to_state=DeviceState.BROKEN, actor=actor, at=at)
+            _transition(device=device, to_state=DeviceState.BROKEN, actor=HOLDER_ACTOR, at=at)
         else:
-            _record_loss(device=device, holding=holding, lost_at=at, actor=actor)
+            _record_loss(
+                device=device, holding=holding, lost_at=at, actor=actor, device_actor=HOLDER_ACTOR
+            )
         return holding
 
 
-def _last_holder_is(device: Device, person_id: str) -> bool:
-    last = Association.objects.filter(device_id=device.device_id).order_by("-started_at").first()
-    return last is not None and last.person_id == person_id
+def _reported_by_me_already(person_id: str, device_id: str) -> DomainError | None:
+    """The same report sent again (a second tap, a page reloaded): say it is already done.
+
+    Only about the person's own last holding and its still-open report, so it tells
+    them nothing about anyone else.
+    """
+    last = Association.objects.filter(person_id=person_id).order_by("-started_at").first()
+    if (
+        last is None
+        or last.end_reason not in (EndReason.LOST, EndReason.BROKEN)
+        or device_id_key(last.device_id) != device_id_key(device_id)
+        # Handed to someone since (repaired, or found): no longer theirs to speak of.
+        or Association.objects.filter(
+            device_id=last.device_id, started_at__gt=last.started_at
+        ).exists()
+    ):
+        return None
+    what = "lost" if last.end_reason == EndReason.LOST else "broken"
+    if (
+        what == "lost"
+        and not LostReport.objects.filter(
+            device_id=last.device_id, holder_id=person_id, found_at__isnull=True
+        ).exists()
+    ):
+        return None  # found since: the desk has it
+    return DomainError(
+        f"Your device {last.device_id} is already recorded as {what} (since "
+        f"{day_in_words(last.ended_at)}): nothing more to do here. Come to the registration "
+        "desk for a new one.",
+        code=f"already_{what}",
+        status_code=409,
+    )
 
 
 def _open_lost_report(device_id: str) -> LostReport | None:
