@@ -221,6 +221,64 @@ describe('CASES: a case’s record', () => {
   })
 })
 
+describe('CASES: a location donation code', () => {
+  const CODE = 'POST /api/zones/donation-codes'
+  const issued = {
+    code: 'K7QX-M2PD-9T',
+    expires_at: '2025-11-22T09:00:00Z',
+    window_start: '2025-11-14T23:00:00Z',
+    window_end: '2025-11-22T09:00:00Z',
+  }
+
+  it('gives a single-use code from the onset, read at the start of that day on the organisation’s clock', async () => {
+    const r = await open('/cases/?case=12', { [CODE]: reply(201, issued) })
+    await waitFor(() => expect(wrapper.find('.donation-code').exists()).toBe(true))
+    const panel = () => wrapper.find('.donation-code')
+    expect(panel().find('.issued').exists()).toBe(false)
+    await panel().find('button').trigger('click')
+    await waitFor(() => expect(panel().find('.code').text()).toBe('K7QX-M2PD-9T'))
+    // 18 Nov 2025 00:00 in Zurich (UTC+1), whatever the browser's zone.
+    expect(r.fetchMock.calls('POST', '/api/zones/donation-codes')[0].body).toEqual({
+      symptom_onset: '2025-11-18T00:00:00+01:00',
+    })
+    expect(text(panel())).toContain('It works once, until 22 Nov 2025, 10:00')
+    expect(text(panel())).toContain('15 Nov 2025, 00:00 – 22 Nov 2025, 10:00')
+    expect(panel().find('button').text()).toBe('Give another code')
+  })
+
+  it('without an onset, the positive test; without either, it says what to give first', async () => {
+    const r = await open('/cases/?case=12', {
+      [`GET ${CASES}/12`]: caseDetail({ symptom_onset: null, positive_test: '2025-11-19' }),
+      [CODE]: reply(201, issued),
+    })
+    await waitFor(() => expect(wrapper.find('.donation-code button').exists()).toBe(true))
+    await wrapper.find('.donation-code button').trigger('click')
+    await waitFor(() => expect(wrapper.find('.donation-code .code').exists()).toBe(true))
+    expect(r.fetchMock.calls('POST', '/api/zones/donation-codes')[0].body).toEqual({
+      positive_test: '2025-11-19T00:00:00+01:00',
+    })
+    wrapper.unmount()
+    await open('/cases/?case=12', {
+      [`GET ${CASES}/12`]: caseDetail({ symptom_onset: null, positive_test: null }),
+    })
+    await waitFor(() => expect(wrapper.find('.donation-code').exists()).toBe(true))
+    expect(wrapper.find('.donation-code button').exists()).toBe(false)
+    expect(wrapper.find('.donation-code').text()).toContain('Give the case a symptom onset or a positive test date first.')
+  })
+
+  it('a refusal is shown beside the button; a closed case offers no code', async () => {
+    await open('/cases/?case=12', { [CODE]: reply(403, { detail: 'You do not have permission to perform this action.' }) })
+    await waitFor(() => expect(wrapper.find('.donation-code button').exists()).toBe(true))
+    await wrapper.find('.donation-code button').trigger('click')
+    await waitFor(() => expect(wrapper.find('.donation-code .form-error').exists()).toBe(true))
+    expect(wrapper.find('.donation-code .code').exists()).toBe(false)
+    wrapper.unmount()
+    await open('/cases/?case=12', { [`GET ${CASES}/12`]: caseDetail({ status: 'closed' }) })
+    await waitFor(() => expect(wrapper.find('#case-record-heading').exists()).toBe(true))
+    expect(wrapper.find('.donation-code').exists()).toBe(false)
+  })
+})
+
 describe('CASES: the chain', () => {
   it('renders the nodes as a tree in time order, each a link to its record', async () => {
     await openRecord()
