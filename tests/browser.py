@@ -184,3 +184,16 @@ def day_label(day, *, with_year: bool = True) -> str:
         day = timezone.localtime(day).date()
     label = f"{WEEKDAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]}"
     return f"{label} {day.year}" if with_year else label
+
+
+def trace_from_positive_test_now(page, *, search: str, case: str, reason: str) -> None:
+    """On the Tracking page: trace the person `search` finds from a positive test now."""
+    open_page(page, "Tracking")
+    page.get_by_role("combobox", name="Person to trace").press_sequentially(search)
+    page.get_by_role("option").first.click()
+    page.get_by_label("Positive test, no symptoms").check()
+    page.get_by_label("Date and time of the positive test").fill(browser_time(page))
+    page.get_by_label("Case reference").fill(case)
+    page.locator("#tracking-reason").fill(reason)
+    page.get_by_role("button", name="Run the trace").click()
+    expect(page.locator(".trace-result h2")).to_have_text(f"Case {case}")

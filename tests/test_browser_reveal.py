@@ -16,7 +16,13 @@ from playwright.sync_api import expect
 
 from cases.models import Reveal
 from encounters.models import Encounter
-from tests.browser import browser_time, new_page, open_page, screenshot, sign_in_with_a_session
+from tests.browser import (
+    new_page,
+    open_page,
+    screenshot,
+    sign_in_with_a_session,
+    trace_from_positive_test_now,
+)
 from tests.registration.factories import people_holding_devices
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
@@ -48,15 +54,7 @@ def signed_in(browser_page, url: str, user) -> None:
 
 def trace_tina(page) -> None:
     """Run a trace of Tina from her positive test today, on the Tracking page."""
-    open_page(page, "Tracking")
-    page.get_by_role("combobox", name="Person to trace").press_sequentially("tina")
-    page.get_by_role("option").first.click()
-    page.get_by_label("Positive test, no symptoms").check()
-    page.get_by_label("Date and time of the positive test").fill(browser_time(page))
-    page.get_by_label("Case reference").fill(CASE)
-    page.locator("#tracking-reason").fill("Positive PCR test today")
-    page.get_by_role("button", name="Run the trace").click()
-    expect(page.locator(".trace-result h2")).to_have_text(f"Case {CASE}")
+    trace_from_positive_test_now(page, search="tina", case=CASE, reason="Positive PCR test today")
 
 
 def ask_to_name_the_close_contacts(page, reason: str = REASON):
