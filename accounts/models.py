@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -14,6 +15,13 @@ class User(AbstractUser):
         blank=True,
         db_index=True,
         help_text="The organisation's person number, from the identity provider's claims.",
+    )
+
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language the person chose in the portal; blank: their browser's.",
     )
 
     @property

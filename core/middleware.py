@@ -1,7 +1,9 @@
 import logging
 import time
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from rest_framework.views import APIView
 
@@ -66,3 +68,22 @@ class RequestLogMiddleware:
         }
         request_logger.info("%(method)s %(route)s %(status)s %(ms)sms", line, extra=line)
         return response
+
+
+class AccountLanguageMiddleware:
+    """The language a signed-in person chose (the header's switch, kept on their account).
+
+    After LocaleMiddleware, which has picked the language cookie, else the browser's
+    Accept-Language: a choice on the account is the person's own and wins on every device.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user is not None else ""
+        if chosen and user.is_authenticated and chosen in dict(settings.LANGUAGES):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return self.get_response(request)

@@ -94,9 +94,11 @@ MIDDLEWARE = [
     "core.security.ContentSecurityPolicyMiddleware",  # django-csp; see "Security" below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the cookie, else Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.AccountLanguageMiddleware",  # the language chosen on the account wins
     "core.security.SessionSecurityMiddleware",  # idle timeout, recent sign-in for TRACKING
     "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -665,7 +667,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# English and French (docs/i18n.md). A person's language is their own choice, kept on their
+# account (the header's switch), else their browser's preference; e-mails go out in the
+# recipient's language (core/i18n.py). Each app keeps its catalogue in <app>/locale/, the
+# templates and settings theirs in locale/.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Zurich")
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,7 @@ devices themselves live in `assets`, and nothing here names a tag or an
 encounter.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -25,6 +26,12 @@ class Person(models.Model):
     email = models.EmailField(blank=True)
     department = models.CharField(max_length=100, blank=True)
     active = models.BooleanField(default=True, help_text="Still in the organisation's directory.")
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language e-mails to the person are written in; blank: the portal's.",
+    )
 
     class Meta:
         ordering = ["family_name", "given_name", "person_id"]
