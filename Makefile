@@ -7,10 +7,17 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.
 # make run: the embedded default (SQLite in data/, no Redis) with demo accounts.
 DEMO_ENV := PORTAL_DEMO=1 LOG_FORMAT=text
 
-.PHONY: install install-test run dev test lint audit lock services chromium wrk bench soak model fuzz clean
 
-install: $(VENV)/.installed frontend/dist/manifest.json
+.PHONY: messages install install-test run dev test lint audit lock services chromium wrk bench soak model fuzz clean
+
+install: $(VENV)/.installed frontend/dist/manifest.json messages
 	@$(PY) manage.py collectstatic --noinput -v0
+
+# The French catalogues (<app>/locale/fr/LC_MESSAGES/django.po) compiled for gettext: GNU gettext's
+# msgfmt, from Debian's package "gettext" (installed here if it is missing).
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || scripts/install-gettext.sh
+	@$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules --ignore=staticfiles
 
 $(PY):
 	python3 -m venv $(VENV)
