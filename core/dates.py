@@ -1,10 +1,11 @@
-"""Dates in the sentences the portal writes, in the organisation's time zone."""
+"""Dates in the sentences the portal writes, in the organisation's time zone and the
+language in use (English or French: django.utils.translation's active language)."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 # English month names, whatever the process's locale (strftime's %B follows it).
 MONTHS = (
@@ -23,12 +24,59 @@ MONTHS = (
 )
 
 
+# French, as a French-speaking reader writes dates: "4 décembre 2026", "ven. 4 déc. 2026",
+# "1er décembre", "14 h 51" (the words are the language's own, not the process locale's).
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+MONTHS_FR_SHORT = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
+WEEKDAYS_FR_SHORT = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+
+def _french() -> bool:
+    return (translation.get_language() or "").split("-")[0] == "fr"
+
+
+def _day_and_month(local: date, *, short: bool) -> str:
+    """`4 Dec` / `4 December`; in French `4 déc.` / `4 décembre`, and `1er` for the first."""
+    if _french():
+        day = "1er" if local.day == 1 else str(local.day)
+        month = (MONTHS_FR_SHORT if short else MONTHS_FR)[local.month - 1]
+        return f"{day} {month}"
+    month = MONTHS[local.month - 1]
+    return f"{local.day} {month[:3] if short else month}"
+
+
 def day_in_words(moment: datetime, *, now: datetime | None = None) -> str:
     """`2 December` in the organisation's zone (settings.TIME_ZONE); with the year when
     it is not this year's (`30 December 2025`)."""
     local = timezone.localtime(moment)
     today = timezone.localtime(now or timezone.now())
-    day = f"{local.day} {MONTHS[local.month - 1]}"
+    day = _day_and_month(local, short=False)
     return day if local.year == today.year else f"{day} {local.year}"
 
 
@@ -42,8 +90,10 @@ def day_in_words(moment: datetime, *, now: datetime | None = None) -> str:
 #   a period        4 Dec 2026, 14:51 (en dash) 15:06 on one day, else both in full
 #
 # A datetime is shown on the organisation's clock (settings.TIME_ZONE); a date is a
-# calendar day as it is. The month and weekday names are English whatever the locale.
-# Django's own formats (admin, templates' |date) are the same: proximeter/formats/en.
+# calendar day as it is. The words follow the active language, never the process locale:
+#   French          4 déc. 2026 / ven. 4 déc. 2026 / 4 décembre 2026 / 14 h 51 /
+#                   4 déc. 2026 à 14 h 51 / 4 déc. 2026 à 14 h 51 (en dash) 15 h 06
+# Django's own formats (admin, templates' |date) are the same: proximeter/formats/en and fr.
 
 EN_DASH = "\u2013"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -65,30 +115,34 @@ def _local(value: date | datetime) -> date | datetime:
 def format_date(value: date | datetime) -> str:
     """`4 Dec 2026`"""
     local = _local(value)
-    return f"{local.day} {MONTHS[local.month - 1][:3]} {local.year}"
+    return f"{_day_and_month(local, short=True)} {local.year}"
 
 
 def format_day(value: date | datetime) -> str:
-    """`Fri 4 Dec 2026`"""
+    """`Fri 4 Dec 2026` (`ven. 4 déc. 2026`)"""
     local = _local(value)
-    return f"{WEEKDAYS[local.weekday()][:3]} {format_date(local)}"
+    weekday = WEEKDAYS_FR_SHORT[local.weekday()] if _french() else WEEKDAYS[local.weekday()][:3]
+    return f"{weekday} {format_date(local)}"
 
 
 def format_date_long(value: date | datetime) -> str:
-    """`4 December 2026` (a day in running text)."""
+    """`4 December 2026` (`4 décembre 2026`): a day in running text."""
     local = _local(value)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    return f"{_day_and_month(local, short=False)} {local.year}"
 
 
 def format_time(value: datetime) -> str:
-    """`14:51`: the minute it is in, never rounded up."""
+    """`14:51` (`14 h 51`): the minute it is in, never rounded up."""
     local = _local(value)
+    if _french():
+        return f"{local.hour} h {local.minute:02d}"
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def format_datetime(value: datetime) -> str:
-    """`4 Dec 2026, 14:51`"""
-    return f"{format_date(value)}, {format_time(value)}"
+    """`4 Dec 2026, 14:51` (`4 déc. 2026 à 14 h 51`)"""
+    joint = " à " if _french() else ", "
+    return f"{format_date(value)}{joint}{format_time(value)}"
 
 
 def format_period(start: datetime, end: datetime | None) -> str:
@@ -102,14 +156,14 @@ def format_period(start: datetime, end: datetime | None) -> str:
 
 
 def zone_words() -> str:
-    """`times in Europe/Zurich`: said once where times are shown (a CSV header, an e-mail)."""
-    return f"times in {settings.TIME_ZONE}"
+    """`times in Europe/Zurich` (`fuseau horaire Europe/Zurich`): said once where times show."""
+    return f"{'fuseau horaire' if _french() else 'times in'} {settings.TIME_ZONE}"
 
 
 def csv_when(value: date | datetime | str | None) -> str:
-    """A CSV cell in the family, with the same minutes as the screen: a date-time (or an ISO
-    timestamp) as `4 Dec 2026, 14:51`, a day as `4 Dec 2026`, nothing as ''. The file's
-    header names the zone (csv_zone_header)."""
+    """A CSV cell in the family, with the same minutes as the screen (in the reader's
+    language): a date-time (or an ISO timestamp) as `4 Dec 2026, 14:51`, a day as
+    `4 Dec 2026`, nothing as ''. The file's header names the zone (csv_zone_header)."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):

@@ -20,6 +20,8 @@
 // clock of the organisation (e.g. a date-time field's value); a Date is an
 // instant. Minutes are cut, never rounded (14:51:59 is 14:51), as on the server.
 
+import { locale } from '../i18n.js'
+
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 export const MONTHS = [
   'January',
@@ -36,6 +38,57 @@ export const MONTHS = [
   'December',
 ]
 const short = (name) => name.slice(0, 3)
+
+// French, as a French-speaking reader writes dates: "4 décembre 2026", "ven. 4 déc. 2026",
+// "1er décembre", "14 h 51" (the server's core/dates.py writes the same).
+export const WEEKDAYS_FR = ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi']
+const WEEKDAYS_FR_SHORT = ['dim.', 'lun.', 'mar.', 'mer.', 'jeu.', 'ven.', 'sam.']
+export const MONTHS_FR = [
+  'janvier',
+  'février',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'août',
+  'septembre',
+  'octobre',
+  'novembre',
+  'décembre',
+]
+const MONTHS_FR_SHORT = [
+  'janv.',
+  'févr.',
+  'mars',
+  'avr.',
+  'mai',
+  'juin',
+  'juil.',
+  'août',
+  'sept.',
+  'oct.',
+  'nov.',
+  'déc.',
+]
+const french = () => locale() === 'fr'
+
+/** A month's name in the language in use (index 0-11): "December", "Dec"; "décembre", "déc.". */
+export function monthName(index, { abbreviated = false } = {}) {
+  if (french()) return (abbreviated ? MONTHS_FR_SHORT : MONTHS_FR)[index] ?? ''
+  const name = MONTHS[index] ?? ''
+  return abbreviated ? short(name) : name
+}
+
+/** A weekday's name in the language in use (0 Sunday-6): "Friday", "Fri"; "vendredi", "ven.". */
+export function dayName(index, { abbreviated = false } = {}) {
+  if (french()) return (abbreviated ? WEEKDAYS_FR_SHORT : WEEKDAYS_FR)[index] ?? ''
+  const name = WEEKDAYS[index] ?? ''
+  return abbreviated ? short(name) : name
+}
+
+/** "4" for the 4th; in French "1er" for the first of a month. */
+const dayNumber = (day) => (french() && day === 1 ? '1er' : String(day))
 
 /** "05" for 5 (the whole part of a number's size, two digits at least). */
 export const pad = (n) => String(Math.abs(Math.trunc(n))).padStart(2, '0')
@@ -227,8 +280,15 @@ export function addMonths(key, months) {
 
 // --- Words --------------------------------------------------------------------
 
-/** "09:15" */
+/** "09:15"; in French "9 h 15" */
 export function formatTime(value) {
+  const w = wallClock(value)
+  if (!w) return ''
+  return french() ? `${w.hour} h ${pad(w.minute)}` : `${pad(w.hour)}:${pad(w.minute)}`
+}
+
+/** "09:15" whatever the language: the value a time field shows and reads back. */
+export function formatTimeField(value) {
   const w = wallClock(value)
   return w ? `${pad(w.hour)}:${pad(w.minute)}` : ''
 }
@@ -239,40 +299,44 @@ export function formatTimeRange(start, end) {
   return until ? `${formatTime(start)} – ${until}` : formatTime(start)
 }
 
-/** "Tuesday" */
+/** "Tuesday" ("mardi") */
 export function weekdayName(value) {
   const index = weekdayIndex(value)
-  return index === null ? '' : WEEKDAYS[index]
+  return index === null ? '' : dayName(index)
 }
 
-/** "24 Nov 2025" */
+/** "24 Nov 2025" ("24 nov. 2025") */
 export function formatDate(value) {
   const w = wallClock(value)
-  return w ? `${w.day} ${short(MONTHS[w.month - 1])} ${w.year}` : ''
+  return w ? `${dayNumber(w.day)} ${monthName(w.month - 1, { abbreviated: true })} ${w.year}` : ''
 }
 
-/** "24 November 2025" (a day in running text). */
+/** "24 November 2025" ("24 novembre 2025"): a day in running text. */
 export function formatDateLong(value) {
   const w = wallClock(value)
-  return w ? `${w.day} ${MONTHS[w.month - 1]} ${w.year}` : ''
+  return w ? `${dayNumber(w.day)} ${monthName(w.month - 1)} ${w.year}` : ''
 }
 
 /** "Tue 24 Nov 2025"; "Tue 24 Nov" with {year: false} (where the year is said next to it). */
 export function formatDay(value, { year = true } = {}) {
   const w = wallClock(value)
   if (!w) return ''
-  const text = `${short(WEEKDAYS[weekdayOf(w)])} ${w.day} ${short(MONTHS[w.month - 1])}`
+  const weekday = dayName(weekdayOf(w), { abbreviated: true })
+  const text = `${weekday} ${dayNumber(w.day)} ${monthName(w.month - 1, { abbreviated: true })}`
   return year === false ? text : `${text} ${w.year}`
 }
 
-/** "24 Nov 2025, 09:15" */
+// Between a day and its time: "24 Nov 2025, 09:15"; "24 nov. 2025 à 9 h 15".
+const dayAndTime = (day, time) => (french() ? `${day} à ${time}` : `${day}, ${time}`)
+
+/** "24 Nov 2025, 09:15" ("24 nov. 2025 à 9 h 15") */
 export function formatDateTime(value) {
-  return wallClock(value) ? `${formatDate(value)}, ${formatTime(value)}` : ''
+  return wallClock(value) ? dayAndTime(formatDate(value), formatTime(value)) : ''
 }
 
-/** "Tue 24 Nov 2025, 09:15" */
+/** "Tue 24 Nov 2025, 09:15" ("mar. 24 nov. 2025 à 9 h 15") */
 export function formatDayTime(value, options) {
-  return wallClock(value) ? `${formatDay(value, options)}, ${formatTime(value)}` : ''
+  return wallClock(value) ? dayAndTime(formatDay(value, options), formatTime(value)) : ''
 }
 
 /** "24 Nov 2025, 09:15 – 09:30" on one day, else "24 Nov 2025, 23:50 – 25 Nov 2025, 00:10". */
@@ -286,13 +350,15 @@ export function formatPeriod(start, end) {
 export function formatDateRange(first, last) {
   if (!wallClock(first) || !wallClock(last)) return formatDate(first || last)
   if (dayKey(first) === dayKey(last)) return formatDate(first)
-  return `${formatDate(first)} to ${formatDate(last)}`
+  return french()
+    ? `du ${formatDate(first)} au ${formatDate(last)}`
+    : `${formatDate(first)} to ${formatDate(last)}`
 }
 
-/** "24 Nov" (a chart's axis, whose title or table says the year). */
+/** "24 Nov" ("24 nov."): a chart's axis, whose title or table says the year. */
 export function formatShortDate(value) {
   const w = wallClock(value)
-  return w ? `${w.day} ${short(MONTHS[w.month - 1])}` : ''
+  return w ? `${dayNumber(w.day)} ${monthName(w.month - 1, { abbreviated: true })}` : ''
 }
 
 /** "14 Nov 2025, 12:41": the same as formatDateTime (kept for compact lines). */
@@ -301,13 +367,13 @@ export const formatShortDayTime = formatDateTime
 /** "Nov 2025" for "2025-11" (a chart's axis). */
 export function formatShortMonth(key) {
   const [y, m] = String(key).split('-').map(Number)
-  return m ? `${short(MONTHS[m - 1])} ${y}` : String(key)
+  return m ? `${monthName(m - 1, { abbreviated: true })} ${y}` : String(key)
 }
 
-/** "November 2025" for "2025-11". */
+/** "November 2025" ("novembre 2025") for "2025-11". */
 export function formatMonth(key) {
   const [y, m] = String(key).split('-').map(Number)
-  return m ? `${MONTHS[m - 1]} ${y}` : String(key)
+  return m ? `${monthName(m - 1)} ${y}` : String(key)
 }
 
 /** An ISO timestamp as "5 Mar 2025, 10:30" on the organisation's clock ('' if empty). */
@@ -316,8 +382,8 @@ export function formatWhen(iso) {
   return formatDateTime(iso) || String(iso)
 }
 
-/** "times in Europe/Zurich": said once on a page that shows times. */
-export const zoneWords = () => `times in ${zone}`
+/** "times in Europe/Zurich" ("fuseau horaire Europe/Zurich"): said once on a page with times. */
+export const zoneWords = () => (french() ? `fuseau horaire ${zone}` : `times in ${zone}`)
 
 // --- The organisation's clock and date-time fields --------------------------------
 
@@ -368,15 +434,18 @@ export const fromUnixSeconds = (seconds) => new Date(seconds * 1000)
 
 // --- Days and times typed by hand ----------------------------------------------------
 
-/** "14:51" of a typed time ("14:51", "14.51", "1451", "9:05", 24-hour); '' if it is not one. */
+/** "14:51" of a typed time ("14:51", "14.51", "1451", "9:05", "14 h 51", 24-hour); '' if not one. */
 export function parseTime(text) {
-  const m = /^(\d{1,2})(?:[:.h]?(\d{2}))$/.exec(String(text ?? '').trim())
+  const m = /^(\d{1,2})(?:\s*[:.h]?\s*(\d{2}))$/.exec(String(text ?? '').trim())
   if (!m) return ''
   const [hour, minute] = [Number(m[1]), Number(m[2])]
   return hour < 24 && minute < 60 ? `${pad(hour)}:${m[2]}` : ''
 }
 
 const MONTH_WORDS = MONTHS.map((m) => m.toLowerCase())
+// French month names without accents, as a person may type them ("fevrier", "aout").
+const bare = (word) => word.normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+const MONTH_WORDS_FR = MONTHS_FR.map(bare)
 
 /**
  * A day typed in the family's order as "YYYY-MM-DD", or '' when it is not a real
@@ -388,13 +457,17 @@ export function parseDay(text) {
     .trim()
     .toLowerCase()
     .replace(/^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+/, '')
+    .replace(/^(lun|mar|mer|jeu|ven|sam|dim)[a-z]*\.?,?\s+/, '')
+    .replace(/^(\d{1,2})er\b/, '$1')
   let y, m, d
   let match
   if ((match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s))) [, y, m, d] = match
   else if ((match = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(s))) [, d, m, y] = match
-  else if ((match = /^(\d{1,2})\.?\s+([a-z]+)\.?,?\s+(\d{4})$/.exec(s))) {
-    const word = match[2]
-    const index = word.length >= 3 ? MONTH_WORDS.findIndex((name) => name.startsWith(word)) : -1
+  else if ((match = /^(\d{1,2})\.?\s+([a-zà-ÿ]+)\.?,?\s+(\d{4})$/.exec(s))) {
+    const word = bare(match[2])
+    const find = (names) => names.findIndex((name) => name.startsWith(word))
+    let index = word.length >= 3 ? find(MONTH_WORDS) : -1
+    if (index < 0 && word.length >= 3) index = find(MONTH_WORDS_FR)
     if (index < 0) return ''
     ;[d, m, y] = [match[1], index + 1, match[3]]
   } else return ''
