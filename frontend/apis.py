@@ -10,6 +10,7 @@ from cases.models import FollowUp
 from cases.reveals import BREAK_GLASS_MIN_REASON
 from core.permissions import AnySignedInPerson
 from core.roles import ROLE_DESCRIPTIONS, roles_of
+from frontend.language import language_in_use
 from frontend.pages import Group, pages_for
 from risk.infectious import POSITIVE_TEST_DAYS_BEFORE, SYMPTOM_ONSET_DAYS_BEFORE
 from tracing.contacts import Policy
@@ -54,6 +55,14 @@ class FollowUpStatusSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "FollowUpStatusRule"
+
+
+class LanguageSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(help_text="The language's own name for itself (Français).")
+
+    class Meta:
+        ref_name = "PortalLanguage"
 
 
 class MeApi(APIView):
@@ -119,6 +128,14 @@ class MeApi(APIView):
         time_zone = serializers.CharField(
             help_text="TIME_ZONE: every date and time is shown on this clock, not the browser's."
         )
+        language = serializers.CharField(
+            help_text="The language this person reads the portal in: their choice, else the "
+            "browser's preference (frontend/language.py)."
+        )
+        language_chosen = serializers.CharField(
+            help_text="The language chosen on the account; empty: the browser's."
+        )
+        languages = LanguageSerializer(many=True, help_text="The languages the portal speaks.")
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):
@@ -140,5 +157,8 @@ class MeApi(APIView):
             "rules": service_rules(),
             "role_descriptions": {role.value: words for role, words in ROLE_DESCRIPTIONS.items()},
             "time_zone": settings.TIME_ZONE,
+            "language": language_in_use(request),
+            "language_chosen": user.language,
+            "languages": [{"code": code, "name": name} for code, name in settings.LANGUAGES],
         }
         return Response(self.OutputSerializer(data).data)

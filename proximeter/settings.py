@@ -676,6 +676,7 @@ LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "proximeter" / "locale"]
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a year: the sign-in page after signing out
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Zurich")
 USE_I18N = True
 USE_TZ = True

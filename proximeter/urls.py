@@ -9,6 +9,7 @@ from cases.apis import CaseListCreateApi, TraceForCaseApi
 from cases.reveal_apis import RevealWaitingApi, TraceRevealApi
 from core import views as core_views
 from frontend.apis import MeApi
+from frontend.language import LanguageApi
 
 # The admin signs in through allauth like every other page (identity provider, or demo accounts).
 admin.site.login = secure_admin_login(admin.site.login)
@@ -18,6 +19,7 @@ admin.site.index_title = "Records you manage"
 
 api_patterns = [
     path("me", MeApi.as_view(), name="me"),
+    path("me/language", LanguageApi.as_view(), name="me-language"),
     path("registration/", include("desk.urls")),
     path("appointments/", include("appointments.urls")),
     # A trace belongs to a case: running one (POST) goes through the case (cases/apis.py).

@@ -9,6 +9,8 @@
 // - On a non-2xx answer throws an ApiError whose message is the server's
 //   `detail` (DRF's error format) and which carries `status` and `data`.
 
+import { locale, t } from './i18n.js'
+
 export const CSRF_COOKIE_NAME = 'csrftoken'
 export const CSRF_HEADER_NAME = 'X-CSRFToken'
 export const LOGIN_URL = '/accounts/login/'
@@ -80,7 +82,7 @@ export function errorMessage(data, status) {
   } else if (typeof data === 'string' && data.trim() && data.length < 300 && !data.includes('<')) {
     return data.trim()
   }
-  return `The request failed (HTTP ${status}).`
+  return t('common.requestFailed', { status })
 }
 
 async function readBody(response) {
@@ -107,7 +109,9 @@ async function readBody(response) {
  */
 export async function apiFetch(path, { method = 'GET', body, headers = {}, signal, anonymous = false } = {}) {
   const verb = String(method).toUpperCase()
-  const sendHeaders = { Accept: 'application/json', ...headers }
+  // The language the person reads the portal in: the server answers (refusals, page titles)
+  // in it, also for a request sent without the session (anonymous).
+  const sendHeaders = { Accept: 'application/json', 'Accept-Language': locale(), ...headers }
   const init = { method: verb, credentials: anonymous ? 'omit' : 'same-origin', headers: sendHeaders }
   if (signal) init.signal = signal
 
@@ -128,7 +132,7 @@ export async function apiFetch(path, { method = 'GET', body, headers = {}, signa
     response = await fetch(path, init)
   } catch (err) {
     if (err && err.name === 'AbortError') throw err
-    throw new ApiError('The server could not be reached. Check the connection and try again.', {
+    throw new ApiError(t('common.unreachable'), {
       status: 0,
     })
   }

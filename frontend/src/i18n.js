@@ -56,8 +56,8 @@ export const t = (...args) => i18n.global.t(...args)
 /** The language in use ('en' or 'fr'). */
 export const locale = () => i18n.global.locale.value
 
-/** Intl's locale for the language in use: 'fr-CH' (the organisation's French), 'en-GB'. */
-export const intlLocale = (language = locale()) => (language === 'fr' ? 'fr-CH' : 'en-GB')
+/** Intl's locale for the language in use: 'fr-CH' (the organisation's French), 'en'. */
+export const intlLocale = (language = locale()) => (language === 'fr' ? 'fr-CH' : 'en')
 
 /** Use `language` from now on; an unknown one is English. */
 export function setLocale(language) {

@@ -7,13 +7,13 @@
 // (see session.js normalizeMe), never a reason to guess. Pages read them from
 // `me` (useRules in session.js); pure functions take them as a parameter.
 
+import { t } from './i18n.js'
+
 /** An /api/me answer the portal cannot work with; `problems` says what is wrong. */
 export class MalformedAnswer extends Error {
   constructor(problems) {
-    super(
-      `The server's answer about your account is incomplete (${problems.join('; ')}). ` +
-        'Try again in a moment; if this goes on, tell the service desk.',
-    )
+    // The problems themselves name the answer's fields: they are for whoever the person tells.
+    super(t('common.incompleteAnswer', { problems: problems.join('; ') }))
     this.name = 'MalformedAnswer'
     this.problems = problems
   }

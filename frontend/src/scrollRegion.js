@@ -9,6 +9,8 @@
  *   <div v-scroll-region class="table-wrap"><table aria-label="...">...</table></div>
  */
 
+import { t } from './i18n.js'
+
 function tableName(el) {
   const table = el.querySelector('table')
   if (!table) return ''
@@ -26,7 +28,7 @@ function update(el) {
     el.setAttribute('tabindex', '0')
     el.setAttribute('role', 'region')
     const name = tableName(el)
-    el.setAttribute('aria-label', name ? `${name} (table, scrolls sideways)` : 'Table, scrolls sideways')
+    el.setAttribute('aria-label', name ? t('common.namedTableScrolls', { name }) : t('common.tableScrolls'))
   } else {
     el.removeAttribute('tabindex')
     el.removeAttribute('role')

@@ -1,6 +1,7 @@
 import { computed, inject } from 'vue'
 import { apiFetch } from './api.js'
 import { isTimeZone, setTimeZone } from './format/time.js'
+import { intlLocale, setLocale, t } from './i18n.js'
 import {
   MalformedAnswer,
   normalizeRoleDescriptions,
@@ -52,6 +53,11 @@ export function normalizeMe(data) {
     rules: normalizeRules(me.rules),
     role_descriptions: normalizeRoleDescriptions(me.role_descriptions),
     time_zone: me.time_zone,
+    // The language the person reads the portal in ('en' or 'fr'), what they chose on their
+    // account ('' for their browser's), and the languages the portal speaks.
+    language: setLocale(me.language),
+    language_chosen: me.language_chosen ?? '',
+    languages: Array.isArray(me.languages) ? me.languages : [],
   }
 }
 
@@ -100,7 +106,7 @@ export function roleInWords(role, descriptions = {}) {
 /** "Your roles: registration desk and medical service." (`descriptions`: /api/me `role_descriptions`) */
 export function rolesSentence(roles, descriptions = {}) {
   const words = [...new Set((roles ?? []).map((r) => roleInWords(r, descriptions)).filter(Boolean))]
-  if (!words.length) return 'You have no staff roles: you can see and manage your own data.'
-  const list = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(words)
-  return words.length === 1 ? `Your role: ${list}.` : `Your roles: ${list}.`
+  if (!words.length) return t('common.noRoles')
+  const list = new Intl.ListFormat(intlLocale(), { style: 'long', type: 'conjunction' }).format(words)
+  return words.length === 1 ? t('common.yourRole', { list }) : t('common.yourRoles', { list })
 }

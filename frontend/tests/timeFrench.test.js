@@ -48,7 +48,7 @@ function reference(ms) {
 }
 
 // Instants around the clock changes of 2025-2027 (last Sundays of March and October),
-// midnight and the year's end, plus 2,000 spread over three years.
+// midnight and the year's end, plus 1,500 spread over three years.
 function instants() {
   const out = []
   const edges = [
@@ -65,12 +65,12 @@ function instants() {
     for (let m = -90; m <= 90; m += 7) out.push(ms + m * 60_000)
   }
   const start = Date.parse('2025-01-01T00:00:00Z')
-  for (let i = 0; i < 2000; i++) out.push(start + i * 47_123_457)
+  for (let i = 0; i < 1500; i++) out.push(start + i * 62_831_853)
   return out
 }
 
 describe('French dates and times', () => {
-  it('agree with an independent French reference on 2,000+ instants', () => {
+  it('agree with an independent French reference on 1,500+ instants', () => {
     setLocale('fr')
     for (const ms of instants()) {
       const iso = new Date(ms).toISOString()
@@ -81,7 +81,7 @@ describe('French dates and times', () => {
       expect(formatTime(iso), iso).toBe(want.time)
       expect(formatDateTime(iso), iso).toBe(`${want.date} à ${want.time}`)
     }
-  })
+  }, 30_000)
 
   it('writes the family in French and reads it back', () => {
     setLocale('fr')

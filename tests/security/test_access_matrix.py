@@ -92,6 +92,7 @@ MATRIX = {
     "ingest-chirpstack": {INGEST},
     # API: accounts, self-service, appointments (a person's own)
     "me": API_USERS,
+    "me-language": API_USERS,  # the caller's own account only: no other person in the body
     "my-encounters": API_USERS,
     "my-data": API_USERS,
     "my-data-export": API_USERS,

@@ -23,13 +23,15 @@
 // - With `immediate` (the default) the first load starts when the component
 //   is mounted (at once outside a component).
 import { getCurrentInstance, getCurrentScope, onMounted, onScopeDispose, ref, shallowRef } from 'vue'
+import { t } from '../i18n.js'
 
-export const DEFAULT_ERROR_TEXT = 'Something went wrong.'
+/** "Something went wrong." in the language in use. */
+export const defaultErrorText = () => t('common.somethingWrong')
 
 /** The words for a failure: `errorText` (a string or a function of the error), else its message. */
 export function describeFailure(err, errorText) {
-  if (typeof errorText === 'function') return errorText(err) || DEFAULT_ERROR_TEXT
-  return err?.message || errorText || DEFAULT_ERROR_TEXT
+  if (typeof errorText === 'function') return errorText(err) || defaultErrorText()
+  return err?.message || errorText || defaultErrorText()
 }
 
 /**
