@@ -1,6 +1,7 @@
 """The Vue app's shell, served at every page URL after the server checks who may see it."""
 
 import re
+from pathlib import Path
 
 import markdown
 from django.conf import settings
@@ -8,7 +9,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from frontend.apis import service_rules
@@ -39,6 +42,20 @@ def privacy_notice(request):
 
 
 GUIDE = settings.BASE_DIR / "docs" / "user-guide"
+
+
+def guide_folder() -> Path:
+    """The user guide in the reader's language: docs/user-guide/fr/ in French (the English
+    guide, docs/user-guide/, otherwise and for a section not yet written in French)."""
+    language = (translation.get_language() or "").split("-")[0]
+    folder = GUIDE / language
+    return folder if language != settings.LANGUAGE_CODE and folder.is_dir() else GUIDE
+
+
+def guide_file(section: str) -> Path:
+    """A section's file in the reader's language, else the English one."""
+    own = guide_folder() / f"{section}.md"
+    return own if own.is_file() else GUIDE / f"{section}.md"
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -63,7 +80,7 @@ FILE_NAME_LINK = re.compile(r"\[([a-z0-9-]+)\.md\]\(\1\.md\)")
 
 def section_title(section: str) -> str:
     """A section's first heading ("desk" -> "Desk day"), as a person knows it."""
-    for line in (GUIDE / f"{section}.md").read_text().splitlines():
+    for line in guide_file(section).read_text().splitlines():
         if line.startswith("# "):
             return line[2:].strip()
     return section
@@ -74,7 +91,7 @@ def _with_titles(text: str) -> str:
 
     def titled(match: re.Match) -> str:
         section = match.group(1)
-        if not (GUIDE / f"{section}.md").is_file():
+        if not guide_file(section).is_file():
             return match.group(0)
         return f"[{section_title(section)}]({section}.md)"
 
@@ -89,19 +106,26 @@ def help_navigation(user) -> list[dict]:
     return [{"name": name, "pages": pages} for name, pages in groups.items()]
 
 
+def _pictures(path: Path) -> str:
+    """Where a guide file's own pictures (`img/...`) are served under STATIC_URL."""
+    return "guide/" if path.parent == GUIDE else f"guide-{path.parent.name}/"
+
+
 def help_page(request, section: str = "README"):
     """A section of the user guide (docs/user-guide), for any signed-in person.
 
     Shown in the portal's own header (the person's pages, by group), so the guide is part of
     the portal and not a bare page one has to find the way back from.
     """
-    path = GUIDE / f"{section}.md"
-    if not section.replace("-", "").isalnum() or not path.is_file():
-        raise Http404("There is no such section of the user guide.")
+    if not section.replace("-", "").isalnum() or not (GUIDE / f"{section}.md").is_file():
+        raise Http404(_("There is no such section of the user guide."))
+    path = guide_file(section)
     text = _with_titles(_with_service_values(path.read_text()))
-    # The guide's own links and pictures, as the portal serves them.
+    # The guide's own links and pictures, as the portal serves them (the French guide's
+    # pictures: its own in fr/img/, or the English ones one folder up).
     text = re.sub(r"\]\(([a-z0-9-]+)\.md\)", r"](/help/\1/)", text)
-    text = text.replace("](img/", f"]({settings.STATIC_URL}guide/")
+    text = text.replace("](../img/", f"]({settings.STATIC_URL}guide/")
+    text = text.replace("](img/", f"]({settings.STATIC_URL}{_pictures(path)}")
     html = markdown.markdown(text, extensions=["tables"])
     context = {
         "content": mark_safe(html),

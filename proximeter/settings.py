@@ -559,7 +559,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 # The user guide's screenshots are served beside it (/help/).
-STATICFILES_DIRS = [FRONTEND_DIST, ("guide", BASE_DIR / "docs" / "user-guide" / "img")]
+STATICFILES_DIRS = [
+    FRONTEND_DIST,
+    ("guide", BASE_DIR / "docs" / "user-guide" / "img"),
+    ("guide-fr", BASE_DIR / "docs" / "user-guide" / "fr" / "img"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Not a manifest storage: Vite's files are hashed already, re-hashing
