@@ -66,7 +66,7 @@ describe('DESK DAY in French', () => {
     expect(wrapper.find('label[for="desk-location"]').text()).toBe('Lieu')
     expect(wrapper.find('#desk-day-heading').text()).toBe('Aujourd’hui, jeu. 20 nov. 2025 à Main desk')
     expect(wrapper.find('.desk-summary').text()).toBe(
-      '1 rendez-vous : 1 attendu(s), 0 enregistré(s) à l’arrivée, 0 absent(s).',
+      '1 rendez-vous : 1 attendu(s), 0 présent(s), 0 absent(s).',
     )
     expect(wrapper.findAll('.desk-table thead th').map((th) => th.text()).slice(0, 3)).toEqual([
       'Horaire',
@@ -90,14 +90,14 @@ describe('REGISTRATION in French', () => {
     expect(wrapper.find('label[for="registration-person"]').text()).toBe('Trouver une personne')
     const text = wrapper.find('.desk-person').text()
     expect(text).toContain('Porte l’appareil P-2002')
-    expect(text).toContain(`depuis ${formatWhen('2025-03-05T10:30:00+01:00')}`)
+    expect(text).toContain(`depuis le ${formatWhen('2025-03-05T10:30:00+01:00')}`)
     expect(formatWhen('2025-03-05T10:30:00+01:00')).toBe('5 mars 2025 à 10 h 30')
     expect(text).toContain('Numéro de personne 810001')
     expect(wrapper.find('#takeback-heading').text()).toBe('Reprendre l’appareil P-2002')
     expect(wrapper.find('#swap-heading').text()).toBe('Échanger contre un autre appareil')
     expect(wrapper.find('label[for="swap-device"]').text()).toBe('Numéro du nouvel appareil')
     expect(wrapper.findAll('fieldset')[0].text()).toContain('La personne a quitté l’organisation')
-    expect(wrapper.find('#desk-lost-heading').text()).toBe('Déclarer perdu son appareil P-2002')
+    expect(wrapper.find('#desk-lost-heading').text()).toBe('Déclarer la perte de son appareil P-2002')
     expect(wrapper.find('label[for="desk-lost-at"]').text()).toBe('Quand ? (facultatif)')
   })
 
