@@ -1,6 +1,7 @@
 // The registration desk's API (/api/registration/), one function per call.
 // Every function returns the parsed JSON or throws ApiError (see ../api.js).
 import { apiFetch } from '../api.js'
+import { t } from '../i18n.js'
 
 const BASE = '/api/registration'
 const enc = encodeURIComponent
@@ -40,15 +41,23 @@ export const markFound = (deviceId) => post('found', { device_id: deviceId })
 export const returnToHolder = (deviceId) => post('return', { device_id: deviceId })
 export const restockDevice = (deviceId) => post('restock', { device_id: deviceId })
 
+// A reason's label is read when shown, in the language in use.
+const reason = (value, key) => ({
+  value,
+  get label() {
+    return t(key)
+  },
+})
+
 /** Why a device comes back (relinquish), in the desk's words. */
 export const RELINQUISH_REASONS = [
-  { value: 'relinquished', label: 'Given back' },
-  { value: 'broken', label: 'Broken' },
-  { value: 'person_left', label: 'The person left the organisation' },
+  reason('relinquished', 'registration.reason.givenBack'),
+  reason('broken', 'registration.reason.broken'),
+  reason('person_left', 'registration.reason.personLeft'),
 ]
 
 /** Why a device is swapped for another. */
 export const SWAP_REASONS = [
-  { value: 'swapped', label: 'Recall or another reason' },
-  { value: 'broken', label: 'Broken' },
+  reason('swapped', 'registration.reason.recall'),
+  reason('broken', 'registration.reason.broken'),
 ]
