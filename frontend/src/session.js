@@ -14,7 +14,7 @@ import {
 export const ME_KEY = Symbol('me')
 
 /** Product name shown in the header and the browser tab. */
-export const PRODUCT_NAME = 'Proximeter Portal'
+export const PRODUCT_NAME = 'Proximeter Portal' // i18n-ignore: a name, the same in every language
 
 /**
  * The /api/me answer, with missing fields of the account filled in so the
@@ -78,7 +78,7 @@ export async function loadMe() {
  */
 export function useRules() {
   const me = inject(ME_KEY, null)
-  if (!me) throw new Error('useRules() needs the signed-in person: use it in a component under App.')
+  if (!me) throw new Error('useRules() needs the signed-in person: use it in a component under App.') // i18n-ignore
   return computed(() => me.value.rules)
 }
 
@@ -89,7 +89,7 @@ export function useRules() {
  */
 export function useRoleWords() {
   const me = inject(ME_KEY, null)
-  if (!me) throw new Error('useRoleWords() needs the signed-in person: use it in a component under App.')
+  if (!me) throw new Error('useRoleWords() needs the signed-in person: use it in a component under App.') // i18n-ignore
   return computed(() => (role) => roleInWords(role, me.value.role_descriptions))
 }
 
