@@ -3,6 +3,7 @@
 // Times are shown on the organisation's clock (see ../format/time.js), which
 // is also the clock of the server's minutes per day.
 import { dayRange, formatDayTime, formatShortDayTime, parseLocalInput, toLocalIso } from '../format/time.js'
+import { intlLocale, t } from '../i18n.js'
 
 export { toLocalIso } from '../format/time.js'
 
@@ -26,22 +27,22 @@ export function windowPresets(rules) {
   return [
     {
       value: 'symptom_onset',
-      label: 'Symptom onset',
-      explain: `from ${plural(days.symptom_onset, 'day')} before the symptoms began`,
-      field: 'Date and time the symptoms began',
+      label: t('tracing.presets.symptomOnset.label'),
+      explain: t('tracing.presets.symptomOnset.explain', { n: days.symptom_onset }, days.symptom_onset),
+      field: t('tracing.presets.symptomOnset.field'),
       daysBefore: days.symptom_onset,
     },
     {
       value: 'positive_test',
-      label: 'Positive test, no symptoms',
-      explain: `from ${plural(days.positive_test, 'day')} before the test`,
-      field: 'Date and time of the positive test',
+      label: t('tracing.presets.positiveTest.label'),
+      explain: t('tracing.presets.positiveTest.explain', { n: days.positive_test }, days.positive_test),
+      field: t('tracing.presets.positiveTest.field'),
       daysBefore: days.positive_test,
     },
     {
       value: 'explicit',
-      label: 'Explicit period',
-      explain: 'a start and an end of your choice',
+      label: t('tracing.presets.explicit.label'),
+      explain: t('tracing.presets.explicit.explain'),
     },
   ]
 }
@@ -51,17 +52,17 @@ export function windowPresets(rules) {
  * own `threshold_minutes`, or /api/me `rules.close_contact_minutes`).
  */
 export function policyLabel(policy, minutes) {
-  if (policy === 'encounter') return `One encounter longer than ${minutes} minutes (CERN)`
-  if (policy === 'daily') return `${minutes} minutes or more in one day (Swiss/ECDC)`
+  if (policy === 'encounter') return t('tracing.policy.encounter', { minutes })
+  if (policy === 'daily') return t('tracing.policy.daily', { minutes })
   return String(policy ?? '')
 }
 
 /** Why the window starts where it does, e.g. "7 days before the positive test" (`rules`: /api/me). */
 export function derivedFromWords(derived, rules) {
   const days = daysBefore(rules)
-  if (derived === 'symptom_onset') return `${plural(days.symptom_onset, 'day')} before the symptom onset`
-  if (derived === 'positive_test') return `${plural(days.positive_test, 'day')} before the positive test`
-  if (derived === 'explicit') return 'the period given'
+  if (derived === 'symptom_onset') return t('tracing.derived.symptomOnset', { n: days.symptom_onset }, days.symptom_onset)
+  if (derived === 'positive_test') return t('tracing.derived.positiveTest', { n: days.positive_test }, days.positive_test)
+  if (derived === 'explicit') return t('tracing.derived.explicit')
   return derived ? String(derived).replace(/_/g, ' ') : ''
 }
 
@@ -105,16 +106,24 @@ export const formatShortMoment = (iso) => formatShortDayTime(iso)
 /** Seconds as a number of minutes (one decimal), for charts. */
 export const minutesOf = (seconds) => Math.round((Number(seconds) || 0) / 6) / 10
 
-/** Seconds as minutes: "20 min", "2.5 min". */
+/** A number in the language in use, at most one decimal: "2.5" (English), "2,5" (French). */
+export const formatDecimal = (value) =>
+  new Intl.NumberFormat(intlLocale(), { maximumFractionDigits: 1, useGrouping: false }).format(value)
+
+/** Seconds as minutes: "20 min", "2.5 min" ("2,5 min" in French). */
 export function formatMinutes(seconds) {
-  return `${minutesOf(seconds)} min`
+  return t('tracing.minutes', { value: formatDecimal(minutesOf(seconds)) })
 }
 
-/** 0.1306 -> "13.1%" */
+/** 0.1306 -> "13.1%" ("13,1 %" in French) */
 export function formatProbability(p) {
   const value = Number(p)
   if (!Number.isFinite(value)) return ''
-  return `${(value * 100).toFixed(1)}%`
+  return new Intl.NumberFormat(intlLocale(), {
+    style: 'percent',
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(value)
 }
 
 /** Close contacts first, then the longest total time (the server's order, kept if it changes). */
@@ -133,9 +142,9 @@ export const isUnnamed = (contact) => contact?.kind === 'person' && contact.name
 
 /** Who a trace's result names (`revealed`: "none", "close" or "all"), in a sentence. */
 export function revealedWords(revealed) {
-  if (revealed === 'none') return 'Nobody is named yet.'
-  if (revealed === 'close') return 'The close contacts are named; the other contacts are not.'
-  if (revealed === 'all') return 'Every contact is named.'
+  if (revealed === 'none') return t('tracing.revealed.none')
+  if (revealed === 'close') return t('tracing.revealed.close')
+  if (revealed === 'all') return t('tracing.revealed.all')
   return ''
 }
 
@@ -152,29 +161,33 @@ export function unnamedNumbers(contacts) {
  */
 export function contactLabel(contact, number = null) {
   if (!contact) return ''
-  if (isUnnamed(contact)) return number ? `Contact ${number} (not named)` : 'A contact (not named)'
+  if (isUnnamed(contact)) return number ? t('tracing.contact.numberedUnnamed', { number }) : t('tracing.contact.unnamed')
   if (contact.kind === 'person') {
-    const name = contact.name || 'Unknown person'
+    const name = contact.name || t('tracing.contact.unknownPerson')
     return contact.person_id ? `${name} (${contact.person_id})` : name
   }
   if (contact.name) return contact.name
-  if (contact.device_id) return `Device ${contact.device_id}`
-  return contact.kind === 'no_holder' ? 'A device nobody held' : 'Unknown tag'
+  if (contact.device_id) return t('tracing.contact.device', { device: contact.device_id })
+  return contact.kind === 'no_holder' ? t('tracing.contact.nobodyDevice') : t('tracing.contact.unknownTag')
 }
 
 /** A short name for a chart legend: the person's name, "Contact 3", or "Device P-0007 (nobody)". */
 export function contactShortLabel(contact, number = null) {
   if (!contact) return ''
-  if (isUnnamed(contact)) return number ? `Contact ${number}` : 'A contact'
-  if (contact.kind === 'person') return contact.name || contact.person_id || 'Unknown person'
-  if (contact.kind === 'no_holder') return contact.device_id ? `Device ${contact.device_id} (nobody)` : 'A device nobody held'
-  return 'Unknown tag'
+  if (isUnnamed(contact)) return number ? t('tracing.contact.numbered', { number }) : t('tracing.contact.aContact')
+  if (contact.kind === 'person') return contact.name || contact.person_id || t('tracing.contact.unknownPerson')
+  if (contact.kind === 'no_holder')
+    return contact.device_id ? t('tracing.contact.deviceNobody', { device: contact.device_id }) : t('tracing.contact.nobodyDevice')
+  return t('tracing.contact.unknownTag')
 }
 
 /** Every day ("YYYY-MM-DD") from the day of `fromIso` to the day of `toIso`, at most `limit`. */
 export const windowDays = (fromIso, toIso, limit = 60) => dayRange(fromIso, toIso, limit)
 
-/** "1 contact", "3 contacts" */
+/**
+ * "1 contact", "3 contacts" (English only: a page in both languages uses a catalogue's
+ * plural message instead, e.g. t('tracing.count.contacts', { n }, n)).
+ */
 export function plural(n, one, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`
 }
@@ -184,8 +197,8 @@ export function plural(n, one, many = `${one}s`) {
  * only the part inside is counted.
  */
 export function cutWords(encounter) {
-  if (encounter?.cut_start && encounter?.cut_end) return 'began earlier and went on later: only the part inside the period counts'
-  if (encounter?.cut_start) return 'began earlier: only the part inside the period counts'
-  if (encounter?.cut_end) return 'went on later: only the part inside the period counts'
+  if (encounter?.cut_start && encounter?.cut_end) return t('tracing.cut.both')
+  if (encounter?.cut_start) return t('tracing.cut.start')
+  if (encounter?.cut_end) return t('tracing.cut.end')
   return ''
 }
