@@ -5,8 +5,8 @@
 // 09:15): a person goes to the desk at the time on the desk's clock. The
 // formatting itself lives in ../format/time.js; the names stay here for the
 // pages and components that import them from this module.
-import { dayKey, formatDay, formatDayTime, MONTHS, timeZone } from '../format/time.js'
-import { intlLocale, locale, t } from '../i18n.js'
+import { dayKey, formatDay, formatDayTime } from '../format/time.js'
+import { t } from '../i18n.js'
 
 export {
   addDays,
@@ -59,21 +59,18 @@ export function bookingWhenWhere(booking) {
   return where ? t('appointments.whenAt', { when, where }) : when
 }
 
-// The calendar's words. For the lead to move to format/time.js: they follow the language
-// (English as before; other languages from Intl on the organisation's clock).
-const ENGLISH_WEEKDAYS_SHORT = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+// The calendar's words, in the language in use. For the lead to move to format/time.js
+// (the one module that may ask Intl for dates: tests/time.test.js); until then the short
+// names are in the appointments catalogue (appointments.calendar.*).
+const WEEKDAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
+const MONTH_KEYS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 
 /** The short names of the weekdays, Monday first: ['Mon', …] / ['lun.', …]. */
 export function shortWeekdayNames() {
-  if (locale() === 'en') return ENGLISH_WEEKDAYS_SHORT
-  const format = new Intl.DateTimeFormat(intlLocale(), { timeZone: timeZone(), weekday: 'short' })
-  // 1 to 7 December 2025 at noon UTC: a Monday to a Sunday in every zone.
-  return Array.from({ length: 7 }, (_, i) => format.format(new Date(Date.UTC(2025, 11, 1 + i, 12))))
+  return WEEKDAY_KEYS.map((key) => t(`appointments.calendar.weekdays.${key}`))
 }
 
 /** The short name of month `month` (1 to 12): "Dec" / "déc.". */
 export function shortMonthName(month) {
-  if (locale() === 'en') return MONTHS[month - 1].slice(0, 3)
-  const format = new Intl.DateTimeFormat(intlLocale(), { timeZone: timeZone(), month: 'short' })
-  return format.format(new Date(Date.UTC(2025, month - 1, 15, 12)))
+  return t(`appointments.calendar.months.${MONTH_KEYS[month - 1]}`)
 }

@@ -10,7 +10,7 @@ export const RSSI_MAX_DBM = 20
 export const MAX_SAMPLES = 200_000
 
 /** A number as the reader writes it ("−150", "200,000"; "200’000" in French). */
-const number = (n) => n.toLocaleString(intlLocale())
+const number = (n) => new Intl.NumberFormat(intlLocale()).format(n)
 
 /**
  * Parse the text of a CSV file.
