@@ -6,6 +6,7 @@
 // formatting itself lives in ../format/time.js; the names stay here for the
 // pages and components that import them from this module.
 import { dayKey, formatDay, formatDayTime } from '../format/time.js'
+import { t } from '../i18n.js'
 
 export {
   addDays,
@@ -41,7 +42,7 @@ export function groupByDay(slots, options) {
 
 /** "1 place left", "3 places left" */
 export function placesLeft(free) {
-  return free === 1 ? '1 place left' : `${free} places left`
+  return t('appointments.placesLeft', { n: free }, free)
 }
 
 /** A booking's status in words (the server's label, else the code). */
@@ -54,5 +55,22 @@ export function bookingStatus(booking) {
 export function bookingWhenWhere(booking) {
   if (!booking) return ''
   const where = booking.location?.name
-  return where ? `${formatDayTime(booking.starts_at)} at ${where}` : formatDayTime(booking.starts_at)
+  const when = formatDayTime(booking.starts_at)
+  return where ? t('appointments.whenAt', { when, where }) : when
+}
+
+// The calendar's words, in the language in use. For the lead to move to format/time.js
+// (the one module that may ask Intl for dates: tests/time.test.js); until then the short
+// names are in the appointments catalogue (appointments.calendar.*).
+const WEEKDAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
+const MONTH_KEYS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+
+/** The short names of the weekdays, Monday first: ['Mon', …] / ['lun.', …]. */
+export function shortWeekdayNames() {
+  return WEEKDAY_KEYS.map((key) => t(`appointments.calendar.weekdays.${key}`))
+}
+
+/** The short name of month `month` (1 to 12): "Dec" / "déc.". */
+export function shortMonthName(month) {
+  return t(`appointments.calendar.months.${MONTH_KEYS[month - 1]}`)
 }

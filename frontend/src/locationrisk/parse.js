@@ -6,6 +6,8 @@
 // <rtept>); JSON: a list of {lat, long, time, accuracy} or the service's own
 // {"coords": [...]}. `time` is Unix seconds or an ISO date; `accuracy` is a
 // confidence from 0 to 1 (1 when absent). Nothing here touches the network.
+// The errors are sentences for the person, in the language in use (locationrisk.parse.*).
+import { t } from '../i18n.js'
 
 export const MAX_ERRORS = 10
 
@@ -39,14 +41,16 @@ export function toUnixSeconds(value) {
   return Number.isNaN(ms) ? NaN : Math.floor(ms / 1000)
 }
 
+/** `where` is a function giving "Line 12" (called only for a point with a problem). */
 function checkPoint({ lat, long, time, accuracy }, where, errors) {
   const problems = []
-  if (!Number.isFinite(lat) || lat < -90 || lat > 90) problems.push('the latitude must be a number from −90 to 90')
-  if (!Number.isFinite(long) || long < -180 || long > 180) problems.push('the longitude must be a number from −180 to 180')
-  if (!Number.isFinite(time)) problems.push('the time is missing or not a date')
-  if (!Number.isFinite(accuracy) || accuracy < 0 || accuracy > 1) problems.push('the accuracy must be from 0 to 1')
+  if (!Number.isFinite(lat) || lat < -90 || lat > 90) problems.push(t('locationrisk.parse.latitude'))
+  if (!Number.isFinite(long) || long < -180 || long > 180) problems.push(t('locationrisk.parse.longitude'))
+  if (!Number.isFinite(time)) problems.push(t('locationrisk.parse.time'))
+  if (!Number.isFinite(accuracy) || accuracy < 0 || accuracy > 1) problems.push(t('locationrisk.parse.accuracy'))
   if (problems.length) {
-    errors.push(`${where}: ${problems.join('; ')}`)
+    const joined = problems.join(t('locationrisk.parse.problemSeparator'))
+    errors.push(t('locationrisk.parse.problems', { where: where(), problems: joined }))
     return null
   }
   return { lat, long, time, accuracy }
@@ -120,13 +124,13 @@ function parserMessage(doc) {
   for (let child = root?.firstElementChild; child && !error; child = child.nextElementSibling) {
     if (child.localName === 'parsererror') error = child
   }
-  if (!root) return 'it is empty or not XML'
+  if (!root) return t('locationrisk.parse.emptyOrNotXml')
   if (!error) return null
   const detail = (error.textContent || '')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !/^This page contains the following errors|^Below is a rendering/i.test(l))[0]
-  return (detail || 'it is not well-formed XML').slice(0, 200)
+  return (detail || t('locationrisk.parse.notWellFormed')).slice(0, 200)
 }
 
 /**
@@ -139,24 +143,28 @@ export function parseGpx(text) {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) {
     return {
       points: [],
-      errors: ['This file is not a plain GPX file (it declares a document type or entities), so it was not read.'],
+      errors: [t('locationrisk.parse.doctype')],
     }
   }
   let doc
   try {
     doc = new DOMParser().parseFromString(text, 'application/xml')
   } catch (err) {
-    return { points: [], errors: [`This file could not be read as GPX: ${String(err.message || err).slice(0, 200)}`] }
+    const detail = String(err.message || err).slice(0, 200)
+    return { points: [], errors: [t('locationrisk.parse.notGpx', { detail })] }
   }
   const broken = parserMessage(doc)
   if (broken) {
-    return { points: [], errors: [`This file could not be read as GPX: it is damaged or cut off (${broken}).`] }
+    return { points: [], errors: [t('locationrisk.parse.damaged', { detail: broken })] }
   }
 
   const found = pointElements(doc)
-  if (!found) return { points: [], errors: [`This file could not be read as GPX: it is nested more than ${MAX_DEPTH} levels deep.`] }
+  if (!found) return { points: [], errors: [t('locationrisk.parse.tooDeep', { n: MAX_DEPTH })] }
   const lines = pointLines(text)
-  const where = lines.length === found.length ? (n) => `Line ${lines[n]}` : (n) => `Point ${n + 1}`
+  const where =
+    lines.length === found.length
+      ? (n) => () => t('locationrisk.parse.line', { n: lines[n] })
+      : (n) => () => t('locationrisk.parse.point', { n: n + 1 })
   const points = []
   const errors = []
   found.forEach((element, n) => {
@@ -174,7 +182,7 @@ export function parseGpx(text) {
     )
     if (point) points.push(point)
   })
-  if (!found.length) errors.push('This GPX file holds no track points, so there is nothing to check.')
+  if (!found.length) errors.push(t('locationrisk.parse.noTrackPoints'))
   return { points, errors }
 }
 
@@ -185,18 +193,18 @@ export function parseJsonHistory(text) {
   } catch (err) {
     const pos = /position (\d+)/.exec(err.message)?.[1]
     const line = pos === undefined ? /line (\d+)/.exec(err.message)?.[1] ?? 1 : lineAt(text, Number(pos))
-    return { points: [], errors: [`Line ${line}: this file is not valid JSON (it may be damaged or cut off), so it could not be read.`] }
+    return { points: [], errors: [t('locationrisk.parse.notJson', { n: line })] }
   }
   const list = Array.isArray(data) ? data : Array.isArray(data?.coords) ? data.coords : null
   if (!list) {
-    return { points: [], errors: ['This JSON file holds no list of points: see Help for the layout it needs.'] }
+    return { points: [], errors: [t('locationrisk.parse.noList')] }
   }
   const points = []
   const errors = []
   list.forEach((entry, n) => {
-    const where = `Entry ${n + 1}`
+    const where = () => t('locationrisk.parse.entry', { n: n + 1 })
     if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
-      errors.push(`${where}: not a point (a point has a latitude, a longitude and a time)`)
+      errors.push(t('locationrisk.parse.notAPoint', { where: where() }))
       return
     }
     const point = checkPoint(
@@ -211,14 +219,14 @@ export function parseJsonHistory(text) {
     )
     if (point) points.push(point)
   })
-  if (!list.length) errors.push('This file holds no points.')
+  if (!list.length) errors.push(t('locationrisk.parse.noPoints'))
   return { points, errors }
 }
 
 /** The refusal of a file over MAX_FILE_BYTES, in megabytes. */
 export function tooLarge(bytes) {
   const mb = (n) => Math.ceil(n / (1024 * 1024))
-  return `This file is ${mb(bytes)} MB; files up to ${mb(MAX_FILE_BYTES)} MB can be read. Export fewer days.`
+  return t('locationrisk.parse.tooLarge', { size: mb(bytes), max: mb(MAX_FILE_BYTES) })
 }
 
 /** GPX when the text starts with `<`, JSON otherwise. Errors are capped at MAX_ERRORS (+ a count). */
@@ -230,7 +238,7 @@ export function parseHistory(text) {
   const result = trimmed.startsWith('<') ? parseGpx(text) : parseJsonHistory(text)
   if (result.errors.length > MAX_ERRORS) {
     const more = result.errors.length - MAX_ERRORS
-    result.errors = [...result.errors.slice(0, MAX_ERRORS), `… and ${more} more`]
+    result.errors = [...result.errors.slice(0, MAX_ERRORS), t('locationrisk.parse.more', { n: more })]
   }
   result.points.sort((a, b) => a.time - b.time)
   return result

@@ -6,6 +6,7 @@
 // their number, γ̄ᵢ their mean accuracy, Erᵢ the zone's rating / 100.
 
 import { centreKey, zoneOf } from './grid.js'
+import { t } from '../i18n.js'
 
 export const E_MAX = 100
 
@@ -95,29 +96,18 @@ export function riskLevel(E) {
   return 4
 }
 
-const LEVEL_WORDS = ['No contact found', 'Very low', 'Low', 'Medium', 'High']
+// The words of each level, in the language in use (locationrisk.levels.* and .advice.*).
+const LEVEL_KEYS = ['none', 'veryLow', 'low', 'medium', 'high']
 
 /** Words for a risk in percent. */
 export function riskWords(E) {
-  return LEVEL_WORDS[riskLevel(E)]
+  return t(`locationrisk.levels.${LEVEL_KEYS[riskLevel(E)]}`)
 }
 
-// What the score means for the person, and what to do, by level. `medical` is the medical
-// team's name in the server's words (/api/me), so the page never names a team itself.
-const LEVEL_ADVICE = [
-  (medical) =>
-    `None of the places you went was visited at the same time by someone who tested positive and shared their places. There is nothing you need to do. If you feel ill, contact the ${medical} as usual.`,
-  (medical) =>
-    `You were briefly near where someone who tested positive had been, or only near the edge of it. There is nothing you need to do; if you feel ill in the coming days, contact the ${medical}.`,
-  (medical) =>
-    `You were close to where someone who tested positive had been, for a short time. Watch for symptoms (fever, cough, loss of taste or smell) in the coming days; if you get any, contact the ${medical}.`,
-  (medical) =>
-    `You were where someone who tested positive had been, at the same time. Watch closely for symptoms in the coming days and contact the ${medical}: they can tell you what to do.`,
-  (medical) =>
-    `You stayed for a while where someone who tested positive had been, at the same time. Please contact the ${medical} today and tell them this result: they will tell you what to do. Until then, keep your distance from others.`,
-]
-
-/** What the score means and what to do, in plain words. */
+/**
+ * What the score means and what to do, in plain words. `medical` is the medical team's name
+ * in the server's words (/api/me), so the page never names a team itself.
+ */
 export function riskAdvice(E, medical) {
-  return LEVEL_ADVICE[riskLevel(E)](medical)
+  return t(`locationrisk.advice.${LEVEL_KEYS[riskLevel(E)]}`, { medical })
 }

@@ -5,6 +5,7 @@
 //   Inria RR-9345: RSSI samples -> per-window scores -> contact scores -> risk, and the
 //   aggregated infection probability over contacts.
 import { apiFetch } from '../api.js'
+import { t } from '../i18n.js'
 
 const BASE = '/api/risk'
 
@@ -37,7 +38,7 @@ export function fieldErrors(data, path = []) {
   if (typeof data === 'string') return [path.length ? `${path.join(', ')}: ${data}` : data]
   if (Array.isArray(data)) {
     if (data.every((d) => typeof d === 'string')) return fieldErrors(data.join(' '), path)
-    return data.flatMap((d, i) => fieldErrors(d, [...path, `row ${i + 1}`]))
+    return data.flatMap((d, i) => fieldErrors(d, [...path, t('riskmodels.row', { n: i + 1 })]))
   }
   if (data && typeof data === 'object') {
     return Object.entries(data).flatMap(([key, value]) =>
@@ -53,5 +54,5 @@ export function riskErrorMessage(err) {
     const parts = fieldErrors(err.data)
     if (parts.length) return parts.join(' ')
   }
-  return err?.message || 'The calculation failed.'
+  return err?.message || t('riskmodels.calculationFailed')
 }

@@ -1,11 +1,16 @@
 // RSSI samples from a CSV file: a header `contact,time,rssi` (any order of
 // the three columns), then one sample a line: the other phone's temporary
-// ID, the time in seconds and the RSSI in dBm. Blank lines are skipped.
+// ID, the time in seconds and the RSSI in dBm. Blank lines are skipped. The column
+// names are the file's format (never translated); the messages are in the language in use.
+import { intlLocale, t } from '../i18n.js'
 
 export const CSV_COLUMNS = ['contact', 'time', 'rssi']
 export const RSSI_MIN_DBM = -150
 export const RSSI_MAX_DBM = 20
 export const MAX_SAMPLES = 200_000
+
+/** A number as the reader writes it ("−150", "200,000"; "200’000" in French). */
+const number = (n) => new Intl.NumberFormat(intlLocale()).format(n)
 
 /**
  * Parse the text of a CSV file.
@@ -29,7 +34,7 @@ export function parseRssiCsv(text) {
       if (missing.length) {
         errors.push({
           line,
-          message: `The first line must be the header “contact,time,rssi”; ${missing.join(', ')} is missing.`,
+          message: t('riskmodels.csv.header', { missing: missing.join(', ') }),
         })
         header = false
       } else {
@@ -40,26 +45,29 @@ export function parseRssiCsv(text) {
     }
     if (header === false) return
     if (cells.length !== header.width) {
-      errors.push({ line, message: `Expected ${header.width} values separated by commas, found ${cells.length}.` })
+      errors.push({ line, message: t('riskmodels.csv.width', { width: header.width, found: cells.length }) })
       return
     }
     const contact = cells[header.contact].replace(/^"|"$/g, '')
     const time = Number(cells[header.time])
     const rssi = Number(cells[header.rssi])
-    if (!contact) errors.push({ line, message: 'The contact is empty.' })
-    else if (contact.length > 64) errors.push({ line, message: 'The contact is longer than 64 characters.' })
+    if (!contact) errors.push({ line, message: t('riskmodels.csv.contactEmpty') })
+    else if (contact.length > 64) errors.push({ line, message: t('riskmodels.csv.contactLong') })
     else if (cells[header.time] === '' || !Number.isFinite(time))
-      errors.push({ line, message: `The time “${cells[header.time]}” is not a number of seconds.` })
+      errors.push({ line, message: t('riskmodels.csv.time', { value: cells[header.time] }) })
     else if (cells[header.rssi] === '' || !Number.isFinite(rssi))
-      errors.push({ line, message: `The RSSI “${cells[header.rssi]}” is not a number.` })
+      errors.push({ line, message: t('riskmodels.csv.rssi', { value: cells[header.rssi] }) })
     else if (rssi < RSSI_MIN_DBM || rssi > RSSI_MAX_DBM)
-      errors.push({ line, message: `The RSSI ${rssi} dBm is outside ${RSSI_MIN_DBM} to ${RSSI_MAX_DBM} dBm.` })
+      errors.push({
+        line,
+        message: t('riskmodels.csv.rssiRange', { rssi: number(rssi), min: number(RSSI_MIN_DBM), max: number(RSSI_MAX_DBM) }),
+      })
     else samples.push({ contact, time, rssi })
   })
-  if (header === null) errors.push({ line: 1, message: 'The file is empty.' })
+  if (header === null) errors.push({ line: 1, message: t('riskmodels.csv.empty') })
   else if (header && !samples.length && !errors.length)
-    errors.push({ line: lines.length, message: 'There is no sample after the header.' })
+    errors.push({ line: lines.length, message: t('riskmodels.csv.noSample') })
   if (samples.length > MAX_SAMPLES)
-    errors.push({ line: lines.length, message: `At most ${MAX_SAMPLES.toLocaleString('en')} samples at a time.` })
+    errors.push({ line: lines.length, message: t('riskmodels.csv.tooMany', { n: number(MAX_SAMPLES) }) })
   return { samples, errors }
 }

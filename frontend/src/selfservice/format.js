@@ -4,7 +4,8 @@
 // i.e. on the service's clock (see ../format/time.js), which is also the
 // clock of the server's days and daily totals.
 import { addDays, dayKey, dayRange, formatDate, formatDay, formatShortDate, formatTime, todayKey } from '../format/time.js'
-import { formatMinutes, minutesOf, plural } from '../tracing/format.js'
+import { minutesOf } from '../tracing/format.js'
+import { intlLocale, t } from '../i18n.js'
 
 const list = (value) => (Array.isArray(value) ? value : [])
 const count = (value) => (Number.isFinite(Number(value)) && value !== null ? Number(value) : null)
@@ -39,15 +40,24 @@ export function normaliseMyData(data) {
   }
 }
 
-/** "20 min", "2.5 min" (encounters are recorded in steps of 30 seconds). */
-export { formatMinutes } from '../tracing/format.js'
+/** A number in the language in use ("2.5", "2,5"), one decimal at most. */
+export const formatNumber = (value, digits = 1) =>
+  new Intl.NumberFormat(intlLocale(), { maximumFractionDigits: digits }).format(value)
+
+/** "20 min", "2.5 min" ("2,5 min" in French; encounters are recorded in steps of 30 seconds). */
+export function formatMinutes(seconds) {
+  return t('mydata.minutes', { n: formatNumber(minutesOf(seconds)) })
+}
+
+/** "3 encounters" */
+export const encounterWords = (n) => t('mydata.encounters.count', { n: formatNumber(n, 0) }, n)
 
 /** "2 encounters, 22 min in total" */
 export function daySummary(day) {
   const n = day.encounters.length
-  const total = `${formatMinutes(day.total_seconds)} in total`
-  if (!n) return `${total}, from an encounter that began the day before`
-  return `${plural(n, 'encounter')}, ${total}`
+  const total = t('mydata.dayTotal', { minutes: formatMinutes(day.total_seconds) })
+  if (!n) return t('mydata.dayCarried', { total })
+  return t('mydata.daySummary', { encounters: encounterWords(n), total })
 }
 
 /** How many of the day's encounters the server marks as long enough for a close contact. */
@@ -55,7 +65,7 @@ export const longOnes = (day) => day.encounters.filter((e) => e.close_contact_le
 
 /** "longer than 15 minutes" (the server marks them; the threshold is its setting). */
 export function longWords(minutes) {
-  return minutes ? `longer than ${minutes} minutes` : 'as long as a close contact'
+  return minutes ? t('mydata.longerThan', { n: formatNumber(minutes, 0) }) : t('mydata.asLongAsClose')
 }
 
 /**
