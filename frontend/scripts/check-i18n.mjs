@@ -37,7 +37,7 @@ function flatten(object, prefix = '', out = {}) {
 }
 
 const placeholders = (message) => [...new Set([...String(message).matchAll(/\{\s*([A-Za-z0-9_]+)\s*\}/g)].map((m) => m[1]))].sort().join(',')
-const words = (message) => String(message).match(/\p{L}{2,}/gu) ?? []
+const words = (message) => String(message).replace(/\{[^}]*\}/g, ' ').match(/\p{L}{2,}/gu) ?? []
 
 const catalogues = {}
 for (const language of LANGUAGES) {
@@ -170,6 +170,15 @@ function usedKey(file, line, key) {
   if (!known.has(key)) problem(file, line, `"${key}" is in no catalogue`)
 }
 
+// Code and a cited title are written as they are, in every language.
+const VERBATIM = new Set(['code', 'cite', 'kbd', 'samp', 'pre'])
+// Template text is words for a reader when it has a word of four letters or more, or two
+// words: a unit ("min", "dB") or a symbol ("ES ≥") alone is not.
+function isTemplateWords(text) {
+  const found = String(text).match(/\p{L}{2,}/gu) ?? []
+  return found.length >= 2 || found.some((word) => word.length >= 4)
+}
+
 const NODE = { ELEMENT: 1, TEXT: 2, COMMENT: 3, INTERPOLATION: 5, ATTRIBUTE: 6, DIRECTIVE: 7 }
 
 function checkTemplate(file, root) {
@@ -185,7 +194,7 @@ function checkTemplate(file, root) {
         continue
       }
       const line = child.loc?.start.line ?? 0
-      if (child.type === NODE.TEXT && /\p{L}{2,}/u.test(child.content)) {
+      if (child.type === NODE.TEXT && isTemplateWords(child.content)) {
         problem(file, line, `unmarked text: ${JSON.stringify(child.content.trim().slice(0, 60))}`)
       }
       if (child.type === NODE.ELEMENT) {
@@ -196,7 +205,7 @@ function checkTemplate(file, root) {
           if (prop.type === NODE.ATTRIBUTE && prop.name === 'keypath' && prop.value) usedKey(file, prop.loc.start.line, prop.value.content)
           if (prop.type === NODE.DIRECTIVE && prop.exp?.content) checkExpression(file, prop.exp.content, prop.exp.loc.start.line, READ_ATTRIBUTES.has(prop.arg?.content))
         }
-        visit(child.children)
+        if (!VERBATIM.has(child.tag)) visit(child.children)
       }
       if (child.type === NODE.INTERPOLATION && child.content?.content) checkExpression(file, child.content.content, line, true)
     }
