@@ -1,18 +1,22 @@
 // The oversight pages in French (setLocale('fr') before mounting): Statistics,
 // Transparency, Approvals and Audit (with its break-glass reveals, unusual activity,
-// purge log and end of service), the chart and the words of their format.js modules.
+// purge log and end of service), the chart, the panel that names a trace's contacts
+// and the words of their format.js modules.
 // Numbers follow the language: French grouping (a narrow no-break space) and a
 // decimal comma.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mount, flushPromises } from '@vue/test-utils'
-import { makeMe, mountPage, waitFor } from './helpers.js'
+import { ref } from 'vue'
+import { apiStub, makeMe, mountPage, waitFor } from './helpers.js'
 import { dailyStats, policyWhatIf, privacyMe as statsPrivacyMe, purgeLog, statsMe, personMe, transparency } from './statsData.js'
-import { aReveal, auditEntries, NOW } from './tracingData.js'
+import { aReveal, auditEntries, NOW, revealState } from './tracingData.js'
 import { setLocale } from '../src/i18n.js'
+import { ME_KEY } from '../src/session.js'
 import { caseWords, namedMessage, reviewWords, scopeWords, statusWords } from '../src/reveals/format.js'
 import { detailLines } from '../src/audit/format.js'
 import { usualWords } from '../src/oversight/format.js'
 import { formatCount, hoursWords, keptRow, longWeek, smallCountRule } from '../src/stats/format.js'
+import RevealPanel from '../src/components/RevealPanel.vue'
 import TimeSeriesChart from '../src/components/TimeSeriesChart.vue'
 import { SERVICE_RULES } from './helpers.js'
 
@@ -229,5 +233,28 @@ describe('AUDIT in French', () => {
     expect(text('.unusual-summary')).toMatch(/^Rien d’inhabituel du /)
     expect(text('#end-of-service-heading')).toBe('Fin du service')
     expect(text('.end-of-service-ask label')).toBe('Pourquoi le service prend fin')
+  })
+})
+
+describe('naming the contacts in French (RevealPanel)', () => {
+  it('asks whom to name and says that a second person must approve, in French', async () => {
+    apiStub({
+      'GET /api/tracing/traces/42/reveal': revealState({
+        latest: aReveal({ status: 'refused', decided_by: 'medic-2', decided_at: '2025-11-19T10:00:00+01:00', comment: 'Pas encore.' }),
+      }),
+    })
+    const me = ref(inFrench(makeMe({ roles: ['medical'], role_descriptions: { medical: 'service médical', privacy: 'bureau de la protection des données' } })))
+    wrapper = mount(RevealPanel, { props: { traceId: 42 }, global: { provide: { [ME_KEY]: me } }, attachTo: document.body })
+    await waitFor(() => expect(wrapper.find('.reveal-form').exists()).toBe(true))
+    expect(text('h3')).toBe('Révéler les noms des contacts')
+    expect(text('.reveal-refused p')).toMatch(/^Refusée par medic-2 le .*19 nov\..* : « Pas encore\. »\.$/)
+    expect(text('legend')).toBe('Qui nommer')
+    expect(wrapper.findAll('.choice').map((c) => c.text().replace(/\s+/g, ' ').trim())).toEqual([
+      'Nommer les contacts étroits (demande l’approbation d’une deuxième personne)',
+      'Nommer tous les contacts (demande l’approbation d’une deuxième personne)',
+      'Urgent : les nommer tout de suite sans approbation (accès d’urgence)',
+    ])
+    expect(text('.reveal-why p')).toBe('Une deuxième personne (service médical) doit l’approuver avant que quiconque soit nommé :')
+    expect(text('button[type="submit"]')).toBe('Demander l’approbation')
   })
 })
