@@ -15,6 +15,7 @@ import {
   mondayOf,
   monthKey,
 } from '../format/time.js'
+import { intlLocale, t } from '../i18n.js'
 
 export { mondayOf, monthKey } from '../format/time.js'
 
@@ -38,10 +39,16 @@ export function count(value) {
   return value !== null && value !== '' && Number.isFinite(n) ? n : 0
 }
 
-/** "1,234" for a number, "< 5" as it is. */
+/** A number in the language in use: "1,234" in English, "1 234" in French; "2.5" / "2,5". */
+export function formatNumber(n, options) {
+  return new Intl.NumberFormat(intlLocale(), options).format(n)
+}
+
+/** "1,234" for a number, "< 5" as it is, "hidden" in the language in use. */
 export function formatCount(value) {
   const c = count(value)
-  return typeof c === 'number' ? c.toLocaleString('en') : c
+  if (c === HIDDEN) return t('stats.hidden')
+  return typeof c === 'number' ? formatNumber(c) : c
 }
 
 /** The threshold of the small-count rule: `min_count`, or the N of the first "< N" seen. */
@@ -57,10 +64,8 @@ export function smallCountLimit(minCount, ...values) {
 
 /** "counts from 1 to 4 are shown as “< 5”; where a total would give one away, another figure is “hidden”" */
 export function smallCountRule(limit) {
-  const second = 'where a total would give one away, another figure is “hidden” too'
-  if (!limit) return `small counts are not shown exactly; ${second}`
-  const lowest = limit - 1 === 1 ? 'a count of 1 is' : `counts from 1 to ${limit - 1} are`
-  return `${lowest} shown as “< ${limit}”; ${second}`
+  if (!limit) return t('stats.rule.unknown')
+  return t('stats.rule.limit', { most: limit - 1, limit }, limit - 1)
 }
 
 /** The /api/stats/daily answer with every list present, oldest day first. */
@@ -160,7 +165,7 @@ export const longDay = (key) => formatDay(key)
 
 /** "24 Nov" for the week's Monday (the axis), "Week of Monday 24 November" (the table). */
 export const shortWeek = (key) => formatShortDate(key)
-export const longWeek = (key) => `Week of ${formatDay(key)}`
+export const longWeek = (key) => t('stats.weekOf', { day: formatDay(key) })
 
 /** "encounters", "trace results", "dead letters" for a table's name in the purge log. */
 export function tableWords(name) {
@@ -178,7 +183,7 @@ export function removedSummary(removed) {
   const parts = entries
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .map(([name, n]) => `${tableWords(name)}: ${n.toLocaleString('en')}`)
+    .map(([name, n]) => `${tableWords(name)}: ${formatNumber(n)}`)
   return { total, parts }
 }
 
@@ -190,19 +195,21 @@ export function hoursWords(hours) {
   const h = Number(hours)
   if (hours === null || hours === undefined || !Number.isFinite(h) || h < 0) return null
   const n = Math.floor(h)
-  if (n < 48) return n === 1 ? '1 hour' : `${n} hours`
+  if (n < 48) return t('transparency.hours', { n }, n)
   const days = Math.floor(n / 24)
   const rest = n % 24
-  return rest ? `${days} days ${rest} ${rest === 1 ? 'hour' : 'hours'}` : `${days} days`
+  return rest
+    ? t('transparency.daysHours', { days: t('transparency.days', { n: days }, days), hours: t('transparency.hours', { n: rest }, rest) })
+    : t('transparency.days', { n: days }, days)
 }
 
 /** The words and the badge of a kind's status on "What is kept, and for how long". */
 export const KEPT_STATUS = {
-  within_limit: { words: 'Within the limit', mark: '✓' },
-  overdue: { words: 'Overdue', mark: '!' },
-  none_kept: { words: 'None kept', mark: '✓' },
-  no_limit: { words: 'Kept without a time limit', mark: '' },
-  not_written: { words: 'Not written', mark: '✓' },
+  within_limit: { words: () => t('transparency.status.within_limit'), mark: '✓' },
+  overdue: { words: () => t('transparency.status.overdue'), mark: '!' },
+  none_kept: { words: () => t('transparency.status.none_kept'), mark: '✓' },
+  no_limit: { words: () => t('transparency.status.no_limit'), mark: '' },
+  not_written: { words: () => t('transparency.status.not_written'), mark: '✓' },
 }
 
 /** One row of the table: what the server says of a kind, in words. */
@@ -210,12 +217,12 @@ export function keptRow(kind) {
   const status = KEPT_STATUS[kind?.status] ? kind.status : null
   const limit = hoursWords(kind?.limit_hours)
   let keptFor
-  if (kind?.status === 'not_written') keptFor = 'Not written'
-  else if (!limit) keptFor = 'No time limit'
-  else keptFor = kind.measured_from ? `${limit} after ${kind.measured_from}` : limit
+  if (kind?.status === 'not_written') keptFor = t('transparency.status.not_written')
+  else if (!limit) keptFor = t('transparency.noTimeLimit')
+  else keptFor = kind.measured_from ? t('transparency.after', { limit, from: kind.measured_from }) : limit
   let oldest
   if (kind?.status === 'not_written') oldest = '—'
-  else if (kind?.status === 'none_kept' || kind?.oldest_age_hours === null) oldest = 'None kept'
+  else if (kind?.status === 'none_kept' || kind?.oldest_age_hours === null) oldest = t('transparency.status.none_kept')
   else oldest = hoursWords(kind?.oldest_age_hours) ?? '—'
   const removed = kind?.removed_by_last_purge
   return {
@@ -225,7 +232,7 @@ export function keptRow(kind) {
     keptFor,
     oldest,
     status,
-    statusWords: status ? KEPT_STATUS[status].words : '—',
+    statusWords: status ? KEPT_STATUS[status].words() : '—',
     mark: status ? KEPT_STATUS[status].mark : '',
     removed: removed === null || removed === undefined ? '—' : formatCount(removed),
     thisHostOnly: kind?.this_host_only === true,
