@@ -108,8 +108,8 @@ describe('APPOINTMENTS in French', () => {
     await waitFor(() => expect(wrapper.findAll('.slot-button')).toHaveLength(2))
     expect(wrapper.find('.picker-heading').text()).toBe('Choisissez un créneau à Lab desk')
     expect(wrapper.findAll('.slot-button').map((b) => b.attributes('aria-label'))).toEqual([
-      '09:00, 2 places restantes',
-      '09:15, 1 place restante',
+      '9 h 00, 2 places restantes',
+      '9 h 15, 1 place restante',
     ])
     expect(wrapper.findAll('.day-calendar thead th').map((th) => th.text())).toEqual([
       'lun.',
