@@ -5,7 +5,7 @@
 // 09:15): a person goes to the desk at the time on the desk's clock. The
 // formatting itself lives in ../format/time.js; the names stay here for the
 // pages and components that import them from this module.
-import { dayKey, formatDay, formatDayTime } from '../format/time.js'
+import { dayKey, dayName, formatDay, formatDayTime, monthName } from '../format/time.js'
 import { t } from '../i18n.js'
 
 export {
@@ -62,15 +62,13 @@ export function bookingWhenWhere(booking) {
 // The calendar's words, in the language in use. For the lead to move to format/time.js
 // (the one module that may ask Intl for dates: tests/time.test.js); until then the short
 // names are in the appointments catalogue (appointments.calendar.*).
-const WEEKDAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
-const MONTH_KEYS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 
 /** The short names of the weekdays, Monday first: ['Mon', …] / ['lun.', …]. */
 export function shortWeekdayNames() {
-  return WEEKDAY_KEYS.map((key) => t(`appointments.calendar.weekdays.${key}`))
+  return [1, 2, 3, 4, 5, 6, 0].map((index) => dayName(index, { abbreviated: true }))
 }
 
 /** The short name of month `month` (1 to 12): "Dec" / "déc.". */
 export function shortMonthName(month) {
-  return t(`appointments.calendar.months.${MONTH_KEYS[month - 1]}`)
+  return monthName(month - 1, { abbreviated: true })
 }
