@@ -185,14 +185,6 @@ export function contactShortLabel(contact, number = null) {
 export const windowDays = (fromIso, toIso, limit = 60) => dayRange(fromIso, toIso, limit)
 
 /**
- * "1 contact", "3 contacts" (English only: a page in both languages uses a catalogue's
- * plural message instead, e.g. t('tracing.count.contacts', { n }, n)).
- */
-export function plural(n, one, many = `${one}s`) {
-  return `${n} ${n === 1 ? one : many}`
-}
-
-/**
  * What the period cut off an encounter (or the hand-over of the traced person's device):
  * only the part inside is counted.
  */
