@@ -95,9 +95,11 @@ class Checker(ast.NodeVisitor):
             targets = {t.id for t in statement.targets if isinstance(t, ast.Name)}
             value = statement.value
             # A choice's label: NAME = "value", "label"
-            if bases & {"TextChoices", "IntegerChoices", "Choices"} and isinstance(value, ast.Tuple):
-                if len(value.elts) >= 2 and has_words(value.elts[-1]):
-                    self.flag(value.elts[-1], "choice label")
+            choice = bases & {"TextChoices", "IntegerChoices", "Choices"} and (
+                isinstance(value, ast.Tuple) and len(value.elts) >= 2
+            )
+            if choice and has_words(value.elts[-1]):
+                self.flag(value.elts[-1], "choice label")
             # A permission's refusal, an admin's or a serializer's visible words.
             if targets & {"message", "short_description", "empty_value_display"} and has_words(
                 value
@@ -112,9 +114,9 @@ class Checker(ast.NodeVisitor):
             return  # marked: what is inside is the msgid
         if name in REFUSALS and node.args and has_words(node.args[0]):
             self.flag(node.args[0], f"{name} text")
-        if name in ADMIN_MESSAGES and len(node.args) >= 2 and has_words(node.args[1]):
-            if name == "message_user" or name_of(getattr(node.func, "value", None)) == "messages":
-                self.flag(node.args[1], "admin message")
+        admin = name == "message_user" or name_of(getattr(node.func, "value", None)) == "messages"
+        if name in ADMIN_MESSAGES and admin and len(node.args) >= 2 and has_words(node.args[1]):
+            self.flag(node.args[1], "admin message")
         for keyword in node.keywords:
             if keyword.arg in READ_KEYWORDS and has_words(keyword.value):
                 self.flag(keyword.value, keyword.arg)
@@ -146,7 +148,9 @@ def check_python() -> int:
 # --- Templates ---------------------------------------------------------------------------
 
 TAG = re.compile(r"<[^>]*>", re.S)
-READ_ATTRIBUTE = re.compile(r"""\b(title|alt|placeholder|aria-label)\s*=\s*["']([^"'{]*[A-Za-z]{2,}[^"']*)["']""")
+READ_ATTRIBUTE = re.compile(
+    r"""\b(title|alt|placeholder|aria-label)\s*=\s*["']([^"'{]*[A-Za-z]{2,}[^"']*)["']"""
+)
 
 
 def template_files():
@@ -258,9 +262,10 @@ def has_marked_strings(root: Path) -> bool:
     pattern = re.compile(r"gettext|\b_\(|{% *(translate|trans|blocktranslate|blocktrans)\b")
     for path in root.rglob("*"):
         parts = set(path.relative_to(ROOT).parts)
-        if path.suffix in {".py", ".html", ".txt"} and not parts & {"node_modules", "tests"}:
-            if pattern.search(path.read_text(errors="ignore")):
-                return True
+        if path.suffix not in {".py", ".html", ".txt"} or parts & {"node_modules", "tests"}:
+            continue
+        if pattern.search(path.read_text(errors="ignore")):
+            return True
     return False
 
 

@@ -93,7 +93,7 @@ def sign_out(page) -> None:
 
 def main_navigation(page):
     """The header's navigation, shown or not (on a phone it is in the closed menu)."""
-    return page.locator('nav[aria-label="Main"]')
+    return page.locator("nav.main-nav")  # its name is in the reader's language
 
 
 def navigation(page) -> list[str]:
@@ -108,7 +108,7 @@ def reveal_in_navigation(page, title: str):
     screens), then the link's group (wide screens). Returns the link."""
     nav = main_navigation(page)
     expect(nav.locator("a").first).to_be_attached()  # the app has drawn its header
-    menu = page.get_by_role("button", name="Menu")
+    menu = page.locator("button.menu-toggle")
     if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
         menu.click()
     link = nav.get_by_role("link", name=title, exact=True)

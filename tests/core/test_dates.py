@@ -83,7 +83,7 @@ def test_a_period_says_the_day_once_when_it_is_one_day(start, seconds):
     same_day = start.astimezone(ZoneInfo(ZURICH)).date() == end.astimezone(ZoneInfo(ZURICH)).date()
     first = reference(start).split(" ", 1)[1]
     last = reference(end).split(" ", 1)[1]
-    assert text == (f"{first} – {last.split(', ')[1]}" if same_day else f"{first} – {last}")  # noqa: RUF001
+    assert text == (f"{first} – {last.split(', ')[1]}" if same_day else f"{first} – {last}")
 
 
 @pytest.mark.parametrize(
