@@ -159,3 +159,33 @@ def test_an_anonymous_caller_chooses_nothing(client):
         "/api/me/language", data=json.dumps({"language": "fr"}), content_type="application/json"
     )
     assert answer.status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "x" * 10_000,
+        "fr;q=abc",
+        "fr;q=2,en;q=-1",
+        "*",
+        ",,,;;;",
+        "fr-" + "a" * 300,
+        "\u00e9\u00e8;q=0.5",
+        "zh-Hant-TW, fr;q=0.1",
+    ],
+)
+def test_a_hostile_accept_language_never_breaks_a_page(client, person, header):
+    client.force_login(person)
+    for path in ("/api/me", "/", "/help/", "/privacy/"):
+        answer = client.get(path, HTTP_ACCEPT_LANGUAGE=header)
+        assert answer.status_code == 200, (path, header)
+        assert answer["Content-Language"] in ("en", "fr")
+
+
+def test_a_hostile_language_cookie_is_ignored(client, person):
+    client.force_login(person)
+    for value in ("de", "fr" * 500, "../../etc", "fr\u0000"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = value
+        answer = client.get("/api/me")
+        assert answer.status_code == 200
+        assert answer.json()["language"] in ("en", "fr")
