@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from frontend.apis import service_rules
-from frontend.pages import Page, pages_for
+from frontend.pages import Group, Page, pages_for
 
 
 @ensure_csrf_cookie
@@ -22,7 +23,9 @@ def app_shell(request, page: Page | None = None):
     Sign-in itself is enforced by LoginRequiredMiddleware (anonymous -> login).
     """
     if page is not None and not page.allows(request.user):
-        raise PermissionDenied(f"The page {page.title} is not open to your roles.")
+        raise PermissionDenied(
+            _("The page %(title)s is not open to your roles.") % {"title": page.title}
+        )
     return render(request, "frontend/app.html")
 
 
@@ -86,7 +89,9 @@ def help_navigation(user) -> list[dict]:
     groups: dict[str, list] = {}
     for page in pages_for(user):
         groups.setdefault(page.group, []).append(page)
-    return [{"name": name, "pages": pages} for name, pages in groups.items()]
+    return [
+        {"name": name, "label": Group.label(name), "pages": pages} for name, pages in groups.items()
+    ]
 
 
 def help_page(request, section: str = "README"):
@@ -97,7 +102,7 @@ def help_page(request, section: str = "README"):
     """
     path = GUIDE / f"{section}.md"
     if not section.replace("-", "").isalnum() or not path.is_file():
-        raise Http404("There is no such section of the user guide.")
+        raise Http404(_("There is no such section of the user guide."))
     text = _with_titles(_with_service_values(path.read_text()))
     # The guide's own links and pictures, as the portal serves them.
     text = re.sub(r"\]\(([a-z0-9-]+)\.md\)", r"](/help/\1/)", text)
