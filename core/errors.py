@@ -35,7 +35,7 @@ def api_exception_handler(exc, context):
                     "The request is larger than the portal reads at once (%(limit)s MB): "
                     "send it in smaller parts."
                 )
-                % {"limit": number_format(float(f"{limit:g}"))},
+                % {"limit": number_format(float(f"{limit:g}"), 0 if limit.is_integer() else None)},
                 "code": "too_large",
             },
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
