@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from core.errors import DomainError
-from core.imports import ImportReport, Rows, check_size, rows_from_bytes
+from core.imports import ImportReport, Rows, check_size, row_words, rows_from_bytes
 from core.roles import Role, has_role
 
 # How many row errors the admin lists after an import; the command lists them all.
@@ -63,7 +64,9 @@ class ReadOnlyRoleAdminMixin(RoleAdminMixin):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="A .csv file with a header row (comma or semicolon), or a .json list of objects."
+        help_text=gettext_lazy(
+            "A .csv file with a header row (comma or semicolon), or a .json list of objects."
+        )
     )
 
 
@@ -75,7 +78,7 @@ class ImportAdminMixin:
     it needs both permissions.
     """
 
-    import_label = "Import"
+    import_label = gettext_lazy("Import")
     import_template: str
     import_form = ImportForm
 
@@ -126,7 +129,11 @@ class ImportAdminMixin:
                 rows = rows_from_bytes(data=upload.read(), name=upload.name)
                 report = self.run_import(request=request, rows=rows, form=form)
             except DomainError as exc:
-                messages.error(request, f"{upload.name}: nothing was imported. {exc.message}")
+                messages.error(
+                    request,
+                    gettext("%(file)s: nothing was imported. %(reason)s")
+                    % {"file": upload.name, "reason": exc.message},
+                )
             else:
                 show_report(request, report, name=upload.name)
                 opts = self.opts
@@ -145,18 +152,27 @@ def show_report(request, report: ImportReport, *, name: str) -> None:
     """The report as admin messages: the summary, notes, then the errors by line."""
     if report.error_count:
         messages.warning(
-            request, f"Imported {name}: {report.summary()} The rows with errors were skipped."
+            request,
+            gettext("Imported %(file)s: %(summary)s The rows with errors were skipped.")
+            % {"file": name, "summary": report.summary()},
         )
     else:
-        messages.success(request, f"Imported {name}: {report.summary()}")
+        messages.success(
+            request,
+            gettext("Imported %(file)s: %(summary)s") % {"file": name, "summary": report.summary()},
+        )
     for note in report.notes[:ERRORS_SHOWN]:
         messages.warning(request, note)
     shown = sorted(report.errors)[:ERRORS_SHOWN]
     for line, message in shown:
-        messages.error(request, f"{report.unit} {line}: {message}")
+        messages.error(request, row_words(report.unit, line, message))
     if report.error_count > len(shown):
         messages.error(
             request,
-            f"... and {report.error_count - len(shown)} more errors; "
-            "the import command (manage.py) lists them all.",
+            ngettext(
+                "... and %(n)d more error; the import command (manage.py) lists them all.",
+                "... and %(n)d more errors; the import command (manage.py) lists them all.",
+                report.error_count - len(shown),
+            )
+            % {"n": report.error_count - len(shown)},
         )

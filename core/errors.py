@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -29,8 +31,11 @@ def api_exception_handler(exc, context):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
         return Response(
             {
-                "detail": f"The request is larger than the portal reads at once ({limit:g} MB): "
-                "send it in smaller parts.",
+                "detail": _(
+                    "The request is larger than the portal reads at once (%(limit)s MB): "
+                    "send it in smaller parts."
+                )
+                % {"limit": number_format(float(f"{limit:g}"), 0 if limit.is_integer() else None)},
                 "code": "too_large",
             },
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,

@@ -7,11 +7,19 @@ date or time is between 1970 and 2200, and anything else is a 400 that says so.
 
 from datetime import date, datetime
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 EARLIEST, LATEST = date(1970, 1, 1), date(2200, 12, 31)
-OUT_OF_RANGE = f"Give a date between {EARLIEST.year} and {LATEST.year}."
+OUT_OF_RANGE = lazy(
+    lambda: (
+        gettext("Give a date between %(first)d and %(last)d.")
+        % {"first": EARLIEST.year, "last": LATEST.year}
+    ),
+    str,
+)()
 
 
 class DateTimeField(serializers.DateTimeField):

@@ -1,6 +1,8 @@
 """Shared machinery of the bulk imports (devices, people): reading files, reporting, progress.
 
 An import file is something a person prepared in a spreadsheet or exported
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.formats import number_format
 from another system, so every problem in it must come back as a message that
 points at the place to fix (`line 7: ...`), never as a crash. Problems with
 the file as a whole (unreadable, not CSV or JSON, empty) raise
@@ -18,6 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext, pgettext
 
 from core.errors import DomainError
 
@@ -70,14 +75,30 @@ class ImportReport:
 
     def error_lines(self) -> list[str]:
         """Each error as a person reads it: `line 7: tag_id 1234 already used on line 3`."""
-        return [f"{self.unit} {line}: {message}" for line, message in sorted(self.errors)]
+        return [row_words(self.unit, line, message) for line, message in sorted(self.errors)]
 
     def summary(self) -> str:
         errors = self.error_count
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.deactivated} deactivated, {errors} error{'' if errors == 1 else 's'}."
-        )
+        return ngettext(
+            "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(deactivated)d deactivated, %(errors)d error.",
+            "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(deactivated)d deactivated, %(errors)d errors.",
+            errors,
+        ) % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deactivated": self.deactivated,
+            "errors": errors,
+        }
+
+
+def row_words(unit: str, line: int, message: str) -> str:
+    """`line 7: message` (a CSV file) or `entry 7: message` (JSON), in the reader's language."""
+    if unit == "entry":
+        return gettext("entry %(n)d: %(message)s") % {"n": line, "message": message}
+    return gettext("line %(n)d: %(message)s") % {"n": line, "message": message}
 
 
 class Rows:
@@ -123,9 +144,12 @@ def read_rows(path: Path | str) -> Rows:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise ImportFileError(f"There is no file {path}.") from exc
+        raise ImportFileError(gettext("There is no file %(path)s.") % {"path": path}) from exc
     except OSError as exc:
-        raise ImportFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        raise ImportFileError(
+            gettext("Cannot read %(path)s: %(error)s.")
+            % {"path": path, "error": exc.strerror or exc}
+        ) from exc
     return rows_from_bytes(data=data, name=path.name)
 
 
@@ -134,8 +158,8 @@ def check_format(name: str) -> str:
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
         raise ImportFileError(
-            f"{name}: unknown file type {suffix or '(no extension)'}; "
-            "expected a .csv or a .json file."
+            gettext("%(file)s: unknown file type %(suffix)s; expected a .csv or a .json file.")
+            % {"file": name, "suffix": suffix or gettext("(no extension)")}
         )
     return suffix
 
@@ -144,8 +168,15 @@ def check_size(name: str, size: int) -> None:
     """Refuse a file larger than any real list, before it is read or kept."""
     if size > MAX_FILE_BYTES:
         raise ImportFileError(
-            f"{name} is {size / 1024 / 1024:.0f} MB; an import file may be at most "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB. Split it and import the parts one after another."
+            gettext(
+                "%(file)s is %(size)s MB; an import file may be at most %(max)d MB. Split it "
+                "and import the parts one after another."
+            )
+            % {
+                "file": name,
+                "size": f"{size / 1024 / 1024:.0f}",
+                "max": MAX_FILE_BYTES // 1024 // 1024,
+            }
         )
 
 
@@ -157,18 +188,28 @@ def rows_from_bytes(*, data: bytes, name: str) -> Rows:
         text = codecs.decode(data, "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            f"{name} is not UTF-8 text (byte {exc.start + 1}); "
-            'save it as "CSV UTF-8" (or UTF-8 JSON) and try again.'
+            gettext(
+                '%(file)s is not UTF-8 text (byte %(byte)d); save it as "CSV UTF-8" (or UTF-8 '
+                "JSON) and try again."
+            )
+            % {"file": name, "byte": exc.start + 1}
         ) from exc
     # Counted before anything is split or parsed: an upper bound of the lines (\n, \r or both)
     # or of the objects ({) there can be.
     many = text.count("{") if suffix == ".json" else max(text.count("\n"), text.count("\r"))
     if many > MAX_ROWS:
-        what = "objects" if suffix == ".json" else "lines"
-        raise ImportFileError(
-            f"{name} has more than {MAX_ROWS:,} {what}; an import takes at most that many. "
-            "Split it and import the parts one after another."
-        )
+        values = {"file": name, "max": number_format(MAX_ROWS, force_grouping=True)}
+        if suffix == ".json":
+            message = gettext(
+                "%(file)s has more than %(max)s objects; an import takes at most that many. "
+                "Split it and import the parts one after another."
+            )
+        else:
+            message = gettext(
+                "%(file)s has more than %(max)s lines; an import takes at most that many. "
+                "Split it and import the parts one after another."
+            )
+        raise ImportFileError(message % values)
     if suffix == ".json":
         return _json_rows(text, name)
     return _csv_rows(text, name)
@@ -180,7 +221,9 @@ def _csv_rows(text: str, name: str) -> Rows:
     lines = io.StringIO(text.replace("\x00", ""), newline="").readlines()
     header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_index is None:
-        raise ImportFileError(f"{name} is empty: expected a header row naming the columns.")
+        raise ImportFileError(
+            gettext("%(file)s is empty: expected a header row naming the columns.") % {"file": name}
+        )
     header_line = lines[header_index]
     delimiter = _delimiter(header_line)
     header = [column_name(c) for c in next(csv.reader([header_line], delimiter=delimiter))]
@@ -188,7 +231,8 @@ def _csv_rows(text: str, name: str) -> Rows:
     duplicates = sorted({c for c in named if named.count(c) > 1})
     if duplicates:
         raise ImportFileError(
-            f"{name}: the header names the column {', '.join(duplicates)} more than once."
+            gettext("%(file)s: the header names the column %(columns)s more than once.")
+            % {"file": name, "columns": ", ".join(duplicates)}
         )
     body = lines[header_index + 1 :]
     total = sum(1 for line in body if line.strip())
@@ -224,7 +268,7 @@ def _csv_items(
             return
         except csv.Error as exc:
             consumed = reader.line_num
-            yield start, BadRow(f"cannot be read as CSV ({exc})")
+            yield start, BadRow(gettext("cannot be read as CSV (%(error)s)") % {"error": exc})
             continue
         consumed = reader.line_num
         if not any(v.strip() for v in values):
@@ -233,7 +277,10 @@ def _csv_items(
         if extra:
             yield (
                 start,
-                BadRow(f"has {len(values)} values but the header names {len(header)} columns"),
+                BadRow(
+                    gettext("has %(values)d values but the header names %(columns)d columns")
+                    % {"values": len(values), "columns": len(header)}
+                ),
             )
             continue
         row = {c: v for c, v in zip(header, values, strict=False) if c}
@@ -245,25 +292,36 @@ def _json_rows(text: str, name: str) -> Rows:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
-            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            gettext("%(file)s is not valid JSON: %(error)s at line %(line)d, column %(column)d.")
+            % {"file": name, "error": exc.msg, "line": exc.lineno, "column": exc.colno}
         ) from exc
     except (RecursionError, ValueError) as exc:
         # Lists nested thousands deep overflow the parser's stack, and a number of more than
         # 4,300 digits is refused by int(): both escaped as a crash, and a background import
         # stayed "running" for ever.
         raise ImportFileError(
-            f"{name} cannot be read: it holds values nested too deep or a number too long "
-            "for any field. Export the list again as a flat list of objects."
+            gettext(
+                "%(file)s cannot be read: it holds values nested too deep or a number too long "
+                "for any field. Export the list again as a flat list of objects."
+            )
+            % {"file": name}
         ) from exc
     if not isinstance(data, list):
-        raise ImportFileError(f"{name}: expected a JSON list of objects, one per entry.")
+        raise ImportFileError(
+            gettext("%(file)s: expected a JSON list of objects, one per entry.") % {"file": name}
+        )
 
     def items() -> Iterator[tuple[int, dict | BadRow]]:
         for number, entry in enumerate(data, start=1):
             if isinstance(entry, Mapping):
                 yield number, {column_name(k): v for k, v in entry.items()}
             else:
-                yield number, BadRow(f"is a {type(entry).__name__}, not an object")
+                yield (
+                    number,
+                    BadRow(
+                        gettext("is a %(type)s, not an object") % {"type": type(entry).__name__}
+                    ),
+                )
 
     return Rows(items(), unit="entry", total=len(data))
 
@@ -297,7 +355,7 @@ def each_row(
         if isinstance(row, BadRow):
             report.error(line, row.message)
         elif not isinstance(row, Mapping):
-            report.error(line, "is not a row of named fields")
+            report.error(line, gettext("is not a row of named fields"))
         else:
             yield line, row
     if progress is not None and pending:
@@ -311,9 +369,14 @@ def require_columns(rows: Iterable, required: Iterable[str], *, what: str) -> No
         return
     missing = [c for c in required if c not in columns]
     if missing:
-        found = ", ".join(columns) or "none"
+        found = ", ".join(columns) or pgettext("columns found", "none")
         raise ImportFileError(
-            f"The {what} file has no {' or '.join(missing)} column (columns found: {found})."
+            gettext("The %(what)s file has no %(missing)s column (columns found: %(found)s).")
+            % {
+                "what": what,
+                "missing": pgettext("between column names", " or ").join(missing),
+                "found": found,
+            }
         )
 
 

@@ -1,5 +1,7 @@
 """Who may use an API view: every view names one of these (the default denies)."""
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from core.roles import Role, has_role
@@ -8,7 +10,7 @@ from core.roles import Role, has_role
 class DenyAll(BasePermission):
     """The default for a view that has not said who may use it."""
 
-    message = "This endpoint has no access rule; nobody may use it."
+    message = gettext_lazy("This endpoint has no access rule; nobody may use it.")
 
     def has_permission(self, request, view) -> bool:
         return False
@@ -20,10 +22,13 @@ class AnySignedInPerson(IsAuthenticated):
 
 def role_permission(*roles: Role) -> type[BasePermission]:
     """A permission class that admits holders of any of `roles`."""
-    names = " or ".join(role.value for role in roles)
+
+    def refusal() -> str:
+        names = pgettext("between role names", " or ").join(role.value for role in roles)
+        return gettext("Only the %(roles)s role may do this.") % {"roles": names}
 
     class HasRole(BasePermission):
-        message = f"Only the {names} role may do this."
+        message = lazy(refusal, str)()  # in the language of the request that is refused
 
         def has_permission(self, request, view) -> bool:
             return any(has_role(request.user, role) for role in roles)

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     REGISTRATION = "registration"
@@ -11,10 +13,10 @@ class Role(StrEnum):
 
 
 ROLE_DESCRIPTIONS = {
-    Role.REGISTRATION: "registration desk",
-    Role.MEDICAL: "medical service",
-    Role.ASSETS: "asset team",
-    Role.PRIVACY: "data-protection office",
+    Role.REGISTRATION: _("registration desk"),
+    Role.MEDICAL: _("medical service"),
+    Role.ASSETS: _("asset team"),
+    Role.PRIVACY: _("data-protection office"),
 }
 
 

@@ -30,6 +30,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
@@ -98,15 +99,22 @@ class SessionSecurityMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.portal_idle_signed_out:
-            told = (
-                "You were signed out after "
-                f"{settings.SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES} minutes without activity."
-            )
+            minutes = settings.SESSION_IDLE_TIMEOUT_SENSITIVE_MINUTES
+            told = _("You were signed out after %(minutes)d minutes without activity.") % {
+                "minutes": minutes
+            }
             view_class = getattr(view_func, "cls", None)
             if isinstance(view_class, type) and issubclass(view_class, APIView):
                 # What the page shows: say why, rather than DRF's "credentials were not provided".
                 return JsonResponse(
-                    {"detail": f"{told} Reload the page to sign in again.", "code": "idle"},
+                    {
+                        "detail": _(
+                            "You were signed out after %(minutes)d minutes without activity. "
+                            "Reload the page to sign in again."
+                        )
+                        % {"minutes": minutes},
+                        "code": "idle",
+                    },
                     status=401,
                     headers={"WWW-Authenticate": 'Bearer realm="api"'},
                 )
@@ -125,7 +133,8 @@ class SessionSecurityMiddleware:
         logout(request)
         messages.info(
             request,
-            f"{page.title} needs a sign-in within the last {minutes} minutes: sign in again.",
+            _("%(page)s needs a sign-in within the last %(minutes)d minutes: sign in again.")
+            % {"page": page.title, "minutes": minutes},
         )
         return HttpResponseRedirect(_sign_in_url(request.get_full_path()))
 
@@ -161,20 +170,26 @@ class RecentSignIn(BasePermission):
         if signed_in_recently(request._request, minutes):
             return True
         raise ReauthenticationRequired(
-            f"Sign in again to do this: your last sign-in was more than {minutes} minutes ago. "
-            "Reload the page to go to the sign-in."
+            _(
+                "Sign in again to do this: your last sign-in was more than %(minutes)d minutes "
+                "ago. Reload the page to go to the sign-in."
+            )
+            % {"minutes": minutes}
         )
 
     @staticmethod
     def _recent_token(claims: dict, from_machine: bool, minutes: int) -> bool:
         if from_machine:
-            raise exceptions.PermissionDenied("This needs a person, not an application's token.")
+            raise exceptions.PermissionDenied(_("This needs a person, not an application's token."))
         auth_time = claims.get("auth_time")
         if not isinstance(auth_time, int | float) or time.time() - auth_time > minutes * 60:
             raise ReauthenticationRequired(
-                f"Sign in again to do this: the token's sign-in is more than {minutes} minutes "
-                "old (or it does not say when it was). Ask the provider for a new token "
-                f"(max_age={minutes * 60})."
+                _(
+                    "Sign in again to do this: the token's sign-in is more than %(minutes)d "
+                    "minutes old (or it does not say when it was). Ask the provider for a new "
+                    "token (max_age=%(seconds)d)."
+                )
+                % {"minutes": minutes, "seconds": minutes * 60}
             )
         return True
 

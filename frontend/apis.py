@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -75,7 +76,13 @@ class MeApi(APIView):
             slug = serializers.CharField()
             title = serializers.CharField()
             group = serializers.ChoiceField(
-                choices=Group.ALL, help_text="The header's group this page is filed under."
+                choices=Group.ALL,
+                help_text=_(
+                    "The header's group this page is filed under: a stable key, never translated."
+                ),
+            )
+            group_label = serializers.CharField(
+                help_text=_("The group's name as the reader sees it, in their language.")
             )
             path = serializers.CharField()
             help = serializers.CharField()
@@ -94,14 +101,17 @@ class MeApi(APIView):
             reauth_minutes = serializers.IntegerField(help_text="TRACING_REAUTH_MINUTES")
             zones_retention_days = serializers.IntegerField(help_text="ZONES_RETENTION_DAYS")
             follow_up_days = serializers.IntegerField(help_text="CONTACT_FOLLOW_UP_DAYS")
-            min_count = serializers.IntegerField(help_text="STATS_MIN_COUNT: smaller counts hidden")
+            min_count = serializers.IntegerField(
+                help_text=_("STATS_MIN_COUNT: smaller counts hidden")
+            )
             break_glass_min_reason = serializers.IntegerField(
-                help_text="Characters an urgent reveal's reason needs at least."
+                help_text=_("Characters an urgent reveal's reason needs at least.")
             )
             reveal_retrace_days = serializers.IntegerField(help_text="REVEAL_RETRACE_DAYS")
             reveal_approver_role = serializers.CharField(help_text="REVEAL_APPROVER_ROLE")
             follow_up_statuses = FollowUpStatusSerializer(
-                many=True, help_text="A follow-up's statuses, in order; `open` ones can change."
+                many=True,
+                help_text=_("A follow-up's statuses, in order; `open` ones can change."),
             )
 
         class LinksSerializer(serializers.Serializer):
@@ -109,7 +119,7 @@ class MeApi(APIView):
             admin = serializers.CharField(allow_null=True)
             admin_sections = serializers.ListField(
                 child=serializers.CharField(),
-                help_text="What this account may open in the administration, in its words.",
+                help_text=_("What this account may open in the administration, in its words."),
             )
             privacy = serializers.CharField(allow_null=True)
             help = serializers.CharField()
@@ -123,10 +133,10 @@ class MeApi(APIView):
         links = LinksSerializer()
         rules = RulesSerializer()
         role_descriptions = serializers.DictField(
-            child=serializers.CharField(), help_text="Each role of the portal, in words."
+            child=serializers.CharField(), help_text=_("Each role of the portal, in words.")
         )
         time_zone = serializers.CharField(
-            help_text="TIME_ZONE: every date and time is shown on this clock, not the browser's."
+            help_text=_("TIME_ZONE: every date and time is shown on this clock, not the browser's.")
         )
         language = serializers.CharField(
             help_text="The language this person reads the portal in: their choice, else the "
@@ -155,7 +165,9 @@ class MeApi(APIView):
                 "help": "/help/",
             },
             "rules": service_rules(),
-            "role_descriptions": {role.value: words for role, words in ROLE_DESCRIPTIONS.items()},
+            "role_descriptions": {
+                role.value: str(words) for role, words in ROLE_DESCRIPTIONS.items()
+            },
             "time_zone": settings.TIME_ZONE,
             "language": language_in_use(request),
             "language_chosen": user.language,

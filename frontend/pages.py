@@ -7,6 +7,10 @@ groups pages without knowing any rule of its own.
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 from core.roles import Role, roles_of
 
 
@@ -19,14 +23,28 @@ class Group:
     OVERSIGHT = "Oversight"
     FOR_ME = "For me"
     ALL = (DESK, MEDICAL, ASSETS, OVERSIGHT, FOR_ME)
+    # The group's name as a reader sees it, in their language. The constants above stay the
+    # stable key (/api/me's `group`, the header's ids); `group_label` carries these words.
+    LABELS = {
+        DESK: pgettext_lazy("navigation group", "Desk"),
+        MEDICAL: pgettext_lazy("navigation group", "Medical"),
+        ASSETS: pgettext_lazy("navigation group", "Assets"),
+        OVERSIGHT: pgettext_lazy("navigation group", "Oversight"),
+        FOR_ME: pgettext_lazy("navigation group", "For me"),
+    }
+
+    @classmethod
+    def label(cls, group: str) -> str:
+        """The group's name in the active language ("Desk" -> "Guichet")."""
+        return str(cls.LABELS.get(group, group))
 
 
 @dataclass(frozen=True)
 class Page:
     slug: str
-    title: str
-    group: str
-    help: str
+    title: str | Promise  # translated when read (gettext_lazy)
+    group: str  # a Group constant: a key, never translated
+    help: str | Promise
     roles: frozenset[Role] = field(default_factory=frozenset)
     # A sign-in within TRACING_REAUTH_MINUTES (core/security.py), for the pages that reveal people.
     needs_recent_sign_in: bool = False
@@ -34,6 +52,11 @@ class Page:
     @property
     def path(self) -> str:
         return f"/{self.slug}/"
+
+    @property
+    def group_label(self) -> str:
+        """The navigation group's name in the reader's language."""
+        return Group.label(self.group)
 
     @property
     def help_url(self) -> str:
@@ -49,130 +72,152 @@ class Page:
 PAGES = (
     Page(
         "registration",
-        "Registration",
+        _("Registration"),
         Group.DESK,
-        "Give a device to a person, take one back, or swap a broken or recalled one.",
+        _("Give a device to a person, take one back, or swap a broken or recalled one."),
         frozenset({Role.REGISTRATION}),
     ),
     Page(
         "status",
-        "Status",
+        _("Status"),
         Group.DESK,
-        "Look up a device or a person: who holds what now, its state and its history.",
+        _("Look up a device or a person: who holds what now, its state and its history."),
         frozenset({Role.REGISTRATION}),
     ),
     Page(
         "found",
-        "Found",
+        _("Found"),
         Group.DESK,
-        "Scan a found device to see whom to return it to, or record a device reported lost.",
+        _("Scan a found device to see whom to return it to, or record a device reported lost."),
         frozenset({Role.REGISTRATION}),
     ),
     Page(
         "desk",
-        "Desk day",
+        _("Desk day"),
         Group.DESK,
-        "Today's appointments at your desk: check people in, mark no-shows, follow hand-outs.",
+        _("Today's appointments at your desk: check people in, mark no-shows, follow hand-outs."),
         frozenset({Role.REGISTRATION}),
     ),
     Page(
         "appointments",
-        "Appointments",
+        _("Appointments"),
         Group.FOR_ME,
-        "Book, move or cancel a time to pick up or swap your device.",
+        _("Book, move or cancel a time to pick up or swap your device."),
     ),
     Page(
         "tracking",
-        "Tracking",
+        _("Tracking"),
         Group.MEDICAL,
-        "Find the close contacts of a person in their infectious period. Every trace is audited.",
+        _(
+            "Find the close contacts of a person in their infectious period. Every trace is "
+            "audited."
+        ),
         frozenset({Role.MEDICAL}),
         needs_recent_sign_in=True,
     ),
     Page(
         "cases",
-        "Cases",
+        _("Cases"),
         Group.MEDICAL,
-        "Open and keep cases: their dates, notes, traces, follow-ups and chain; clusters and "
-        "figures.",
+        _(
+            "Open and keep cases: their dates, notes, traces, follow-ups and chain; clusters and "
+            "figures."
+        ),
         frozenset({Role.MEDICAL}),
         needs_recent_sign_in=True,
     ),
     Page(
         "follow-ups",
-        "Follow-ups",
+        _("Follow-ups"),
         Group.MEDICAL,
-        "Your close contacts to follow up, most urgent first: tell them by e-mail until when "
-        "to stay at home, and record what happened.",
+        _(
+            "Your close contacts to follow up, most urgent first: tell them by e-mail until when "
+            "to stay at home, and record what happened."
+        ),
         frozenset({Role.MEDICAL}),
         needs_recent_sign_in=True,
     ),
     Page(
         "approvals",
-        "Approvals",
+        _("Approvals"),
         Group.OVERSIGHT,
-        "Approve or refuse another person's request to name the contacts of a trace: you see "
-        "the reason and the numbers, never the names.",
+        _(
+            "Approve or refuse another person's request to name the contacts of a trace: you see "
+            "the reason and the numbers, never the names."
+        ),
         frozenset({Role.MEDICAL, Role.PRIVACY}),
         needs_recent_sign_in=True,
     ),
     Page(
         "risk-models",
-        "Risk models",
+        _("Risk models"),
         Group.MEDICAL,
-        "The published models that turn Bluetooth signal data into a risk, with a calculator.",
+        _("The published models that turn Bluetooth signal data into a risk, with a calculator."),
         frozenset({Role.MEDICAL}),
     ),
     Page(
         "audit",
-        "Audit",
+        _("Audit"),
         Group.OVERSIGHT,
-        "Who traced whom, when and why: every trace, reopening and export of the medical service.",
+        _(
+            "Who traced whom, when and why: every trace, reopening and export of the medical "
+            "service."
+        ),
         frozenset({Role.PRIVACY}),
     ),
     Page(
         "stats",
-        "Statistics",
+        _("Statistics"),
         Group.OVERSIGHT,
-        "Active proximeters, encounters and hand-outs per closed day; traces per week; "
-        "close contacts under each rule. No small counts.",
+        _(
+            "Active proximeters, encounters and hand-outs per closed day; traces per week; "
+            "close contacts under each rule. No small counts."
+        ),
         frozenset({Role.MEDICAL, Role.PRIVACY, Role.REGISTRATION}),
     ),
     Page(
         "stock",
-        "Stock",
+        _("Stock"),
         Group.ASSETS,
-        "Devices per state, batch and firmware; lost and broken this month; a warning when "
-        "stock runs low.",
+        _(
+            "Devices per state, batch and firmware; lost and broken this month; a warning when "
+            "stock runs low."
+        ),
         frozenset({Role.ASSETS}),
     ),
     Page(
         "inventory",
-        "Inventory check",
+        _("Inventory check"),
         Group.ASSETS,
-        "Scan the devices on the shelf: see which should be there and are not, and which are "
-        "there but should not be.",
+        _(
+            "Scan the devices on the shelf: see which should be there and are not, and which are "
+            "there but should not be."
+        ),
         frozenset({Role.ASSETS}),
     ),
     Page(
         "my-data",
-        "My data",
+        _("My data"),
         Group.FOR_ME,
-        "See the data the service keeps about you: your encounters, devices and appointments.",
+        _("See the data the service keeps about you: your encounters, devices and appointments."),
     ),
     Page(
         "location-risk",
-        "Location risk",
+        _("Location risk"),
         Group.FOR_ME,
-        "Check, on your own device, whether places you went were visited by people who tested "
-        "positive. Your location history never leaves your browser.",
+        _(
+            "Check, on your own device, whether places you went were visited by people who tested "
+            "positive. Your location history never leaves your browser."
+        ),
     ),
     Page(
         "transparency",
-        "Transparency",
+        _("Transparency"),
         Group.FOR_ME,
-        "What the service did, in numbers only: traces per month, devices in service, and what is "
-        "kept for how long.",
+        _(
+            "What the service did, in numbers only: traces per month, devices in service, and "
+            "what is kept for how long."
+        ),
     ),
 )
 

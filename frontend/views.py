@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from frontend.apis import service_rules
-from frontend.pages import Page, pages_for
+from frontend.pages import Group, Page, pages_for
 
 
 @ensure_csrf_cookie
@@ -25,7 +25,9 @@ def app_shell(request, page: Page | None = None):
     Sign-in itself is enforced by LoginRequiredMiddleware (anonymous -> login).
     """
     if page is not None and not page.allows(request.user):
-        raise PermissionDenied(f"The page {page.title} is not open to your roles.")
+        raise PermissionDenied(
+            _("The page %(title)s is not open to your roles.") % {"title": page.title}
+        )
     return render(request, "frontend/app.html")
 
 
@@ -103,7 +105,9 @@ def help_navigation(user) -> list[dict]:
     groups: dict[str, list] = {}
     for page in pages_for(user):
         groups.setdefault(page.group, []).append(page)
-    return [{"name": name, "pages": pages} for name, pages in groups.items()]
+    return [
+        {"name": name, "label": Group.label(name), "pages": pages} for name, pages in groups.items()
+    ]
 
 
 def _pictures(path: Path) -> str:

@@ -1,6 +1,7 @@
 """Ingestion in the admin: webhook tokens (superusers), dead letters (asset team)."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyRoleAdminMixin
 from core.roles import Role
@@ -31,11 +32,11 @@ class IngestTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Revoke (the network server is refused within seconds)")
+    @admin.action(description=_("Revoke (the network server is refused within seconds)"))
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
             ingest_token_revoke(token=token)
-        self.message_user(request, "Revoked.", messages.SUCCESS)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)
 
 
 @admin.register(DeadLetter)
@@ -57,7 +58,7 @@ class DeadLetterAdmin(ReadOnlyRoleAdminMixin, admin.ModelAdmin):
     )
     actions = ["reprocess"]
 
-    @admin.action(description="Process again (after fixing the cause)")
+    @admin.action(description=_("Process again (after fixing the cause)"))
     def reprocess(self, request, queryset):
         stored = still_failing = 0
         for letter in queryset:
@@ -66,6 +67,7 @@ class DeadLetterAdmin(ReadOnlyRoleAdminMixin, admin.ModelAdmin):
             still_failing += outcome.dead_letter is not None
         self.message_user(
             request,
-            f"{stored} encounters stored; {still_failing} uplink(s) dead-lettered again.",
+            _("%(stored)d encounters stored; %(failing)d uplink(s) dead-lettered again.")
+            % {"stored": stored, "failing": still_failing},
             messages.INFO,
         )

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IngestionConfig(AppConfig):
     name = "ingestion"
-    verbose_name = "Ingestion: encounters from LoRaWAN network servers"
+    verbose_name = _("Ingestion: encounters from LoRaWAN network servers")
 
     def ready(self) -> None:
         from core.metrics import add_scrape_collector

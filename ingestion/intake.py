@@ -8,6 +8,8 @@ An encounter uplink is a real (not simulated) uplink on the encounter FPort. Any
 else is acknowledged and not stored: the network server must not send it again.
 """
 
+from django.utils.translation import gettext as _
+
 from encounters.payload import ENCOUNTER_FPORT
 from ingestion import services
 from ingestion.parsers import Delivery
@@ -36,12 +38,12 @@ def delivery_verdict(delivery: Delivery) -> str | None:
 def verdict_detail(delivery: Delivery, reason: str) -> str:
     """The sentence that tells the network server's operator why (the webhook's answer)."""
     if reason == SIMULATED:
-        return "Simulated uplinks are not stored."
+        return _("Simulated uplinks are not stored.")
     if reason == NO_FPORT:
-        return "A MAC-only frame carries no encounters."
+        return _("A MAC-only frame carries no encounters.")
     if reason == OTHER_FPORT:
-        return f"FPort {delivery.fport} does not carry encounters."
-    return f"{reason} events are not stored."
+        return _("FPort %(fport)s does not carry encounters.") % {"fport": delivery.fport}
+    return _("%(event)s events are not stored.") % {"event": reason}
 
 
 def delivery_take(*, integration: str, delivery: Delivery) -> str:

@@ -10,19 +10,22 @@ per-device arrival time is ever stored.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.databases import ENCOUNTERS
 
 
 class Integration(models.TextChoices):
-    TTS = "tts", "The Things Stack v3"
+    TTS = "tts", _("The Things Stack v3")
     CHIRPSTACK = "chirpstack", "ChirpStack"
 
 
 class IngestToken(models.Model):
     """A bearer token a network server's webhook presents. Only its SHA-256 is kept."""
 
-    name = models.CharField(max_length=100, unique=True, help_text="Which network server uses it.")
+    name = models.CharField(
+        max_length=100, unique=True, help_text=_("Which network server uses it.")
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -40,17 +43,20 @@ class InboxUplink(models.Model):
     home_database = ENCOUNTERS
 
     class Status(models.TextChoices):
-        PENDING = "pending", "waiting"
-        PROCESSED = "processed", "processed"
+        PENDING = "pending", _("waiting")
+        PROCESSED = "processed", _("processed")
 
     integration = models.CharField(max_length=16, choices=Integration.choices)
     delivery_key = models.CharField(
-        max_length=100, help_text="The network server's own ID of this uplink (deduplication)."
+        max_length=100,
+        help_text=_("The network server's own ID of this uplink (deduplication)."),
     )
     fport = models.PositiveSmallIntegerField(null=True)
     payload = models.BinaryField(null=True)
     dev_eui = models.CharField(max_length=16, null=True)  # noqa: DJ001  (ABP: none)
-    received_at = models.DateTimeField(null=True, help_text="When the network server received it.")
+    received_at = models.DateTimeField(
+        null=True, help_text=_("When the network server received it.")
+    )
     accepted_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -91,7 +97,8 @@ class DeadLetter(models.Model):
     reason = models.CharField(max_length=40, db_index=True)
     detail = models.CharField(max_length=500)
     created_at = models.DateTimeField(
-        db_index=True, help_text="The end of the hour in which the uplink was dead-lettered."
+        db_index=True,
+        help_text=_("The end of the hour in which the uplink was dead-lettered."),
     )
     reprocessed_at = models.DateTimeField(null=True, blank=True)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from assets.imports import normalise_dev_eui
 
@@ -79,9 +80,11 @@ def load_json_object(body: bytes) -> dict:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise BodyError(f"The body is not valid JSON ({type(exc).__name__}).") from exc
+        raise BodyError(
+            _("The body is not valid JSON (%(error)s).") % {"error": type(exc).__name__}
+        ) from exc
     if not isinstance(data, dict):
-        raise BodyError("The body must be a JSON object.")
+        raise BodyError(_("The body must be a JSON object."))
     return data
 
 
@@ -89,18 +92,18 @@ def _b64(value, field: str) -> bytes:
     if value in (None, ""):
         return b""
     if not isinstance(value, str):
-        raise BodyError(f"{field} must be a base64 string.")
+        raise BodyError(_("%(field)s must be a base64 string.") % {"field": field})
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise BodyError(f"{field} is not valid base64.") from exc
+        raise BodyError(_("%(field)s is not valid base64.") % {"field": field}) from exc
 
 
 def _fport(value, field: str) -> int | None:
     if value is None:
         return None  # left out: zero, a MAC-only frame
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
-        raise BodyError(f"{field} must be a whole number from 0 to 255.")
+        raise BodyError(_("%(field)s must be a whole number from 0 to 255.") % {"field": field})
     return value
 
 
@@ -112,7 +115,7 @@ def _time(value, field: str) -> datetime | None:
         # Nanoseconds (TTS, ChirpStack) are more than Python keeps: cut to microseconds.
         text = value.strip()
         if "." in text:
-            head, _, tail = text.partition(".")
+            head, __, tail = text.partition(".")
             digits = len(tail) - len(tail.lstrip("0123456789"))
             text = f"{head}.{tail[: min(digits, 6)]}{tail[digits:]}"
         try:
@@ -120,7 +123,7 @@ def _time(value, field: str) -> datetime | None:
         except ValueError:
             parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise BodyError(f"{field} is not a date and time with a time zone.")
+        raise BodyError(_("%(field)s is not a date and time with a time zone.") % {"field": field})
     return parsed
 
 
@@ -129,15 +132,15 @@ def dev_eui_from(value, field: str, *, base64_encoded: bool = False) -> str | No
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise BodyError(f"{field} must be a string.")
+        raise BodyError(_("%(field)s must be a string.") % {"field": field})
     if base64_encoded:
         raw = _b64(value, field)
         if len(raw) != 8:
-            raise BodyError(f"{field} is not an 8-byte EUI.")
+            raise BodyError(_("%(field)s is not an 8-byte EUI.") % {"field": field})
         return raw.hex().upper()
     normalised = normalise_dev_eui(value)
     if normalised is None:
-        raise BodyError(f"{field} is not a 16-digit hexadecimal EUI.")
+        raise BodyError(_("%(field)s is not a 16-digit hexadecimal EUI.") % {"field": field})
     return normalised
 
 
@@ -146,7 +149,7 @@ def _dict(data, field: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise BodyError(f"{field} must be an object.")
+        raise BodyError(_("%(field)s must be an object.") % {"field": field})
     return value
 
 
@@ -162,9 +165,8 @@ def parse_tts(data: dict) -> Delivery:
     events = [key for key in TTS_EVENT_KEYS if key in data]
     if not events:
         raise BodyError(
-            "Not a The Things Stack webhook message: expected one of "
-            + ", ".join(TTS_EVENT_KEYS[:4])
-            + ", ..."
+            _("Not a The Things Stack webhook message: expected one of %(events)s, ...")
+            % {"events": ", ".join(TTS_EVENT_KEYS[:4])}
         )
     event = events[0]
     if event != "uplink_message":
@@ -173,7 +175,7 @@ def parse_tts(data: dict) -> Delivery:
     ids = _dict(data, "end_device_ids")
     correlation = data.get("correlation_ids") or []
     if not isinstance(correlation, list):
-        raise BodyError("correlation_ids must be a list.")
+        raise BodyError(_("correlation_ids must be a list."))
     key = next((c for c in correlation if isinstance(c, str) and c.startswith("as:up:")), None)
     payload = _b64(uplink.get("frm_payload"), "uplink_message.frm_payload")
     received_at = _time(uplink.get("received_at"), "uplink_message.received_at") or _time(
@@ -197,9 +199,9 @@ def parse_tts(data: dict) -> Delivery:
 
 def parse_chirpstack(data: dict, event: str | None) -> Delivery:
     if not event:
-        raise BodyError("ChirpStack names the event in the URL: add ?event=up (and so on).")
+        raise BodyError(_("ChirpStack names the event in the URL: add ?event=up (and so on)."))
     if event not in CHIRPSTACK_EVENTS:
-        raise BodyError(f"Unknown ChirpStack event {event!r}.")
+        raise BodyError(_("Unknown ChirpStack event %(event)s.") % {"event": repr(event)})
     if event != "up":
         return Delivery(event=event)
     if "deviceInfo" in data:  # v4
@@ -216,7 +218,9 @@ def parse_chirpstack(data: dict, event: str | None) -> Delivery:
         received_at = None  # v3 states no network-server time; the portal's arrival time serves
         fport_field, data_field = "fPort", "data"
     else:
-        raise BodyError("Not a ChirpStack uplink: it has neither deviceInfo (v4) nor devEUI (v3).")
+        raise BodyError(
+            _("Not a ChirpStack uplink: it has neither deviceInfo (v4) nor devEUI (v3).")
+        )
     payload = _b64(data.get(data_field), data_field)
     if not isinstance(key, str) or not key:
         key = _fallback_key(dev_eui, data.get("fCnt"), payload.hex(), data.get("time"))

@@ -7,6 +7,7 @@ milliseconds, and need none of the session machinery.
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -23,10 +24,10 @@ def _answer(integration: str, outcome: str, status: int, **extra) -> JsonRespons
 
 def _webhook(request, integration: str, parse):
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, __, token = header.partition(" ")
     if scheme.lower() != "bearer" or not services.ingest_token_is_valid(token.strip()):
         return _answer(
-            integration, "rejected_token", 401, detail="A valid ingest token is required."
+            integration, "rejected_token", 401, detail=_("A valid ingest token is required.")
         )
     content_type = request.content_type or ""
     if content_type not in ("application/json", ""):
@@ -34,11 +35,11 @@ def _webhook(request, integration: str, parse):
             integration,
             "rejected_content_type",
             415,
-            detail="Send the JSON marshaler's body as application/json.",
+            detail=_("Send the JSON marshaler's body as application/json."),
         )
     if len(request.body) > settings.INGEST_MAX_BODY_BYTES:
         return _answer(
-            integration, "rejected_size", 413, detail="The body is too large for one uplink."
+            integration, "rejected_size", 413, detail=_("The body is too large for one uplink.")
         )
     try:
         delivery = parse(load_json_object(request.body))
@@ -60,12 +61,15 @@ def _webhook(request, integration: str, parse):
             integration,
             "failed_spool",
             507,
-            detail=f"The inbox's database does not answer and the local spool cannot be "
-            f"written ({error}); the uplink was not kept.",
+            detail=_(
+                "The inbox's database does not answer and the local spool cannot be "
+                "written (%(error)s); the uplink was not kept."
+            )
+            % {"error": error},
         )
     if accepted:
         return _answer(integration, "accepted", 202)
-    return _answer(integration, "duplicate", 200, detail="This delivery was accepted before.")
+    return _answer(integration, "duplicate", 200, detail=_("This delivery was accepted before."))
 
 
 @csrf_exempt

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -42,37 +44,39 @@ class AnomalyListApi(APIView):
         class AlertOutput(serializers.Serializer):
             rule = serializers.ChoiceField(choices=Rule.ALL)
             label = serializers.CharField()
-            actor = serializers.CharField(help_text="The staff account (user name).")
-            day = fields.DateField(help_text="The local day.")
+            actor = serializers.CharField(help_text=_("The staff account (user name)."))
+            day = fields.DateField(help_text=_("The local day."))
             hour = serializers.IntegerField(
-                allow_null=True, help_text="The local hour (0-23); null for a whole day."
+                allow_null=True, help_text=_("The local hour (0-23); null for a whole day.")
             )
-            observed = serializers.IntegerField(help_text="How many entries the rule counted.")
+            observed = serializers.IntegerField(help_text=_("How many entries the rule counted."))
             usual_user = serializers.FloatField(
                 allow_null=True,
-                help_text=(
+                help_text=_(
                     "The account's usual: a day's median (per-day rules), the percentage in "
                     "that hour (unusual_hour), or how many of the same in the previous days "
                     "(others). Null: no usual pattern yet."
                 ),
             )
             usual_role = serializers.FloatField(
-                allow_null=True, help_text="The same for the medical service's accounts."
+                allow_null=True, help_text=_("The same for the medical service's accounts.")
             )
             limit_user = serializers.FloatField(
                 allow_null=True,
-                help_text="Above this a day alerts (per-day rules); under it an hour does.",
+                help_text=_("Above this a day alerts (per-day rules); under it an hour does."),
             )
             limit_role = serializers.FloatField(allow_null=True)
-            sentence = serializers.CharField(help_text="The alert in words.")
+            sentence = serializers.CharField(help_text=_("The alert in words."))
 
             class Meta:
                 ref_name = "OversightAlert"
 
         since = fields.DateField()
         until = fields.DateField()
-        baseline_days = serializers.IntegerField(help_text="Days of history a usual is taken of.")
-        working_hours = serializers.CharField(help_text="Working days and hours, local time.")
+        baseline_days = serializers.IntegerField(
+            help_text=_("Days of history a usual is taken of.")
+        )
+        working_hours = serializers.CharField(help_text=_("Working days and hours, local time."))
         per_rule = RuleCountOutput(many=True)
         alerts = AlertOutput(many=True)
 
@@ -88,10 +92,14 @@ class AnomalyListApi(APIView):
         since = given.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
         if since > until:
             raise DomainError(
-                "The first day must not be after the last day.", code="since_after_until"
+                gettext("The first day must not be after the last day."),
+                code="since_after_until",
             )
         if (until - since).days + 1 > MAX_DAYS:
-            raise DomainError(f"Ask for at most {MAX_DAYS} days at a time.", code="period_too_long")
+            raise DomainError(
+                gettext("Ask for at most %(days)d days at a time.") % {"days": MAX_DAYS},
+                code="period_too_long",
+            )
         thresholds = Thresholds.from_settings()
         alerts = anomalies_list(since=since, until=until)
         return Response(

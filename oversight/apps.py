@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 
 def working_time_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
@@ -16,7 +17,7 @@ def working_time_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
 
 class OversightConfig(AppConfig):
     name = "oversight"
-    verbose_name = "Oversight: unusual activity for the data-protection office"
+    verbose_name = _("Oversight: unusual activity for the data-protection office")
 
     def ready(self) -> None:
         from core.metrics import add_scrape_collector

@@ -40,6 +40,9 @@ from statistics import median
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from core.dates import EN_DASH, format_day
 
@@ -61,12 +64,12 @@ class Rule:
         RATE_LIMIT,
     )
     LABELS = {
-        TRACES_PER_DAY: "many traces in a day",
-        EXPORTS_PER_DAY: "many exports in a day",
-        UNUSUAL_HOUR: "traces or reveals at an unusual hour",
-        OUTSIDE_WORKING_HOURS: "identities shown outside working hours",
-        BREAK_GLASS: "break-glass reveal",
-        RATE_LIMIT: "refused by the hourly limit",
+        TRACES_PER_DAY: gettext_lazy("many traces in a day"),
+        EXPORTS_PER_DAY: gettext_lazy("many exports in a day"),
+        UNUSUAL_HOUR: gettext_lazy("traces or reveals at an unusual hour"),
+        OUTSIDE_WORKING_HOURS: gettext_lazy("identities shown outside working hours"),
+        BREAK_GLASS: gettext_lazy("break-glass reveal"),
+        RATE_LIMIT: gettext_lazy("refused by the hourly limit"),
     }
 
 
@@ -110,8 +113,8 @@ class WorkingTime:
         return day.isoweekday() in self.days and self.start <= hour < self.end
 
     def describe(self) -> str:
-        names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        days = ", ".join(names[d - 1] for d in sorted(self.days)) or "no day"
+        # Django's own short weekday names (Mon ... Sun), in the active language.
+        days = ", ".join(str(WEEKDAYS_ABBR[d - 1]) for d in sorted(self.days)) or gettext("no day")
         return f"{days}, {self.start:02d}:00-{self.end:02d}:00"
 
     @classmethod
@@ -208,11 +211,8 @@ def pattern_of(values: list[int], *, min_days: int, factor: int) -> Pattern | No
 
 
 def _number(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-
-
-def _plural(n: int | float, one: str, many: str) -> str:
-    return f"{_number(n)} {one if n == 1 else many}"
+    """2, 2.5 (2,5 in French): whole numbers plain, others to one decimal."""
+    return number_format(value, 0 if float(value).is_integer() else 1)
 
 
 def _day(day: date) -> str:
@@ -265,20 +265,10 @@ def alerts_compute(
     alerts: list[Alert] = []
     period = {"since": since, "until": until, "members": members, "t": t}
     alerts += _daily_rule(
-        Rule.TRACES_PER_DAY,
-        activity.hours("traces"),
-        t.traces_per_day_floor,
-        "traces",
-        "ran",
-        **period,
+        Rule.TRACES_PER_DAY, activity.hours("traces"), t.traces_per_day_floor, **period
     )
     alerts += _daily_rule(
-        Rule.EXPORTS_PER_DAY,
-        activity.hours("exports"),
-        t.exports_per_day_floor,
-        "exports",
-        "made",
-        **period,
+        Rule.EXPORTS_PER_DAY, activity.hours("exports"), t.exports_per_day_floor, **period
     )
     alerts += _hour_rule(activity.hours("traces_and_reveals"), since, until, members, t)
     alerts += _every_time_rules(activity, since, until, members, t)
@@ -298,7 +288,87 @@ def _baseline(day: date, t: Thresholds) -> list[date]:
     return [day - timedelta(days=back) for back in range(1, t.baseline_days + 1)]
 
 
-def _daily_rule(rule, per_actor, floor, noun, verb, *, since, until, members, t) -> list[Alert]:
+def _daily_mine(rule, user: Pattern | None, t: Thresholds) -> str:
+    """The account's own usual, in words (one sentence per rule: the verb differs)."""
+    if user is not None:
+        values = {
+            "usual": _number(user.usual),
+            "days": _number(user.days),
+            "baseline": t.baseline_days,
+            "limit": _number(user.limit),
+        }
+        if rule == Rule.TRACES_PER_DAY:
+            return (
+                ngettext(
+                    "their usual is %(usual)s a day (the median of the %(days)s day they ran "
+                    "any in the previous %(baseline)d; alert above %(limit)s)",
+                    "their usual is %(usual)s a day (the median of the %(days)s days they ran "
+                    "any in the previous %(baseline)d; alert above %(limit)s)",
+                    user.days,
+                )
+                % values
+            )
+        return (
+            ngettext(
+                "their usual is %(usual)s a day (the median of the %(days)s day they made "
+                "any in the previous %(baseline)d; alert above %(limit)s)",
+                "their usual is %(usual)s a day (the median of the %(days)s days they made "
+                "any in the previous %(baseline)d; alert above %(limit)s)",
+                user.days,
+            )
+            % values
+        )
+    values = {"min": t.min_history_days, "baseline": t.baseline_days}
+    if rule == Rule.TRACES_PER_DAY:
+        return (
+            gettext(
+                "they have no usual pattern yet (fewer than %(min)d days with traces in the "
+                "previous %(baseline)d)"
+            )
+            % values
+        )
+    return (
+        gettext(
+            "they have no usual pattern yet (fewer than %(min)d days with exports in the "
+            "previous %(baseline)d)"
+        )
+        % values
+    )
+
+
+def _daily_sentence(rule, actor, observed, day, mine, theirs, floor) -> str:
+    values = {
+        "actor": actor,
+        "n": observed,
+        "day": _day(day),
+        "mine": mine,
+        "theirs": theirs,
+        "floor": floor,
+    }
+    if rule == Rule.TRACES_PER_DAY:
+        return (
+            ngettext(
+                "%(actor)s ran %(n)d trace on %(day)s: %(mine)s; %(theirs)s; never an alert "
+                "at %(floor)s or fewer.",
+                "%(actor)s ran %(n)d traces on %(day)s: %(mine)s; %(theirs)s; never an alert "
+                "at %(floor)s or fewer.",
+                observed,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(actor)s made %(n)d export on %(day)s: %(mine)s; %(theirs)s; never an alert "
+            "at %(floor)s or fewer.",
+            "%(actor)s made %(n)d exports on %(day)s: %(mine)s; %(theirs)s; never an alert "
+            "at %(floor)s or fewer.",
+            observed,
+        )
+        % values
+    )
+
+
+def _daily_rule(rule, per_actor, floor, *, since, until, members, t) -> list[Alert]:
     totals = {
         actor: {day: sum(hours) for day, hours in days.items() if sum(hours)}
         for actor, days in per_actor.items()
@@ -317,24 +387,14 @@ def _daily_rule(rule, per_actor, floor, noun, verb, *, since, until, members, t)
             limit = max([floor, *(p.limit for p in (user, role) if p is not None)])
             if observed <= limit:
                 continue
-            if user is not None:
-                mine = (
-                    f"their usual is {_number(user.usual)} a day (the median of the "
-                    f"{_plural(user.days, 'day', 'days')} they {verb} any in the previous "
-                    f"{t.baseline_days}; alert above {_number(user.limit)})"
-                )
-            else:
-                mine = (
-                    f"they have no usual pattern yet (fewer than {t.min_history_days} days "
-                    f"with {noun} in the previous {t.baseline_days})"
-                )
+            mine = _daily_mine(rule, user, t)
             if role is not None:
-                theirs = (
-                    f"the medical service's usual is {_number(role.usual)} a day per person "
-                    f"(alert above {_number(role.limit)})"
-                )
+                theirs = gettext(
+                    "the medical service's usual is %(usual)s a day per person "
+                    "(alert above %(limit)s)"
+                ) % {"usual": _number(role.usual), "limit": _number(role.limit)}
             else:
-                theirs = "the medical service has no usual pattern yet"
+                theirs = gettext("the medical service has no usual pattern yet")
             alerts.append(
                 Alert(
                     rule=rule,
@@ -346,10 +406,7 @@ def _daily_rule(rule, per_actor, floor, noun, verb, *, since, until, members, t)
                     usual_role=None if role is None else role.usual,
                     limit_user=None if user is None else user.limit,
                     limit_role=None if role is None else role.limit,
-                    sentence=(
-                        f"{actor} {verb} {observed} {noun} on {_day(day)}: {mine}; {theirs}; "
-                        f"never an alert at {floor} or fewer."
-                    ),
+                    sentence=_daily_sentence(rule, actor, observed, day, mine, theirs, floor),
                 )
             )
     return alerts
@@ -388,16 +445,20 @@ def _hour_rule(per_actor, since, until, members, t) -> list[Alert]:
                     continue
                 own_share = own_hours[hour] * 100 / own_total if own_known else None
                 role_share = role_hours[hour] * 100 / role_total if role_known else None
-                mine = (
-                    f"{_number(own_share)} % of their {_plural(own_total, 'trace or reveal', 'traces and reveals')}"  # noqa: E501
-                    if own_known
-                    else "they have no usual pattern yet"
-                )
-                theirs = (
-                    f"{_number(role_share)} % of the medical service's"
-                    if role_known
-                    else "the medical service has no usual pattern yet"
-                )
+                if own_known:
+                    mine = ngettext(
+                        "%(share)s %% of their %(n)s trace or reveal",
+                        "%(share)s %% of their %(n)s traces and reveals",
+                        own_total,
+                    ) % {"share": _number(own_share), "n": _number(own_total)}
+                else:
+                    mine = gettext("they have no usual pattern yet")
+                if role_known:
+                    theirs = gettext("%(share)s %% of the medical service's") % {
+                        "share": _number(role_share)
+                    }
+                else:
+                    theirs = gettext("the medical service has no usual pattern yet")
                 alerts.append(
                     Alert(
                         rule=Rule.UNUSUAL_HOUR,
@@ -409,12 +470,25 @@ def _hour_rule(per_actor, since, until, members, t) -> list[Alert]:
                         usual_role=role_share,
                         limit_user=pct if own_known else None,
                         limit_role=pct if role_known else None,
-                        sentence=(
-                            f"{actor} traced or revealed {_plural(observed, 'time', 'times')} "
-                            f"on {_day(day)}, {_hour(hour)}, an unusual hour: in the previous "
-                            f"{t.baseline_days} days, {mine} and {theirs} fell in that hour "
-                            f"(unusual: under {pct} %)."
-                        ),
+                        sentence=ngettext(
+                            "%(actor)s traced or revealed %(n)s time on %(day)s, %(hour)s, an "
+                            "unusual hour: in the previous %(baseline)d days, %(mine)s and "
+                            "%(theirs)s fell in that hour (unusual: under %(pct)s %%).",
+                            "%(actor)s traced or revealed %(n)s times on %(day)s, %(hour)s, an "
+                            "unusual hour: in the previous %(baseline)d days, %(mine)s and "
+                            "%(theirs)s fell in that hour (unusual: under %(pct)s %%).",
+                            observed,
+                        )
+                        % {
+                            "actor": actor,
+                            "n": _number(observed),
+                            "day": _day(day),
+                            "hour": _hour(hour),
+                            "baseline": t.baseline_days,
+                            "mine": mine,
+                            "theirs": theirs,
+                            "pct": pct,
+                        },
                     )
                 )
     return alerts
@@ -472,22 +546,51 @@ def _every_time_rules(activity: _Activity, since, until, members, t) -> list[Ale
 
 
 def _every_time_sentence(rule, actor, day, hour, observed, own, role, t) -> str:
-    when = f"on {_day(day)}, {_hour(hour)}"
-    before = f"in the previous {t.baseline_days} days"
+    values = {
+        "actor": actor,
+        "n": _number(observed),
+        "day": _day(day),
+        "hour": _hour(hour),
+        "baseline": t.baseline_days,
+        "own": _number(own),
+        "role": _number(role),
+    }
     if rule == Rule.OUTSIDE_WORKING_HOURS:
+        values["working"] = t.working.describe()
         return (
-            f"{actor} showed identities {_plural(observed, 'time', 'times')} {when}, outside "
-            f"working hours ({t.working.describe()}); {before}: "
-            f"{_number(own)} such by them, {_number(role)} by the medical service."
+            ngettext(
+                "%(actor)s showed identities %(n)s time on %(day)s, %(hour)s, outside working "
+                "hours (%(working)s); in the previous %(baseline)d days: %(own)s such by them, "
+                "%(role)s by the medical service.",
+                "%(actor)s showed identities %(n)s times on %(day)s, %(hour)s, outside working "
+                "hours (%(working)s); in the previous %(baseline)d days: %(own)s such by them, "
+                "%(role)s by the medical service.",
+                observed,
+            )
+            % values
         )
     if rule == Rule.BREAK_GLASS:
         return (
-            f"{actor} named contacts urgently without approval (break-glass) "
-            f"{_plural(observed, 'time', 'times')} {when}: review it; {before}: "
-            f"{_number(own)} by them, {_number(role)} by the medical service."
+            ngettext(
+                "%(actor)s named contacts urgently without approval (break-glass) %(n)s time "
+                "on %(day)s, %(hour)s: review it; in the previous %(baseline)d days: %(own)s by "
+                "them, %(role)s by the medical service.",
+                "%(actor)s named contacts urgently without approval (break-glass) %(n)s times "
+                "on %(day)s, %(hour)s: review it; in the previous %(baseline)d days: %(own)s by "
+                "them, %(role)s by the medical service.",
+                observed,
+            )
+            % values
         )
     return (
-        f"{actor} was refused {_plural(observed, 'trace', 'traces')} by the hourly limit "
-        f"{when}; {before}: {_number(own)} refusals of them, {_number(role)} in the medical "
-        "service."
+        ngettext(
+            "%(actor)s was refused %(n)s trace by the hourly limit on %(day)s, %(hour)s; in the "
+            "previous %(baseline)d days: %(own)s refusals of them, %(role)s in the medical "
+            "service.",
+            "%(actor)s was refused %(n)s traces by the hourly limit on %(day)s, %(hour)s; in the "
+            "previous %(baseline)d days: %(own)s refusals of them, %(role)s in the medical "
+            "service.",
+            observed,
+        )
+        % values
     )

@@ -115,13 +115,22 @@ def break_glass_list(*, since: date, until: date) -> list[BreakGlass]:
 
 def digest_recipients() -> list[str]:
     """The privacy officers' addresses (active accounts of the role) and PRIVACY_DIGEST_EMAILS."""
+    return [address for address, _account in digest_recipients_with_accounts()]
+
+
+def digest_recipients_with_accounts() -> list[tuple[str, object | None]]:
+    """Each digest address with its account (whose language the digest is written in), or
+    None for an address of PRIVACY_DIGEST_EMAILS that is no privacy officer's."""
     accounts = (
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.PRIVACY.value)
         .exclude(email="")
-        .values_list("email", flat=True)
+        .order_by("pk")
     )
-    found: dict[str, str] = {}
-    for address in [*accounts, *settings.PRIVACY_DIGEST_EMAILS]:
-        found.setdefault(address.strip().lower(), address.strip())
-    return sorted(found.values(), key=str.lower)
+    found: dict[str, tuple[str, object | None]] = {}
+    for account in accounts:
+        address = account.email.strip()
+        found.setdefault(address.lower(), (address, account))
+    for address in settings.PRIVACY_DIGEST_EMAILS:
+        found.setdefault(address.strip().lower(), (address.strip(), None))
+    return sorted(found.values(), key=lambda pair: pair[0].lower())

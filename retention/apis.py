@@ -1,5 +1,6 @@
 """The end of the service on the audit page: ask (privacy role), approve (a second person)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -17,7 +18,7 @@ class DecommissionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(
         choices=["asked", "approved", "carried_out"],
-        help_text="asked: waits for a second person; approved: an operator may run the command.",
+        help_text=_("asked: waits for a second person; approved: an operator may run the command."),
     )
     reason = serializers.CharField()
     requested_by = serializers.CharField()
@@ -25,11 +26,13 @@ class DecommissionOutput(serializers.Serializer):
     approved_by = serializers.CharField(allow_blank=True)
     approved_at = fields.DateTimeField(allow_null=True)
     carried_out_at = fields.DateTimeField(allow_null=True)
-    may_approve = serializers.BooleanField(help_text="You may approve it (not your own request).")
-    command = serializers.CharField(help_text="What the operator runs once it is approved.")
+    may_approve = serializers.BooleanField(
+        help_text=_("You may approve it (not your own request).")
+    )
+    command = serializers.CharField(help_text=_("What the operator runs once it is approved."))
     erased = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="Rows erased per database and table (so far, while it runs).",
+        help_text=_("Rows erased per database and table (so far, while it runs)."),
     )
 
     class Meta:

@@ -34,6 +34,7 @@ from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import RemovedSubject
 from appointments.models import Booking, RecallInvitation, WaitlistEntry
@@ -88,13 +89,13 @@ def decommission_request(*, reason: str, acting_user) -> Decommission:
     """The privacy office asks to end the service; one request is open at a time."""
     if not has_role(acting_user, Role.PRIVACY):
         raise DomainError(
-            "Only the data-protection office (privacy role) may ask to end the service.",
+            _("Only the data-protection office (privacy role) may ask to end the service."),
             code="not_privacy",
             status_code=403,
         )
     reason = " ".join(reason.split())
     if not reason:
-        raise DomainError("Say why the service ends (the reason is audited).", code="reason")
+        raise DomainError(_("Say why the service ends (the reason is audited)."), code="reason")
     open_one = Decommission.objects.filter(open=True).first()
     if open_one is not None:
         raise _already_asked(open_one)
@@ -118,9 +119,15 @@ def decommission_request(*, reason: str, acting_user) -> Decommission:
 
 
 def _already_asked(open_one: Decommission | None) -> DomainError:
-    who = f" (request {open_one.pk}, asked by {open_one.requested_by})" if open_one else ""
+    if open_one is None:
+        message = _("The end of the service is already asked: approve it or carry it out.")
+    else:
+        message = _(
+            "The end of the service is already asked (request %(id)s, asked by %(who)s): "
+            "approve it or carry it out."
+        ) % {"id": open_one.pk, "who": open_one.requested_by}
     return DomainError(
-        f"The end of the service is already asked{who}: approve it or carry it out.",
+        message,
         code="already_asked",
         status_code=409,
     )
@@ -130,8 +137,10 @@ def decommission_approve(*, decommission: Decommission, acting_user) -> Decommis
     """A second person (privacy or medical role), never the one who asked, approves."""
     if not (has_role(acting_user, Role.PRIVACY) or has_role(acting_user, Role.MEDICAL)):
         raise DomainError(
-            "Only the data-protection office or the medical service may approve the end of "
-            "the service.",
+            _(
+                "Only the data-protection office or the medical service may approve the end of "
+                "the service."
+            ),
             code="not_allowed",
             status_code=403,
         )
@@ -141,17 +150,21 @@ def decommission_approve(*, decommission: Decommission, acting_user) -> Decommis
         locked = Decommission.objects.select_for_update().get(pk=decommission.pk)
         if locked.carried_out_at is not None:
             raise DomainError(
-                "This end of service was carried out already.", code="carried_out", status_code=409
+                _("This end of service was carried out already."),
+                code="carried_out",
+                status_code=409,
             )
         if locked.requested_by == username:
             raise DomainError(
-                "You asked to end the service: a second person must approve it.",
+                _("You asked to end the service: a second person must approve it."),
                 code="own_request",
                 status_code=403,
             )
         if locked.approved_by:
             raise DomainError(
-                f"Already approved by {locked.approved_by}.", code="approved", status_code=409
+                _("Already approved by %(who)s.") % {"who": locked.approved_by},
+                code="approved",
+                status_code=409,
             )
         locked.approved_by = username
         locked.approved_at = timezone.now()
@@ -173,7 +186,7 @@ def decommission_check(*, decommission: Decommission) -> None:
     """
     if not decommission.approved:
         raise DomainError(
-            f"Request {decommission.pk} is not approved by a second person yet.",
+            _("Request %(id)s is not approved by a second person yet.") % {"id": decommission.pk},
             code="not_approved",
         )
     for action, actor in (
@@ -184,8 +197,11 @@ def decommission_check(*, decommission: Decommission) -> None:
             action=action, actor=actor, details__request=decommission.pk
         ).exists():
             raise DomainError(
-                f"The audit trail does not show that {actor} {action.label} (request "
-                f"{decommission.pk}); nothing is erased.",
+                _(
+                    "The audit trail does not show that %(actor)s %(action)s (request %(id)s); "
+                    "nothing is erased."
+                )
+                % {"actor": actor, "action": action.label, "id": decommission.pk},
                 code="not_in_audit_trail",
             )
 
@@ -373,7 +389,7 @@ def _one_run_at_a_time():
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK])
         if not cursor.fetchone()[0]:
             raise DomainError(
-                "The end of service is being carried out by another run: wait for it to end.",
+                _("The end of service is being carried out by another run: wait for it to end."),
                 code="running",
                 status_code=409,
             )
@@ -497,6 +513,8 @@ def decommission_get(*, request_id: int) -> Decommission:
     found = Decommission.objects.filter(pk=request_id).first() if request_id < 2**63 else None
     if found is None:
         raise DomainError(
-            f"No end-of-service request {request_id}.", code="not_found", status_code=404
+            _("No end-of-service request %(id)s.") % {"id": request_id},
+            code="not_found",
+            status_code=404,
         )
     return found

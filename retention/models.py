@@ -1,6 +1,7 @@
 """What each purge removed (default database): the record the data-protection office reads."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.dates import format_datetime
 
@@ -9,12 +10,14 @@ class PurgeRecord(models.Model):
     """One run of the purge: what it removed of each kind (retention/selectors.py KINDS), and
     the oldest item of each kind it left."""
 
-    at = models.DateTimeField(db_index=True, help_text="The purge's moment: what it measured from.")
+    at = models.DateTimeField(
+        db_index=True, help_text=_("The purge's moment: what it measured from.")
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
-    removed = models.JSONField(help_text="Rows (or files) removed per kind.")
+    removed = models.JSONField(help_text=_("Rows (or files) removed per kind."))
     oldest_remaining = models.DateTimeField(null=True, blank=True)
     oldest_kept = models.JSONField(
-        default=dict, blank=True, help_text="Per kind: when its oldest item left began (ISO)."
+        default=dict, blank=True, help_text=_("Per kind: when its oldest item left began (ISO).")
     )
 
     class Meta:
@@ -35,7 +38,7 @@ class Decommission(models.Model):
     end the signed report the command printed.
     """
 
-    requested_by = models.CharField(max_length=150, help_text="Portal account (user name).")
+    requested_by = models.CharField(max_length=150, help_text=_("Portal account (user name)."))
     requested_at = models.DateTimeField()
     reason = models.CharField(max_length=500)
     approved_by = models.CharField(max_length=150, blank=True)

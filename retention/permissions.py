@@ -1,5 +1,6 @@
 """Who may ask for and approve the end of the service."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from core.permissions import role_permission
@@ -12,7 +13,7 @@ IsPrivacyOrMedical = role_permission(Role.PRIVACY, Role.MEDICAL)
 class IsPrivacyToAsk(BasePermission):
     """Reading is left to the other classes; asking (POST) is the privacy role's alone."""
 
-    message = "Only the data-protection office (privacy role) may ask to end the service."
+    message = _("Only the data-protection office (privacy role) may ask to end the service.")
 
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or has_role(request.user, Role.PRIVACY)

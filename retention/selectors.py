@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry
 from cases.selectors import closed_case_oldest
@@ -87,110 +88,124 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind(
         "encounters",
-        "Encounters",
-        "Which tag met which tag, when and for how long (never a name or a place).",
+        _("Encounters"),
+        _("Which tag met which tag, when and for how long (never a name or a place)."),
         "ENCOUNTER_RETENTION_DAYS",
         _days("ENCOUNTER_RETENTION_DAYS"),
-        "the start of the encounter",
+        _("the start of the encounter"),
         lambda now: oldest_encounter_start(),
     ),
     Kind(
         "inbox_waiting",
-        "Messages from devices waiting to be read",
-        "Uplinks received from the network server and not yet decoded into encounters.",
+        _("Messages from devices waiting to be read"),
+        _("Uplinks received from the network server and not yet decoded into encounters."),
         "ENCOUNTER_RETENTION_DAYS",
         _days("ENCOUNTER_RETENTION_DAYS"),
-        "when the portal received the message",
+        _("when the portal received the message"),
         lambda now: _oldest(
             InboxUplink.objects.filter(status=InboxUplink.Status.PENDING), "accepted_at"
         ),
     ),
     Kind(
         "inbox_processed",
-        "Receipts of messages already read",
-        "Only the network server's ID of each message, to recognise a repeated delivery.",
+        _("Receipts of messages already read"),
+        _("Only the network server's ID of each message, to recognise a repeated delivery."),
         "INBOX_KEEP_PROCESSED_HOURS",
         _hours("INBOX_KEEP_PROCESSED_HOURS"),
-        "when the portal received the message",
+        _("when the portal received the message"),
         lambda now: _oldest(
             InboxUplink.objects.filter(status=InboxUplink.Status.PROCESSED), "accepted_at"
         ),
     ),
     Kind(
         "dead_letters",
-        "Messages that could not be stored",
-        "Uplinks set aside with the reason (e.g. an unknown device), to be read again once fixed.",
+        _("Messages that could not be stored"),
+        _(
+            "Uplinks set aside with the reason (e.g. an unknown device), to "
+            "be read again once fixed."
+        ),
         "DEAD_LETTER_RETENTION_HOURS",
         _hours("DEAD_LETTER_RETENTION_HOURS"),
-        "the hour the message was set aside",
+        _("the hour the message was set aside"),
         lambda now: _oldest(DeadLetter.objects.all(), "created_at"),
     ),
     Kind(
         "spool_files",
-        "Messages kept on disk while the database was down",
-        "Files a web server writes when the database does not answer; moved into the inbox "
-        "once it does. Read on the web server that answered this page.",
+        _("Messages kept on disk while the database was down"),
+        _(
+            "Files a web server writes when the database does not answer; moved into the inbox "
+            "once it does. Read on the web server that answered this page."
+        ),
         "INGEST_SPOOL_RETENTION_DAYS",
         _days("INGEST_SPOOL_RETENTION_DAYS"),
-        "when the file was written",
+        _("when the file was written"),
         lambda now: spool_oldest(),
         host_local=True,
     ),
     Kind(
         "trace_results",
-        "Trace results",
-        "A trace's result, encrypted, kept so that the medical user who ran it can open it again.",
+        _("Trace results"),
+        _(
+            "A trace's result, encrypted, kept so that the medical user who "
+            "ran it can open it again."
+        ),
         "TRACE_RESULT_RETENTION_DAYS",
         _days("TRACE_RESULT_RETENTION_DAYS"),
-        "when the trace was run",
+        _("when the trace was run"),
         lambda now: _oldest(Trace.objects.all(), "created_at"),
         about_people=True,
     ),
     Kind(
         "cases",
-        "Cases and follow-ups",
-        "The medical service's cases, the follow-up of their close contacts and the e-mails "
-        "sent. A closed case whose follow-up is still running is kept until that ends too.",
+        _("Cases and follow-ups"),
+        _(
+            "The medical service's cases, the follow-up of their close contacts and the e-mails "
+            "sent. A closed case whose follow-up is still running is kept until that ends too."
+        ),
         "CASE_RETENTION_DAYS",
         _days("CASE_RETENTION_DAYS"),
-        "when the case was closed",
+        _("when the case was closed"),
         lambda now: closed_case_oldest(now=now),
         about_people=True,
     ),
     Kind(
         "zone_coordinates",
-        "Donated locations",
-        "Places and times that people who tested positive chose to donate, for location risk.",
+        _("Donated locations"),
+        _("Places and times that people who tested positive chose to donate, for location risk."),
         "ZONES_RETENTION_DAYS",
         _days("ZONES_RETENTION_DAYS"),
-        "the time of the place",
+        _("the time of the place"),
         lambda now: _oldest(Coordinate.objects.all(), "time"),
     ),
     Kind(
         "zone_archive",
-        "Archive of donated locations",
-        "The unchanged copy of every donated place.",
+        _("Archive of donated locations"),
+        _("The unchanged copy of every donated place."),
         "ZONES_ARCHIVE_RETENTION_DAYS",
         _days("ZONES_ARCHIVE_RETENTION_DAYS"),
-        "the time of the place",
+        _("the time of the place"),
         lambda now: _oldest(ArchivedCoordinate.objects.all(), "time"),
     ),
     Kind(
         "audit_trail",
-        "Audit trail",
-        "Who traced whom, when and why. Kept for accountability for as long as the service "
-        "runs, and kept at its end too; it holds no encounter.",
+        _("Audit trail"),
+        _(
+            "Who traced whom, when and why. Kept for accountability for as long as the service "
+            "runs, and kept at its end too; it holds no encounter."
+        ),
         "",
         lambda: None,
-        "when the action took place",
+        _("when the action took place"),
         lambda now: _oldest(AuditEntry.objects.all(), "at"),
     ),
     Kind(
         "export_files",
-        "Temporary files of exports",
-        "Exports (a trace, the follow-ups, MY DATA, the statistics, the audit digest) are "
-        "produced in memory "
-        "and sent to the browser: the portal writes no file for them.",
+        _("Temporary files of exports"),
+        _(
+            "Exports (a trace, the follow-ups, MY DATA, the statistics, the audit digest) are "
+            "produced in memory "
+            "and sent to the browser: the portal writes no file for them."
+        ),
         "",
         lambda: None,
         "",
@@ -198,9 +213,11 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "log_files",
-        "Log files",
-        "The portal writes no log file: its log lines go to standard output, without a "
-        "person number, tag or device ID; the hosting's log system keeps them.",
+        _("Log files"),
+        _(
+            "The portal writes no log file: its log lines go to standard output, without a "
+            "person number, tag or device ID; the hosting's log system keeps them."
+        ),
         "",
         lambda: None,
         "",

@@ -4,6 +4,8 @@ import csv
 import io
 
 from django.http import HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -40,7 +42,7 @@ class StatsApi(APIView):
                 ref_name = "StatsDay"
 
         class WeekOutput(serializers.Serializer):
-            week = fields.DateField(help_text="The week's Monday; every closed week, 0 too.")
+            week = fields.DateField(help_text=_("The week's Monday; every closed week, 0 too."))
             traces = ShownCountField()
 
             class Meta:
@@ -81,7 +83,7 @@ def refuse_parameters(request) -> None:
     """A figure of the whole service has no parameters: anything asked is refused, not ignored."""
     if request.query_params:
         raise DomainError(
-            "This figure takes no parameters: it is the same for everyone who may see it.",
+            gettext("This figure takes no parameters: it is the same for everyone who may see it."),
             code="parameters",
         )
 
@@ -95,17 +97,19 @@ class PolicyWhatIfApi(APIView):
     class OutputSerializer(serializers.Serializer):
         first_day = fields.DateField()
         last_day = fields.DateField()
-        days = serializers.IntegerField(help_text="Closed days counted, today not.")
+        days = serializers.IntegerField(help_text=_("Closed days counted, today not."))
         threshold_minutes = serializers.IntegerField(help_text="TRACING_CLOSE_CONTACT_MINUTES")
         min_count = serializers.IntegerField(help_text="STATS_MIN_COUNT")
         per_encounter = ShownCountField(
-            help_text="Pairs of tags with one (merged) encounter longer than the threshold."
+            help_text=_("Pairs of tags with one (merged) encounter longer than the threshold.")
         )
         daily = ShownCountField(
-            help_text="Pairs of tags that reached the threshold within one calendar day "
-            "(or had one encounter longer)."
+            help_text=_(
+                "Pairs of tags that reached the threshold within one calendar day "
+                "(or had one encounter longer)."
+            )
         )
-        daily_only = ShownCountField(help_text="daily minus per_encounter.")
+        daily_only = ShownCountField(help_text=_("daily minus per_encounter."))
 
         class Meta:
             ref_name = "PolicyWhatIf"
@@ -124,7 +128,7 @@ class TransparencyApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         class MonthOutput(serializers.Serializer):
-            month = serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$", help_text="YYYY-MM")
+            month = serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$", help_text=_("YYYY-MM"))
             traces = ShownCountField()
 
             class Meta:
@@ -135,30 +139,32 @@ class TransparencyApi(APIView):
                 kind = serializers.ChoiceField(choices=[kind.key for kind in KINDS])
                 label = serializers.CharField()
                 description = serializers.CharField()
-                setting = serializers.CharField(help_text="The setting of its limit; '' if none.")
+                setting = serializers.CharField(
+                    help_text=_("The setting of its limit; '' if none.")
+                )
                 limit_hours = serializers.IntegerField(
-                    allow_null=True, help_text="None: no time limit, or nothing is written."
+                    allow_null=True, help_text=_("None: no time limit, or nothing is written.")
                 )
                 measured_from = serializers.CharField()
                 oldest_age_hours = serializers.IntegerField(
-                    allow_null=True, help_text="Whole hours; None when none is kept."
+                    allow_null=True, help_text=_("Whole hours; None when none is kept.")
                 )
                 status = serializers.ChoiceField(
                     choices=Status.ALL,
-                    help_text="within_limit: no older than the limit plus tolerance_hours.",
+                    help_text=_("within_limit: no older than the limit plus tolerance_hours."),
                 )
                 this_host_only = serializers.BooleanField(
-                    help_text="Files of each web server: read on the one that answered."
+                    help_text=_("Files of each web server: read on the one that answered.")
                 )
                 removed_by_last_purge = ShownCountField(
-                    allow_null=True, help_text="None: the last purge did not record this kind."
+                    allow_null=True, help_text=_("None: the last purge did not record this kind.")
                 )
 
                 class Meta:
                     ref_name = "TransparencyKeptKind"
 
             tolerance_hours = serializers.IntegerField(
-                help_text="One purge interval (the beat schedule's longest gap)."
+                help_text=_("One purge interval (the beat schedule's longest gap).")
             )
             last_purge_at = fields.DateTimeField(allow_null=True)
             kinds = KindOutput(many=True)
@@ -171,15 +177,16 @@ class TransparencyApi(APIView):
         rows_removed_last_30_days = serializers.IntegerField()
         last_purge = fields.DateTimeField(allow_null=True)
         devices_in_service = serializers.IntegerField(
-            help_text="Held at the start of today, rounded down to a multiple of min_count."
+            help_text=_("Held at the start of today, rounded down to a multiple of min_count.")
         )
         devices_in_service_on = fields.DateTimeField()
         min_count = serializers.IntegerField()
         retention_days = serializers.IntegerField()
         kept = KeptOutput()
         break_glass_unreviewed = serializers.IntegerField(
-            help_text="Urgent reveals without approval the data-protection office has not "
-            "reviewed yet."
+            help_text=_(
+                "Urgent reveals without approval the data-protection office has not reviewed yet."
+            )
         )
 
         class Meta:
@@ -200,7 +207,7 @@ class PurgeLogApi(APIView):
         class RecordOutput(serializers.Serializer):
             at = fields.DateTimeField()
             removed = serializers.DictField(
-                child=serializers.IntegerField(), help_text="Rows removed per table."
+                child=serializers.IntegerField(), help_text=_("Rows removed per table.")
             )
             oldest_remaining = fields.DateTimeField(allow_null=True)
 
@@ -208,14 +215,14 @@ class PurgeLogApi(APIView):
                 ref_name = "PurgeRecord"
 
         overdue = serializers.BooleanField(
-            help_text="No purge for overdue_after_hours; before the first, since the install."
+            help_text=_("No purge for overdue_after_hours; before the first, since the install.")
         )
         overdue_after_hours = serializers.IntegerField()
         first_purge_due_by = fields.DateTimeField(
             allow_null=True,
-            help_text="Set while no purge was recorded: the install plus overdue_after_hours.",
+            help_text=_("Set while no purge was recorded: the install plus overdue_after_hours."),
         )
-        records = RecordOutput(many=True, help_text="Newest first.")
+        records = RecordOutput(many=True, help_text=_("Newest first."))
 
         class Meta:
             ref_name = "PurgeLog"

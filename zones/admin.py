@@ -5,6 +5,8 @@ infected people went.
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyRoleAdminMixin
 from core.roles import Role
@@ -37,12 +39,17 @@ class GeoZoneSpecificationAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     readonly_fields = ("name", "shape", "size_degrees", "h3_resolution", "parent")
     actions = ["relink"]
 
-    @admin.action(description="Link all kept points again (after activating a specification)")
+    @admin.action(description=_("Link all kept points again (after activating a specification)"))
     def relink(self, request, queryset):
         count = coordinates_relink()
         self.message_user(
             request,
-            f"{count} points will be linked by the next run (within 5 minutes).",
+            ngettext(
+                "%(count)d point will be linked by the next run (within 5 minutes).",
+                "%(count)d points will be linked by the next run (within 5 minutes).",
+                count,
+            )
+            % {"count": count},
             messages.INFO,
         )
 
@@ -55,11 +62,11 @@ class TrustedSourceAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     readonly_fields = ("name", "created_at", "revoked_at")
     actions = ["revoke"]
 
-    @admin.action(description="Revoke (the next upload with its token is refused)")
+    @admin.action(description=_("Revoke (the next upload with its token is refused)"))
     def revoke(self, request, queryset):
         for source in queryset.filter(revoked_at__isnull=True):
             trusted_source_revoke(source=source)
-        self.message_user(request, "Revoked.", messages.SUCCESS)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)
 
 
 @admin.register(DonationCode)

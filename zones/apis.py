@@ -11,6 +11,10 @@ Bodies are never logged. A 400 names the offending entries by their path
 from django.conf import settings
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -34,14 +38,21 @@ EXPOSURE_MAX_BYTES = 128 * 1024
 
 
 def _bounded_float(low: float, high: float) -> serializers.FloatField:
-    between = f"must be between {low:g} and {high:g}"
+    # Built when the class is, read per request: the words in the reader's language.
+    between = lazy(
+        lambda: (
+            gettext("must be between %(low)s and %(high)s")
+            % {"low": f"{low:g}", "high": f"{high:g}"}
+        ),
+        str,
+    )()
     return serializers.FloatField(
         min_value=low,
         max_value=high,
         error_messages={
-            "required": "missing",
-            "null": "must be a number",
-            "invalid": "must be a number",
+            "required": _("missing"),
+            "null": _("must be a number"),
+            "invalid": _("must be a number"),
             "min_value": between,
             "max_value": between,
         },
@@ -52,11 +63,11 @@ def _unix_time() -> serializers.IntegerField:
     return serializers.IntegerField(
         min_value=0,
         error_messages={
-            "required": "missing",
-            "null": "must be a Unix time in seconds",
-            "invalid": "must be a Unix time in whole seconds",
-            "min_value": "must be a Unix time in seconds",
-            "max_string_length": "must be a Unix time in seconds",
+            "required": _("missing"),
+            "null": _("must be a Unix time in seconds"),
+            "invalid": _("must be a Unix time in whole seconds"),
+            "min_value": _("must be a Unix time in seconds"),
+            "max_string_length": _("must be a Unix time in seconds"),
         },
     )
 
@@ -92,9 +103,9 @@ class DonationCodeIssueApi(APIView):
         positive_test = fields.DateTimeField(required=False, allow_null=True)
 
     class OutputSerializer(serializers.Serializer):
-        code = serializers.CharField(help_text="Single use; shown once, kept nowhere.")
+        code = serializers.CharField(help_text=_("Single use; shown once, kept nowhere."))
         expires_at = fields.DateTimeField()
-        window_start = fields.DateTimeField(help_text="The infectious period it covers.")
+        window_start = fields.DateTimeField(help_text=_("The infectious period it covers."))
         window_end = fields.DateTimeField()
 
         class Meta:
@@ -127,7 +138,7 @@ class CoordinatesDonateApi(APIView):
     authentication_classes = [DonationCredentialAuthentication]
     permission_classes = [HoldsDonationCredential]
     parser_classes = [
-        bounded_json_parser(DONATION_MAX_BYTES, "send one point every few minutes at most")
+        bounded_json_parser(DONATION_MAX_BYTES, _("send one point every few minutes at most"))
     ]
 
     class DonationInput(serializers.Serializer):
@@ -141,7 +152,7 @@ class CoordinatesDonateApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         stored = serializers.IntegerField()
-        duplicates = serializers.IntegerField(help_text="Points already stored before.")
+        duplicates = serializers.IntegerField(help_text=_("Points already stored before."))
 
         class Meta:
             ref_name = "DonationStored"
@@ -151,8 +162,14 @@ class CoordinatesDonateApi(APIView):
         given = request.data.get("coords") if isinstance(request.data, dict) else None
         if isinstance(given, list) and len(given) > settings.ZONES_MAX_COORDINATES:
             raise DomainError(
-                f"coords: at most {settings.ZONES_MAX_COORDINATES:,} points per upload (this one "
-                f"has {len(given):,}); nothing was stored. Send one point every few minutes.",
+                _(
+                    "coords: at most %(max)s points per upload (this one has %(given)s); nothing "
+                    "was stored. Send one point every few minutes."
+                )
+                % {
+                    "max": number_format(settings.ZONES_MAX_COORDINATES, force_grouping=True),
+                    "given": number_format(len(given), force_grouping=True),
+                },
                 code="too_many_coordinates",
             )
         data = self.DonationInput(data=request.data)
@@ -184,9 +201,9 @@ class DecoyModelApi(APIView):
         class HomeCell(Place):
             weight = serializers.FloatField()
 
-        histories = serializers.IntegerField(help_text="Decoy copies of the person's history.")
-        shared_places = Place(many=True, help_text="Places everyone shares: never moved.")
-        home_cells = HomeCell(many=True, help_text="Where wearers live (0.01° cells, weights).")
+        histories = serializers.IntegerField(help_text=_("Decoy copies of the person's history."))
+        shared_places = Place(many=True, help_text=_("Places everyone shares: never moved."))
+        home_cells = HomeCell(many=True, help_text=_("Where wearers live (0.01° cells, weights)."))
         max_areas = serializers.IntegerField()
 
         class Meta:
@@ -209,7 +226,7 @@ class AreaExposureApi(APIView):
 
     authentication_classes = []  # a cookie or token sent along is not even looked at
     permission_classes = [AllowAny]
-    parser_classes = [bounded_json_parser(EXPOSURE_MAX_BYTES, "send fewer areas per request")]
+    parser_classes = [bounded_json_parser(EXPOSURE_MAX_BYTES, _("send fewer areas per request"))]
 
     class ExposureInput(serializers.Serializer):
         class ReturnDataFormatting(serializers.Serializer):
@@ -225,7 +242,7 @@ class AreaExposureApi(APIView):
 
             def validate(self, attrs):
                 if attrs["end"] <= attrs["start"]:
-                    raise serializers.ValidationError({"end": "must be after start"})
+                    raise serializers.ValidationError({"end": _("must be after start")})
                 return attrs
 
         returnDataFormatting = ReturnDataFormatting()
@@ -234,25 +251,25 @@ class AreaExposureApi(APIView):
     class OutputSerializer(serializers.Serializer):
         class ZoneOutput(serializers.Serializer):
             class ExposureOutput(serializers.Serializer):
-                start = serializers.IntegerField(help_text="Unix seconds.")
-                end = serializers.IntegerField(help_text="Unix seconds.")
-                exposure = serializers.FloatField(help_text="Rating Er, percent.")
+                start = serializers.IntegerField(help_text=_("Unix seconds."))
+                end = serializers.IntegerField(help_text=_("Unix seconds."))
+                exposure = serializers.FloatField(help_text=_("Rating Er, percent."))
 
                 class Meta:
                     ref_name = "ZoneExposure"
 
             centreLat = serializers.FloatField()
             centreLong = serializers.FloatField()
-            h3Index = serializers.CharField(required=False, help_text="Hexagon grids only.")
+            h3Index = serializers.CharField(required=False, help_text=_("Hexagon grids only."))
             exposures = ExposureOutput(many=True)
 
             class Meta:
                 ref_name = "ExposedZone"
 
         geoZoneSpecId = serializers.IntegerField()
-        latRange = serializers.FloatField(allow_null=True, help_text="Null for hexagons.")
-        longRange = serializers.FloatField(allow_null=True, help_text="Null for hexagons.")
-        h3Resolution = serializers.IntegerField(required=False, help_text="Hexagon grids only.")
+        latRange = serializers.FloatField(allow_null=True, help_text=_("Null for hexagons."))
+        longRange = serializers.FloatField(allow_null=True, help_text=_("Null for hexagons."))
+        h3Resolution = serializers.IntegerField(required=False, help_text=_("Hexagon grids only."))
         zones = ZoneOutput(many=True)
 
         class Meta:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ZonesConfig(AppConfig):
@@ -9,4 +10,4 @@ class ZonesConfig(AppConfig):
     """
 
     name = "zones"
-    verbose_name = "Location exposure"
+    verbose_name = _("Location exposure")

@@ -13,6 +13,8 @@ import json
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication
@@ -52,7 +54,7 @@ class DonationCredentialAuthentication(BaseAuthentication):
 class HoldsDonationCredential(BasePermission):
     """A valid donation code or trusted-source token was presented."""
 
-    message = (
+    message = gettext_lazy(
         "Send 'Authorization: DonationCode <code>' with the code from the medical service "
         "(or a trusted source's bearer token)."
     )
@@ -70,14 +72,15 @@ class DonationCredentialScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`DonationCode ABCD-EFGH-JK` (single use), or `Bearer <token>` of a "
-            "trusted source.",
+            "description": gettext(
+                "`DonationCode ABCD-EFGH-JK` (single use), or `Bearer <token>` of a trusted source."
+            ),
         }
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The body is too large."
+    default_detail = gettext_lazy("The body is too large.")
     default_code = "too_large"
 
 
@@ -100,13 +103,20 @@ def bounded_json_parser(max_bytes: int, hint: str) -> type[BaseParser]:
         def parse(self, stream, media_type=None, parser_context=None):
             body = stream.read(max_bytes + 1)
             if len(body) > max_bytes:
-                raise PayloadTooLarge(f"The body is larger than {max_bytes:,} bytes; {hint}")
+                raise PayloadTooLarge(
+                    gettext("The body is larger than %(max)s bytes; %(hint)s")
+                    % {"max": number_format(max_bytes, force_grouping=True), "hint": hint}
+                )
             try:
                 data = json.loads(body, parse_constant=_not_a_number)
             except (ValueError, UnicodeDecodeError) as error:
-                raise exceptions.ParseError(f"The body is not JSON: {error}") from None
+                raise exceptions.ParseError(
+                    gettext("The body is not JSON: %(error)s") % {"error": error}
+                ) from None
             except RecursionError:
-                raise exceptions.ParseError("The JSON body is nested too deeply.") from None
+                raise exceptions.ParseError(
+                    gettext("The JSON body is nested too deeply.")
+                ) from None
             check_parsed(data)
             return data
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.databases import ENCOUNTERS
 
@@ -30,8 +31,8 @@ class GeoZoneSpecification(models.Model):
     home_database = ENCOUNTERS
 
     class Shape(models.TextChoices):
-        SQUARE = "square", "square (degrees of latitude and longitude)"
-        HEXAGON = "hexagon", "hexagon (H3)"
+        SQUARE = "square", _("square (degrees of latitude and longitude)")
+        HEXAGON = "hexagon", _("hexagon (H3)")
 
     name = models.CharField(max_length=60, unique=True)
     shape = models.CharField(max_length=8, choices=Shape.choices)
@@ -40,13 +41,13 @@ class GeoZoneSpecification(models.Model):
         decimal_places=7,
         null=True,
         blank=True,
-        help_text="Squares: the edge in degrees of latitude and of longitude (divides 1°).",
+        help_text=_("Squares: the edge in degrees of latitude and of longitude (divides 1°)."),
     )
     h3_resolution = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MaxValueValidator(15)],
-        help_text="Hexagons: the H3 resolution (9 ≈ 0.1 km², 12 ≈ 300 m²).",
+        help_text=_("Hexagons: the H3 resolution (9 ≈ 0.1 km², 12 ≈ 300 m²)."),
     )
     parent = models.ForeignKey(
         "self",
@@ -54,10 +55,11 @@ class GeoZoneSpecification(models.Model):
         null=True,
         blank=True,
         related_name="children",
-        help_text="The coarser specification whose zones contain this one's.",
+        help_text=_("The coarser specification whose zones contain this one's."),
     )
     active = models.BooleanField(
-        default=True, help_text="New coordinates are linked to the zones of active specifications."
+        default=True,
+        help_text=_("New coordinates are linked to the zones of active specifications."),
     )
 
     class Meta:
@@ -78,9 +80,9 @@ class GeoZoneSpecification(models.Model):
     def clean(self) -> None:
         # Rows of squares must meet the poles and the antimeridian exactly.
         if self.shape == self.Shape.SQUARE and self.size_degrees and (1 / self.size_degrees) % 1:
-            raise ValidationError({"size_degrees": "The size must divide one degree."})
+            raise ValidationError({"size_degrees": _("The size must divide one degree.")})
         if self.parent_id and self.parent.shape != self.shape:
-            raise ValidationError({"parent": "A parent specification has the same shape."})
+            raise ValidationError({"parent": _("A parent specification has the same shape.")})
 
 
 class GeoZone(models.Model):
@@ -91,8 +93,9 @@ class GeoZone(models.Model):
     spec = models.ForeignKey(GeoZoneSpecification, on_delete=models.PROTECT, related_name="zones")
     cell = models.CharField(
         max_length=32,
-        help_text="Squares: 'row:column' (floor(lat / size), floor(long / size)); "
-        "hexagons: the H3 index.",
+        help_text=_(
+            "Squares: 'row:column' (floor(lat / size), floor(long / size)); hexagons: the H3 index."
+        ),
     )
     centre_lat = models.FloatField()
     centre_long = models.FloatField()
@@ -127,7 +130,7 @@ class Coordinate(models.Model):
     time = models.DateTimeField()
     accuracy = models.FloatField(
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text="The GPS's confidence that the point is where it says (0 to 1).",
+        help_text=_("The GPS's confidence that the point is where it says (0 to 1)."),
     )
     received_at = models.DateTimeField()
     linked = models.BooleanField(default=False)
@@ -192,7 +195,7 @@ class GeoZoneCoordinate(models.Model):
         GeoZone, on_delete=models.CASCADE, related_name="links", db_index=False
     )
     coordinate = models.ForeignKey(Coordinate, on_delete=models.CASCADE, related_name="links")
-    unix_time = models.BigIntegerField(help_text="The coordinate's time in Unix seconds.")
+    unix_time = models.BigIntegerField(help_text=_("The coordinate's time in Unix seconds."))
     accuracy = models.FloatField()
 
     class Meta:
@@ -223,9 +226,9 @@ class DonationCode(models.Model):
     """
 
     code_hash = models.CharField(max_length=64, unique=True, editable=False)
-    expires_at = models.DateTimeField(help_text="The end of an hour.")
+    expires_at = models.DateTimeField(help_text=_("The end of an hour."))
     window_start = models.DateTimeField(
-        help_text="The day of symptom onset - 3 days, or positive test - 7 days (seeds/002)."
+        help_text=_("The day of symptom onset - 3 days, or positive test - 7 days (seeds/002).")
     )
     window_end = models.DateTimeField()
 

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.databases import ENCOUNTERS
 from core.errors import DomainError
@@ -55,14 +57,16 @@ def donation_code_credential(*, code: str, now: datetime) -> Credential:
     row = DonationCode.objects.filter(code_hash=digest).first() if digest else None
     if row is None or not hmac.compare_digest(row.code_hash, digest):
         raise _refused(
-            "This donation code is not known, or was used already (a code allows one "
-            "upload): check it for typing errors (it looks like ABCD-EFGH-JK), or ask the "
-            "medical service for a new one.",
+            _(
+                "This donation code is not known, or was used already (a code allows one "
+                "upload): check it for typing errors (it looks like ABCD-EFGH-JK), or ask the "
+                "medical service for a new one."
+            ),
             "donation_code_unknown",
         )
     if row.expires_at <= now:
         raise _refused(
-            "This donation code has expired; ask the medical service for a new one.",
+            _("This donation code has expired; ask the medical service for a new one."),
             "donation_code_expired",
         )
     start, end = _clamped(row.window_start, row.window_end, now)
@@ -83,7 +87,9 @@ def trusted_source_credential(*, token: str, now: datetime) -> Credential:
     ):
         matched |= hmac.compare_digest(digest, known)
     if not matched:
-        raise _refused("This trusted-source token is unknown or revoked.", "trusted_source_refused")
+        raise _refused(
+            _("This trusted-source token is unknown or revoked."), "trusted_source_refused"
+        )
     start, end = _clamped(now - timedelta(days=settings.ZONES_RETENTION_DAYS), now, now)
     return Credential(code_id=None, window_start=start, window_end=end)
 
@@ -113,12 +119,16 @@ def _checked(*, spec_id: int, areas: list[Area], minute_period: int, now: dateti
     problems = []
     if len(areas) > settings.ZONES_MAX_AREAS:
         problems.append(
-            f"areaRequests: at most {settings.ZONES_MAX_AREAS} areas per request "
-            f"(this one has {len(areas)}); send several requests"
+            _(
+                "areaRequests: at most %(max)d areas per request (this one has %(given)d); "
+                "send several requests"
+            )
+            % {"max": settings.ZONES_MAX_AREAS, "given": len(areas)}
         )
     if minute_period < settings.ZONES_MIN_PERIOD_MINUTES:
         problems.append(
-            f"returnDataFormatting.minutePeriod: at least {settings.ZONES_MIN_PERIOD_MINUTES}"
+            _("returnDataFormatting.minutePeriod: at least %(min)d")
+            % {"min": settings.ZONES_MIN_PERIOD_MINUTES}
         )
     earliest = now - timedelta(
         days=settings.ZONES_RETENTION_DAYS, seconds=settings.ZONES_CLOCK_TOLERANCE_SECONDS
@@ -127,11 +137,18 @@ def _checked(*, spec_id: int, areas: list[Area], minute_period: int, now: dateti
     for n, area in enumerate(areas):
         if area.start < earliest.timestamp():
             problems.append(
-                f"areaRequests[{n}].start: before the {settings.ZONES_RETENTION_DAYS}-day "
-                f"retention (the earliest is {int(earliest.timestamp()) + 1})"
+                _(
+                    "areaRequests[%(n)d].start: before the %(days)d-day retention (the earliest "
+                    "is %(earliest)d)"
+                )
+                % {
+                    "n": n,
+                    "days": settings.ZONES_RETENTION_DAYS,
+                    "earliest": int(earliest.timestamp()) + 1,
+                }
             )
         if area.end > latest.timestamp():
-            problems.append(f"areaRequests[{n}].end: in the future")
+            problems.append(_("areaRequests[%(n)d].end: in the future") % {"n": n})
     spec = GeoZoneSpecification.objects.filter(pk=spec_id, active=True).first()
     if spec is None:
         active = ", ".join(
@@ -139,8 +156,11 @@ def _checked(*, spec_id: int, areas: list[Area], minute_period: int, now: dateti
             for pk in GeoZoneSpecification.objects.filter(active=True).values_list("pk", flat=True)
         )
         problems.append(
-            f"returnDataFormatting.geoZoneSpecId: {spec_id} is not an active geo-zone "
-            f"specification (active: {active or 'none'})"
+            _(
+                "returnDataFormatting.geoZoneSpecId: %(id)s is not an active geo-zone "
+                "specification (active: %(active)s)"
+            )
+            % {"id": spec_id, "active": active or pgettext("geo-zone specifications", "none")}
         )
     if problems:
         raise DomainError("; ".join(problems[:10]), code="invalid_request")

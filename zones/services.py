@@ -19,6 +19,7 @@ from itertools import islice
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.databases import DEFAULT, ENCOUNTERS, delete_in_batches, home_of
 from core.errors import DomainError
@@ -73,11 +74,11 @@ def donation_code_issue(
     now = now or timezone.now()
     if (symptom_onset is None) == (positive_test is None):
         raise DomainError(
-            "Give exactly one of: the symptom onset, or the positive test.", code="window"
+            _("Give exactly one of: the symptom onset, or the positive test."), code="window"
         )
     given = symptom_onset or positive_test
     if given > now + timedelta(seconds=settings.ZONES_CLOCK_TOLERANCE_SECONDS):
-        raise DomainError("The symptom onset or test lies in the future.", code="window")
+        raise DomainError(_("The symptom onset or test lies in the future."), code="window")
     days = SYMPTOM_ONSET_DAYS_BEFORE if symptom_onset is not None else POSITIVE_TEST_DAYS_BEFORE
     # Coarse on purpose: neither the moment of issue nor the exact onset or test time (which a
     # trace's window starts from) is kept.
@@ -147,10 +148,13 @@ def invalid_entries(problems: list[str]) -> DomainError:
     """One 400 naming the offending entries; the donor's app can fix them and send again."""
     shown = "; ".join(problems[:10])
     if len(problems) > 10:
-        shown += f"; and {len(problems) - 10} more"
+        shown += _("; and %(n)d more") % {"n": len(problems) - 10}
     return DomainError(
-        f"Invalid upload: {shown}. Nothing was stored, and a donation code stays unused: "
-        "correct or leave out these entries and send the whole list again.",
+        _(
+            "Invalid upload: %(problems)s. Nothing was stored, and a donation code stays unused: "
+            "correct or leave out these entries and send the whole list again."
+        )
+        % {"problems": shown},
         code="invalid_coordinates",
     )
 
@@ -159,16 +163,21 @@ def _checked_times(points: list[Point], credential: Credential, now: datetime) -
     latest = now + timedelta(seconds=settings.ZONES_CLOCK_TOLERANCE_SECONDS)
     start, end = credential.window_start, credential.window_end
     low, high = start.timestamp(), end.timestamp()
-    window = (
-        f"{int(low)}-{int(high)} ({start.astimezone(UTC):%Y-%m-%d %H:%M} to "
-        f"{end.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
-    )
+    window = _("%(low)d-%(high)d (%(start)s to %(end)s UTC)") % {
+        "low": int(low),
+        "high": int(high),
+        "start": f"{start.astimezone(UTC):%Y-%m-%d %H:%M}",
+        "end": f"{end.astimezone(UTC):%Y-%m-%d %H:%M}",
+    }
     problems = []
     for n, point in enumerate(points):
         if point.time > latest.timestamp():
-            problems.append(f"coords[{n}].time: in the future (Unix seconds, UTC)")
+            problems.append(_("coords[%(n)d].time: in the future (Unix seconds, UTC)") % {"n": n})
         elif not low <= point.time <= high:
-            problems.append(f"coords[{n}].time: outside the donation window {window}")
+            problems.append(
+                _("coords[%(n)d].time: outside the donation window %(window)s")
+                % {"n": n, "window": window}
+            )
     if problems:
         raise invalid_entries(problems)
 
@@ -196,7 +205,7 @@ def coordinates_donate(
             code = DonationCode.objects.select_for_update().filter(pk=credential.code_id).first()
             if code is None or code.expires_at <= now:
                 raise DomainError(
-                    "This donation code has been used or has expired meanwhile.",
+                    _("This donation code has been used or has expired meanwhile."),
                     code="donation_code_used",
                     status_code=401,
                 )
