@@ -13,6 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from core import databases
 from proximeter.env import env_bool, env_int, env_list, env_mapping, env_str
@@ -440,7 +441,8 @@ OIDC_SERVER_URL = env_str("OIDC_SERVER_URL").rstrip("/")
 OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
 OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
 OIDC_PROVIDER_ID = "sso"
-OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "Single sign-on")
+# The sign-in button's words: the operator's own, else "Single sign-on" in the reader's language.
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "") or gettext_lazy("Single sign-on")
 OIDC_SCOPES = env_list("OIDC_SCOPES", "openid,profile,email")
 OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
 OIDC_PERSON_ID_CLAIM = env_str("OIDC_PERSON_ID_CLAIM", "person_id")

@@ -3,6 +3,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cases.apis import CaseListCreateApi, TraceForCaseApi
@@ -13,9 +14,9 @@ from frontend.language import LanguageApi
 
 # The admin signs in through allauth like every other page (identity provider, or demo accounts).
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Proximeter Portal administration"
-admin.site.site_title = "Proximeter Portal"
-admin.site.index_title = "Records you manage"
+admin.site.site_header = _("Proximeter Portal administration")
+admin.site.site_title = _("Proximeter Portal")
+admin.site.index_title = _("Records you manage")
 
 api_patterns = [
     path("me", MeApi.as_view(), name="me"),

@@ -4,7 +4,8 @@
  * The server files each page under a group (frontend/pages.py `Group`) and
  * sends the pages group by group; this only gathers them, in the order the
  * groups first appear, so the frontend holds no rule of its own. A page
- * without a group (an older server) goes into one unnamed group.
+ * without a group (an older server) goes into one unnamed group. `name` is the
+ * group's key (ids, comparisons); `label` is its name in the reader's language.
  */
 export function navGroups(pages) {
   const groups = []
@@ -13,7 +14,7 @@ export function navGroups(pages) {
     const name = page.group || ''
     let group = byName.get(name)
     if (!group) {
-      group = { name, pages: [] }
+      group = { name, label: page.group_label || name, pages: [] }
       byName.set(name, group)
       groups.push(group)
     }

@@ -268,7 +268,18 @@ describe('grouped navigation and the menu', () => {
       ['For me', ['b']],
     ])
     // An older server's pages without a group: one unnamed group, nothing lost.
-    expect(navGroups([{ slug: 'x' }, { slug: 'y' }])).toEqual([{ name: '', pages: [{ slug: 'x' }, { slug: 'y' }] }])
+    expect(navGroups([{ slug: 'x' }, { slug: 'y' }])).toEqual([{ name: '', label: '', pages: [{ slug: 'x' }, { slug: 'y' }] }])
+  })
+
+  it('names a group in the reader\'s language and keys it by the server\'s name', async () => {
+    const groups = navGroups([{ ...page('a', 'Enregistrement', 'Desk'), group_label: 'Guichet' }])
+    expect(groups.map((g) => [g.name, g.label])).toEqual([['Desk', 'Guichet']])
+    const me = groupedMe()
+    me.pages = me.pages.map((p) => ({ ...p, group_label: { Desk: 'Guichet', Oversight: 'Contrôle', 'For me': 'Pour moi' }[p.group] }))
+    const r = await mountApp('/', me)
+    wrapper = r.wrapper
+    expect(wrapper.findAll('button.group-toggle').map((b) => b.text())).toEqual(['Guichet', 'Contrôle', 'Pour moi'])
+    expect(wrapper.find('#nav-group-desk').attributes('aria-label')).toBe('Guichet')
   })
 
   it('shows one button per group, closed, each controlling its list of pages', async () => {
