@@ -60,7 +60,7 @@ class FollowUpStatusSerializer(serializers.Serializer):
 
 class LanguageSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField(help_text="The language's own name for itself (Français).")
+    name = serializers.CharField(help_text=_("The language's own name for itself (Français)."))
 
     class Meta:
         ref_name = "PortalLanguage"
@@ -139,13 +139,15 @@ class MeApi(APIView):
             help_text=_("TIME_ZONE: every date and time is shown on this clock, not the browser's.")
         )
         language = serializers.CharField(
-            help_text="The language this person reads the portal in: their choice, else the "
-            "browser's preference (frontend/language.py)."
+            help_text=_(
+                "The language this person reads the portal in: their choice, else the "
+                "browser's preference."
+            )
         )
         language_chosen = serializers.CharField(
-            help_text="The language chosen on the account; empty: the browser's."
+            help_text=_("The language chosen on the account; empty: the browser's.")
         )
-        languages = LanguageSerializer(many=True, help_text="The languages the portal speaks.")
+        languages = LanguageSerializer(many=True, help_text=_("The languages the portal speaks."))
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request):

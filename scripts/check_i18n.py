@@ -166,29 +166,45 @@ def check_templates() -> int:
     count = 0
     for path in template_files():
         count += 1
-        source = path.read_text()
-        depth = 0  # inside {% blocktranslate %}
-        ignore_next = False
-        for token in Lexer(source).tokenize():
+        # The template as a reader sees its words: Django's tags and variables become a
+        # neutral mark, what {% translate %} / {% blocktranslate %} hold and comments go.
+        shown = []
+        depth = 0  # inside {% blocktranslate %} or {% comment %}
+        for token in Lexer(path.read_text()).tokenize():
             if token.token_type == TokenType.BLOCK:
                 word = token.contents.split(" ", 1)[0]
-                if word in {"blocktranslate", "blocktrans"}:
+                if word in {"blocktranslate", "blocktrans", "comment"}:
                     depth += 1
-                elif word in {"endblocktranslate", "endblocktrans"}:
+                elif word in {"endblocktranslate", "endblocktrans", "endcomment"}:
                     depth -= 1
-            elif token.token_type == TokenType.COMMENT and "i18n-ignore" in token.contents:
-                ignore_next = True
-            elif token.token_type == TokenType.TEXT and depth == 0:
-                text = re.sub(r"<!--.*?-->", "", token.contents, flags=re.S)
-                text = re.sub(r"<(script|style)\b.*?</\1>", "", text, flags=re.S | re.I)
-                for match in READ_ATTRIBUTE.finditer(text):
-                    problem(path, token.lineno, f"unmarked {match.group(1)}: {match.group(2)[:60]}")
-                words = TAG.sub(" ", text)
-                words = re.sub(r"&[a-z]+;|&#\d+;", " ", words)
-                if re.search(r"[A-Za-z]{2,}", words) and not ignore_next:
-                    problem(path, token.lineno, f"unmarked text: {' '.join(words.split())[:60]}")
-                ignore_next = False
+                shown.append("\x00")
+            elif token.token_type == TokenType.VAR:
+                shown.append("\x00")
+            elif token.token_type == TokenType.COMMENT:
+                shown.append("<!-- i18n-ignore -->" if "i18n-ignore" in token.contents else "")
+            elif token.token_type == TokenType.TEXT:
+                text = token.contents if depth == 0 else "\n" * token.contents.count("\n")
+                shown.append(text)
+        text = "".join(shown)
+        # Scripts, styles and code are not words to translate (a column's name stays itself).
+        text = re.sub(r"<(script|style|code|kbd|samp)\b.*?</\1>", _blank, text, flags=re.S | re.I)
+        for match in READ_ATTRIBUTE.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            problem(path, line, f"unmarked {match.group(1)}: {match.group(2)[:60]}")
+        text = re.sub(r"<!-- i18n-ignore -->.*?(\n|$)", _blank, text)
+        text = re.sub(r"<!--.*?-->|<[^>]*>", _blank, text, flags=re.S)
+        text = re.sub(r"&[a-z]+;|&#\d+;|\S*[/?=&@]\S*", _blank, text)
+        for match in re.finditer(r"[^\x00\n]*[A-Za-z]{2,}[^\x00\n]*", text):
+            if re.fullmatch(r"\s*[a-z_]+-\s*", match.group(0)):
+                continue  # a class name's start: app-{{ opts.app_label }}
+            line = text.count("\n", 0, match.start()) + 1
+            problem(path, line, f"unmarked text: {' '.join(match.group(0).split())[:60]}")
     return count
+
+
+def _blank(match: re.Match) -> str:
+    """What a match covered, as blank lines: the line numbers after it stay right."""
+    return "\x00" + "\n" * match.group(0).count("\n")
 
 
 # --- Catalogues --------------------------------------------------------------------------
