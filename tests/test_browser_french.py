@@ -68,7 +68,7 @@ def test_a_clerk_signs_in_and_hands_out_a_device_in_french(
     page.locator("#kc-login").click()
     expect(page).to_have_url(f"{url}/")
     expect(page.get_by_role("heading", level=1, name="Bienvenue")).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile("^Aide"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Aide sur le portail"))).to_be_visible()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     expect(page.locator(".footer-zone")).to_have_text(
         "Les dates et heures sont données à l’heure de Europe/Zurich."
@@ -127,7 +127,7 @@ def test_a_person_books_a_time_in_french(
     calendar = campaign.get_by_role("table", name="Jours avec des créneaux libres")
     calendar.get_by_role("button", name=re.compile(rf"^{re.escape(day)}, \d+ libres?$")).click()
     times = campaign.get_by_role("region", name=day)
-    times.get_by_role("button", name=f"{at}, 2 places restantes").click()
+    times.get_by_role("button", name=f"{at}, 2 places restantes", exact=True).click()
     book = campaign.get_by_role("button", name="Réserver ce créneau")
     expect(book).to_be_focused()
     screenshot(page, "fr-appointments-choose")

@@ -36,10 +36,17 @@ function frenchPlural(choice, choicesLength) {
   return n < 2 ? 0 : 1
 }
 
+// Until /api/me answers: the language the server wrote the page in (<html lang>, its own
+// choice by the same rule), so that the first request already asks in the reader's language.
+function pageLanguage() {
+  const lang = typeof document === 'undefined' ? '' : document.documentElement.lang
+  return LANGUAGES.some(({ code }) => code === lang) ? lang : DEFAULT_LANGUAGE
+}
+
 export const i18n = createI18n({
   legacy: false,
   globalInjection: true,
-  locale: DEFAULT_LANGUAGE,
+  locale: pageLanguage(),
   fallbackLocale: DEFAULT_LANGUAGE,
   messages: catalogues(),
   // French counts 0 and 1 as singular ("0 contact", "1 contact", "2 contacts"); a message
