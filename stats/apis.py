@@ -4,7 +4,7 @@ import csv
 import io
 
 from django.http import HttpResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -60,6 +60,19 @@ class StatsApi(APIView):
         return Response(selectors.daily_stats())
 
 
+# The CSV's columns in the reader's language: English keeps the API's field names (what
+# existing spreadsheets read), French reads words.
+CSV_COLUMNS = {
+    "date": pgettext_lazy("statistics CSV column", "date"),
+    "active_proximeters": pgettext_lazy("statistics CSV column", "active_proximeters"),
+    "encounters": pgettext_lazy("statistics CSV column", "encounters"),
+    "close_contact_length_encounters": pgettext_lazy(
+        "statistics CSV column", "close_contact_length_encounters"
+    ),
+    "devices_handed_out": pgettext_lazy("statistics CSV column", "devices_handed_out"),
+}
+
+
 class StatsCsvApi(APIView):
     """The daily statistics as CSV (small counts shown as "< N" there too, the same days)."""
 
@@ -72,7 +85,10 @@ class StatsCsvApi(APIView):
         # The days as the page writes them (4 Dec 2026), days of the organisation's zone.
         writer = csv.writer(buffer)
         columns = list(days[0])
-        writer.writerow(csv_zone_header(c) if c == "date" else c for c in columns)
+        writer.writerow(
+            csv_zone_header(str(CSV_COLUMNS["date"])) if c == "date" else CSV_COLUMNS.get(c, c)
+            for c in columns
+        )
         writer.writerows([csv_when(d[c]) if c == "date" else d[c] for c in columns] for d in days)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="proximeter-statistics.csv"'

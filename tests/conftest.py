@@ -278,6 +278,17 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise():
+    """Each test starts in English: a French request of the test before leaves its language
+    active in the thread (Django's LocaleMiddleware does not undo it), and would leak."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _audit_checkpoints_of_this_test(settings, tmp_path):
     """Each test's audit trail starts empty (its database is rolled back): so do its checkpoints."""
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")

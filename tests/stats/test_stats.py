@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from prometheus_client.parser import text_string_to_metric_families
 
+from core import dates
 from core.roles import Role
 from encounters.models import Encounter
 from registration.models import Association
@@ -209,3 +210,20 @@ def test_no_metric_label_carries_a_person_device_tag_or_dev_eui(client, medic):
     }
     assert not labels & forbidden
     assert not any(f in value for value in labels for f in forbidden)
+
+
+def test_the_statistics_csv_reads_in_french_for_a_french_reader(client, privacy_officer):
+    encounters_on(1, [1, 2, 3, 4, 5, 6])
+    client.force_login(privacy_officer)
+    lines = (
+        client.get(reverse("stats-daily-csv"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    ).splitlines()
+    assert lines[0].startswith(
+        f"date ({settings.TIME_ZONE}),appareils actifs,rencontres,"
+        "rencontres de la durée d’un contact étroit,"
+    )
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with translation.override("fr"):
+        assert lines[-1].startswith(f'"{dates.format_date(yesterday)}",') or lines[
+            -1
+        ].startswith(f"{dates.format_date(yesterday)},")
