@@ -73,9 +73,7 @@ class StockOverviewApi(APIView):
 
         total = serializers.IntegerField(min_value=0)
         in_stock = serializers.IntegerField(min_value=0)
-        low_stock_threshold = serializers.IntegerField(
-            help_text=gettext_lazy("ASSETS_LOW_STOCK_THRESHOLD")
-        )
+        low_stock_threshold = serializers.IntegerField(help_text="ASSETS_LOW_STOCK_THRESHOLD")
         low_stock = serializers.BooleanField(
             help_text=gettext_lazy("Fewer devices in stock than the threshold.")
         )
