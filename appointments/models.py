@@ -6,6 +6,7 @@ campaign invites the holders of chosen devices to swap them.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.databases import ASSOCIATIONS
@@ -165,7 +166,7 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} at {self.slot}"
+        return gettext("%(person)s at %(slot)s") % {"person": self.person_id, "slot": self.slot}
 
 
 class RecallInvitation(models.Model):

@@ -5,6 +5,7 @@ Nothing here names a person: who holds a device lives in `associations`.
 
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.databases import ASSETS
@@ -58,7 +59,7 @@ class Device(models.Model):
         ordering = ["device_id"]
 
     def __str__(self) -> str:
-        return f"device {self.device_id}"
+        return gettext("device %(device)s") % {"device": self.device_id}
 
 
 class DeviceEvent(models.Model):
@@ -108,7 +109,10 @@ class InventoryCheck(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"inventory check {format_datetime(self.at)} by {self.actor}"
+        return gettext("inventory check %(when)s by %(actor)s") % {
+            "when": format_datetime(self.at),
+            "actor": self.actor,
+        }
 
 
 class DeviceImport(models.Model):
@@ -142,4 +146,4 @@ class DeviceImport(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"import of {self.file_name}"
+        return gettext("import of %(file)s") % {"file": self.file_name}
