@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from assets.models import UINT32_MAX, Device, DeviceEvent, DeviceImport, DeviceState
 from core.databases import ASSETS
 from core.errors import DomainError
+from core.i18n import in_language_of
 from core.imports import (
     ImportReport,
     Progress,
@@ -373,6 +375,18 @@ def device_import_run(*, import_id: int) -> DeviceImport:
         job.save(update_fields=["status"])
     key = progress_key(job.pk)
     cache.set(key, 0, timeout=24 * 3600)
+    # The report is read later by whoever uploaded the file: written in their language.
+    with in_language_of(get_user_model().objects.filter(username=job.actor).first()):
+        _import_job(job, key)
+    job.finished_at = timezone.now()
+    job.data = b""
+    job.save(update_fields=["status", "summary", "messages", "finished_at", "data"])
+    cache.delete(key)
+    return job
+
+
+def _import_job(job: DeviceImport, key: str) -> None:
+    """Import the job's file and fill in its status, summary and messages (not saved)."""
     try:
         rows = rows_from_bytes(data=bytes(job.data), name=job.file_name)
         job.total = getattr(rows, "total", None)
@@ -397,8 +411,3 @@ def device_import_run(*, import_id: int) -> DeviceImport:
         job.status = DeviceImport.Status.DONE
         job.summary = report.summary()
         job.messages = [*report.notes, *report.error_lines()][:MESSAGES_KEPT]
-    job.finished_at = timezone.now()
-    job.data = b""
-    job.save(update_fields=["status", "summary", "messages", "finished_at", "data"])
-    cache.delete(key)
-    return job
