@@ -28,14 +28,14 @@ def french(client, url, **data):
 
 
 def test_the_registration_admin_pages_are_in_french(client, desk):
-    make_person("1", email="a@example.org", language="fr")
+    person = make_person("1", email="a@example.org", language="fr")
     make_campaign([make_location("Main desk")])
     client.force_login(desk)
     page = french(client, "/admin/registration/person/")
     assert "Importer des personnes (CSV/JSON)" in page
     page = french(client, "/admin/registration/person/import/")
     assert "L’export de l’annuaire RH" in page and "Désactiver les personnes absentes" in page
-    page = french(client, "/admin/registration/person/1/change/")
+    page = french(client, f"/admin/registration/person/{person.pk}/change/")
     assert "Figure encore dans l’annuaire de l’organisation." in page
     assert "La langue des e-mails adressés à la personne" in page
     page = french(client, "/admin/appointments/campaign/")
