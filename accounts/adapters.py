@@ -7,6 +7,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpResponseForbidden
+from django.utils.translation import gettext as _
 
 from accounts.oidc import end_session_url
 from accounts.services import subject_is_removed
@@ -65,6 +66,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if subject_is_removed(sub=str(sociallogin.account.uid)):
             raise ImmediateHttpResponse(
                 HttpResponseForbidden(
-                    "Your account was removed from the portal. Its administrators can restore it."
+                    _(
+                        "Your account was removed from the portal. "
+                        "Its administrators can restore it."
+                    )
                 )
             )

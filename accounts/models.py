@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -14,14 +15,14 @@ class User(AbstractUser):
         max_length=32,
         blank=True,
         db_index=True,
-        help_text="The organisation's person number, from the identity provider's claims.",
+        help_text=_("The organisation's person number, from the identity provider's claims."),
     )
 
     language = models.CharField(
         max_length=8,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The language the person chose in the portal; blank: their browser's.",
+        help_text=_("The language the person chose in the portal; blank: their browser's."),
     )
 
     @property
@@ -38,8 +39,8 @@ class RemovedSubject(models.Model):
     when the directory says the person may use the portal again.
     """
 
-    sub = models.CharField(max_length=255, unique=True, help_text="The provider's subject.")
-    username = models.CharField(max_length=150, help_text="The account that was removed.")
+    sub = models.CharField(max_length=255, unique=True, help_text=_("The provider's subject."))
+    username = models.CharField(max_length=150, help_text=_("The account that was removed."))
     removed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

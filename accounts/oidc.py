@@ -18,6 +18,8 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.contrib.drf import OIDCAuthentication
 from rest_framework import exceptions
@@ -39,7 +41,7 @@ NEVER_FOR_MACHINES = {"medical", "privacy"}  # tracing and the audit need a pers
 
 class ProviderUnavailable(exceptions.APIException):
     status_code = 503
-    default_detail = (
+    default_detail = gettext_lazy(
         "The identity provider cannot be reached to verify this token; try again shortly."
     )
     default_code = "identity_provider_unavailable"
@@ -97,7 +99,7 @@ class _Provider:
             key = self._key_for(kid)
         if key is None:
             raise exceptions.AuthenticationFailed(
-                "The bearer token is not signed by a key of the provider."
+                _("The bearer token is not signed by a key of the provider.")
             )
         return key
 
@@ -159,15 +161,15 @@ def verify_access_token(token: str) -> dict:
     """
     if not settings.OIDC_SERVER_URL:
         raise exceptions.AuthenticationFailed(
-            "Bearer tokens are not accepted: no identity provider is configured."
+            _("Bearer tokens are not accepted: no identity provider is configured.")
         )
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
-        raise exceptions.AuthenticationFailed("The bearer token is not a JWT.") from exc
+        raise exceptions.AuthenticationFailed(_("The bearer token is not a JWT.")) from exc
     if header.get("alg") not in settings.OIDC_ALLOWED_ALGORITHMS:
         raise exceptions.AuthenticationFailed(
-            f"Token algorithm {header.get('alg')!r} is not accepted."
+            _("Token algorithm %(alg)r is not accepted.") % {"alg": header.get("alg")}
         )
     try:
         key = provider.signing_key(token)
@@ -180,34 +182,40 @@ def verify_access_token(token: str) -> dict:
             options={"require": ["exp", "iat", "iss", "sub"], "verify_aud": False},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise exceptions.AuthenticationFailed("The bearer token has expired.") from exc
+        raise exceptions.AuthenticationFailed(_("The bearer token has expired.")) from exc
     except jwt.InvalidIssuerError as exc:
         raise exceptions.AuthenticationFailed(
-            "The bearer token was issued by another provider."
+            _("The bearer token was issued by another provider.")
         ) from exc
     except jwt.PyJWKClientError as exc:
         raise exceptions.AuthenticationFailed(
-            "The bearer token is not signed by a key of the provider."
+            _("The bearer token is not signed by a key of the provider.")
         ) from exc
     except jwt.PyJWTError as exc:
-        raise exceptions.AuthenticationFailed(f"The bearer token is invalid: {exc}.") from exc
+        raise exceptions.AuthenticationFailed(
+            _("The bearer token is invalid: %(reason)s.") % {"reason": exc}
+        ) from exc
     if (
         str(header.get("typ", "")).lower() not in ACCESS_TOKEN_TYPES
         and claims.get("typ") != "Bearer"
     ):
         raise exceptions.AuthenticationFailed(
-            "The bearer token is not an access token (an ID token opens no API)."
+            _("The bearer token is not an access token (an ID token opens no API).")
         )
     audiences = claims.get("aud") or []
     if isinstance(audiences, str):
         audiences = [audiences]
     if not set(settings.OIDC_API_AUDIENCES).intersection(audiences):
-        raise exceptions.AuthenticationFailed("The bearer token is meant for another audience.")
+        raise exceptions.AuthenticationFailed(_("The bearer token is meant for another audience."))
     client = client_of(claims)
     trusted = settings.OIDC_MACHINE_CLIENTS if is_machine(claims) else settings.OIDC_TRUSTED_CLIENTS
     if client not in trusted:
         raise exceptions.AuthenticationFailed(
-            f"The bearer token was issued to an application the portal does not trust ({client})."
+            _(
+                "The bearer token was issued to an application the portal does not trust "
+                "(%(client)s)."
+            )
+            % {"client": client}
         )
     return claims
 
@@ -246,11 +254,11 @@ class BearerTokenBackend(OIDCAuthenticationBackend):
         claims = verify_access_token(access_token)
         if subject_is_removed(sub=str(claims["sub"])):
             raise exceptions.AuthenticationFailed(
-                "This account was removed from the portal; its administrators can restore it."
+                _("This account was removed from the portal; its administrators can restore it.")
             )
         user = user_get_or_create_for_subject(sub=str(claims["sub"]), claims=claims)
         if not user.is_active:
-            raise exceptions.AuthenticationFailed("This account is disabled.")
+            raise exceptions.AuthenticationFailed(_("This account is disabled."))
         if not is_machine(claims):
             user_sync_from_claims(user=user, claims=claims, roles=None)  # the profile only
         # The token's roles hold for this request; the account's stored roles follow the

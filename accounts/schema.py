@@ -1,5 +1,6 @@
 """OpenAPI description of the bearer-token authentication (drf-spectacular)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -12,5 +13,5 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "An access token (JWT) of the organisation's identity provider.",
+            "description": _("An access token (JWT) of the organisation's identity provider."),
         }

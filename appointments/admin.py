@@ -1,6 +1,7 @@
 """Appointments in the admin (registration role): locations, campaigns, a view of bookings."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from appointments.models import Booking, Campaign, Location, OpeningHours, RecallInvitation, Slot
 from appointments.services import campaign_generate_slots
@@ -40,10 +41,16 @@ class CampaignAdmin(RoleAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # bookings refer to it; close it (active off) instead
 
-    @admin.action(description="Generate the missing slots from the locations' opening hours")
+    @admin.action(
+        description=gettext_lazy("Generate the missing slots from the locations' opening hours")
+    )
     def generate_slots(self, request, queryset):
         created = sum(campaign_generate_slots(campaign=campaign) for campaign in queryset)
-        self.message_user(request, f"{created} slots created.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(n)d slot created.", "%(n)d slots created.", created) % {"n": created},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Slot)

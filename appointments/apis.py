@@ -5,6 +5,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -76,7 +78,7 @@ class SlotOutput(serializers.Serializer):
     starts_at = fields.DateTimeField()
     ends_at = fields.DateTimeField()
     location = LocationOutput()
-    free = serializers.IntegerField(help_text="Places left.")
+    free = serializers.IntegerField(help_text=gettext_lazy("Places left."))
 
     class Meta:
         ref_name = "AppointmentSlot"
@@ -100,18 +102,20 @@ class BookingOutput(serializers.Serializer):
     location = LocationOutput()
     slot_id = serializers.IntegerField()
     email_problem = serializers.CharField(
-        help_text="Why the last e-mail about it could not be sent (blank: none)."
+        help_text=gettext_lazy("Why the last e-mail about it could not be sent (blank: none).")
     )
 
     class CalendarOutput(serializers.Serializer):
-        ics = serializers.CharField(help_text="Download of the calendar entry (.ics).")
-        google = serializers.URLField(help_text="Adds it to Google Calendar.")
-        outlook = serializers.URLField(help_text="Adds it to Outlook.com.")
+        ics = serializers.CharField(
+            help_text=gettext_lazy("Download of the calendar entry (.ics).")
+        )
+        google = serializers.URLField(help_text=gettext_lazy("Adds it to Google Calendar."))
+        outlook = serializers.URLField(help_text=gettext_lazy("Adds it to Outlook.com."))
 
         class Meta:
             ref_name = "BookingCalendarLinks"
 
-    calendar = CalendarOutput(help_text="Add to calendar.")
+    calendar = CalendarOutput(help_text=gettext_lazy("Add to calendar."))
 
     class Meta:
         ref_name = "Booking"
@@ -127,7 +131,7 @@ class DeskBookingOutput(BookingOutput):
             ref_name = "DeskBookingPerson"
 
     person = PersonOutput()
-    registration_url = serializers.CharField(help_text="Where checking in leads.")
+    registration_url = serializers.CharField(help_text=gettext_lazy("Where checking in leads."))
 
     class Meta:
         ref_name = "DeskBooking"
@@ -159,16 +163,21 @@ class MyCampaignsApi(APIView):
         starts_on = fields.DateField()
         ends_on = fields.DateField()
         locations = LocationOutput(many=True)
-        booking = BookingOutput(allow_null=True, help_text="My active booking in it.")
+        booking = BookingOutput(allow_null=True, help_text=gettext_lazy("My active booking in it."))
         lead_minutes = serializers.IntegerField(
-            help_text="Times that start sooner than this many minutes cannot be booked."
+            help_text=gettext_lazy(
+                "Times that start sooner than this many minutes cannot be booked."
+            )
         )
-        time_zone = serializers.CharField(help_text="The desks' time zone, the times' zone.")
+        time_zone = serializers.CharField(
+            help_text=gettext_lazy("The desks' time zone, the times' zone.")
+        )
         full_days = serializers.ListField(
-            child=fields.DateField(), help_text="Days ahead whose times are all taken."
+            child=fields.DateField(),
+            help_text=gettext_lazy("Days ahead whose times are all taken."),
         )
         waiting_days = serializers.ListField(
-            child=fields.DateField(), help_text="Full days I wait for (not yet told)."
+            child=fields.DateField(), help_text=gettext_lazy("Full days I wait for (not yet told).")
         )
 
         class Meta:
@@ -226,7 +235,7 @@ class CampaignFreeSlotsApi(APIView):
         open_to_me = {c.pk: c for c in selectors.campaigns_for_person(person=person)}
         if campaign_id not in open_to_me:
             return Response(
-                {"detail": "This campaign is not open to you."}, status=status.HTTP_404_NOT_FOUND
+                {"detail": _("This campaign is not open to you.")}, status=status.HTTP_404_NOT_FOUND
             )
         location = None
         if "location" in params.validated_data:
@@ -264,7 +273,7 @@ class MyWaitlistJoinApi(APIView):
         open_to_me = {c.pk: c for c in selectors.campaigns_for_person(person=person)}
         if campaign_id not in open_to_me:
             return Response(
-                {"detail": "This campaign is not open to you."}, status=status.HTTP_404_NOT_FOUND
+                {"detail": _("This campaign is not open to you.")}, status=status.HTTP_404_NOT_FOUND
             )
         entry = services.waitlist_join(
             person=person, campaign=open_to_me[campaign_id], day=data.validated_data["day"]
@@ -451,7 +460,7 @@ class CampaignCreateApi(APIView):
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         name = serializers.CharField()
-        slots = serializers.IntegerField(help_text="Slots generated.")
+        slots = serializers.IntegerField(help_text=gettext_lazy("Slots generated."))
 
         class Meta:
             ref_name = "CampaignCreated"
@@ -484,8 +493,8 @@ class CampaignListApi(APIView):
         active = serializers.BooleanField()
         locations = LocationOutput(many=True)
         slots = serializers.IntegerField()
-        bookings = serializers.IntegerField(help_text="Active bookings.")
-        progress = RecallProgressOutput(required=False, help_text="A recall's only.")
+        bookings = serializers.IntegerField(help_text=gettext_lazy("Active bookings."))
+        progress = RecallProgressOutput(required=False, help_text=gettext_lazy("A recall's only."))
 
         class Meta:
             ref_name = "CampaignOverview"
@@ -529,7 +538,9 @@ class RecallInviteApi(APIView):
     InputSerializer = RecallInput
 
     class OutputSerializer(serializers.Serializer):
-        invited = serializers.IntegerField(help_text="Holders invited by this request.")
+        invited = serializers.IntegerField(
+            help_text=gettext_lazy("Holders invited by this request.")
+        )
         progress = RecallProgressOutput()
 
         class Meta:
@@ -636,7 +647,7 @@ class HandoutsApi(APIView):
     class OutputSerializer(serializers.Serializer):
         class SeriesOutput(serializers.Serializer):
             location = serializers.CharField(
-                help_text="A location's name, or: without appointment."
+                help_text=gettext_lazy("A location's name, or: without appointment.")
             )
             daily = serializers.ListField(child=serializers.IntegerField())
             cumulative = serializers.ListField(child=serializers.IntegerField())
@@ -645,7 +656,7 @@ class HandoutsApi(APIView):
                 ref_name = "HandoutSeries"
 
         dates = serializers.ListField(child=fields.DateField())
-        series = SeriesOutput(many=True, help_text="Per location: a count per date.")
+        series = SeriesOutput(many=True, help_text=gettext_lazy("Per location: a count per date."))
 
         class Meta:
             ref_name = "Handouts"

@@ -1,7 +1,8 @@
 """Appointment emails: confirmation, reminder and cancellation, with a calendar (.ics) entry.
 
 Wording lives in templates (`appointments/email/<kind>_subject.txt` and
-`_body.txt`), the sender in the setting APPOINTMENTS_FROM_EMAIL.
+`_body.txt`), the sender in the setting APPOINTMENTS_FROM_EMAIL. Each message is
+written in its recipient's language (`in_language_of(person)`), dates included.
 """
 
 from datetime import UTC
@@ -12,9 +13,12 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress
 
 from appointments.models import Booking, Campaign, WaitlistEntry
+from core.dates import format_day, format_time
+from core.i18n import in_language_of
 from registration.models import Person
 
 CALENDAR_METHOD = {"confirmation": "REQUEST", "reminder": "REQUEST", "cancellation": "CANCEL"}
@@ -53,7 +57,9 @@ def calendar_links(booking: Booking) -> dict:
     "render" and "deeplink/compose" addresses), built from the booking, in UTC."""
     title = f"{booking.campaign.name}: {booking.slot.location.name}"
     where = f"{booking.slot.location.name}, {booking.slot.location.address}".strip(", ")
-    details = f"Appointments: {settings.PORTAL_URL}/appointments/?booking={booking.pk}"
+    details = _("Appointments: %(url)s") % {
+        "url": f"{settings.PORTAL_URL}/appointments/?booking={booking.pk}"
+    }
     start, end = booking.slot.starts_at.astimezone(UTC), booking.slot.ends_at.astimezone(UTC)
     google = urlencode(
         {
@@ -99,21 +105,26 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage | None:
     """The message for `kind`, or None when the person has no email address."""
     if not booking.person.email:
         return None
-    context = {
-        "booking": booking,
-        "person": booking.person,
-        "slot": booking.slot,
-        "starts_at": timezone.localtime(booking.slot.starts_at),
-        "location": booking.slot.location,
-        "campaign": booking.campaign,
-        "portal_url": settings.PORTAL_URL,
-    }
-    message = EmailMessage(
-        subject=_one_line(render_to_string(f"appointments/email/{kind}_subject.txt", context)),
-        body=render_to_string(f"appointments/email/{kind}_body.txt", context),
-        from_email=settings.APPOINTMENTS_FROM_EMAIL,
-        to=[booking.person.email],
-    )
+    starts_at = timezone.localtime(booking.slot.starts_at)
+    with in_language_of(booking.person):
+        context = {
+            "booking": booking,
+            "person": booking.person,
+            "slot": booking.slot,
+            "starts_at": starts_at,
+            "day_text": format_day(starts_at),
+            "time_text": format_time(starts_at),
+            "zone": starts_at.tzname(),
+            "location": booking.slot.location,
+            "campaign": booking.campaign,
+            "portal_url": settings.PORTAL_URL,
+        }
+        message = EmailMessage(
+            subject=_one_line(render_to_string(f"appointments/email/{kind}_subject.txt", context)),
+            body=render_to_string(f"appointments/email/{kind}_body.txt", context),
+            from_email=settings.APPOINTMENTS_FROM_EMAIL,
+            to=[booking.person.email],
+        )
     message.attach(
         "appointment.ics",
         booking_calendar(booking, method=CALENDAR_METHOD[kind]),
@@ -126,27 +137,30 @@ def recall_invitation_email(campaign: Campaign, person: Person) -> EmailMessage 
     if not person.email:
         return None
     context = {"campaign": campaign, "person": person, "portal_url": settings.PORTAL_URL}
-    return EmailMessage(
-        subject=_one_line(render_to_string("appointments/email/recall_subject.txt", context)),
-        body=render_to_string("appointments/email/recall_body.txt", context),
-        from_email=settings.APPOINTMENTS_FROM_EMAIL,
-        to=[person.email],
-    )
+    with in_language_of(person):
+        return EmailMessage(
+            subject=_one_line(render_to_string("appointments/email/recall_subject.txt", context)),
+            body=render_to_string("appointments/email/recall_body.txt", context),
+            from_email=settings.APPOINTMENTS_FROM_EMAIL,
+            to=[person.email],
+        )
 
 
 def waitlist_email(entry: WaitlistEntry) -> EmailMessage | None:
     """A time freed up on the day the person waits for."""
     if not entry.person.email:
         return None
-    context = {
-        "campaign": entry.campaign,
-        "person": entry.person,
-        "day": entry.day,
-        "portal_url": settings.PORTAL_URL,
-    }
-    return EmailMessage(
-        subject=_one_line(render_to_string("appointments/email/waitlist_subject.txt", context)),
-        body=render_to_string("appointments/email/waitlist_body.txt", context),
-        from_email=settings.APPOINTMENTS_FROM_EMAIL,
-        to=[entry.person.email],
-    )
+    with in_language_of(entry.person):
+        context = {
+            "campaign": entry.campaign,
+            "person": entry.person,
+            "day": entry.day,
+            "day_text": format_day(entry.day),
+            "portal_url": settings.PORTAL_URL,
+        }
+        return EmailMessage(
+            subject=_one_line(render_to_string("appointments/email/waitlist_subject.txt", context)),
+            body=render_to_string("appointments/email/waitlist_body.txt", context),
+            from_email=settings.APPOINTMENTS_FROM_EMAIL,
+            to=[entry.person.email],
+        )

@@ -6,6 +6,8 @@ campaign invites the holders of chosen devices to swap them.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.databases import ASSOCIATIONS
 from core.validators import one_line
@@ -18,7 +20,7 @@ class Location(models.Model):
     home_database = ASSOCIATIONS
 
     name = models.CharField(max_length=100, unique=True, validators=[one_line])
-    address = models.CharField(max_length=200, blank=True, help_text="Building, floor, room.")
+    address = models.CharField(max_length=200, blank=True, help_text=_("Building, floor, room."))
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -34,13 +36,13 @@ class OpeningHours(models.Model):
     home_database = ASSOCIATIONS
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
     weekday = models.IntegerField(choices=Weekday.choices)
@@ -49,7 +51,7 @@ class OpeningHours(models.Model):
 
     class Meta:
         ordering = ["location", "weekday", "opens"]
-        verbose_name_plural = "opening hours"
+        verbose_name_plural = _("opening hours")
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes__gt=models.F("opens")), name="opening_closes_after_opening"
@@ -66,8 +68,8 @@ class Campaign(models.Model):
     home_database = ASSOCIATIONS
 
     class Kind(models.TextChoices):
-        DISTRIBUTION = "distribution", "distribution of devices"
-        RECALL = "recall", "recall: swap a device"
+        DISTRIBUTION = "distribution", _("distribution of devices")
+        RECALL = "recall", _("recall: swap a device")
 
     name = models.CharField(max_length=100, unique=True, validators=[one_line])
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DISTRIBUTION)
@@ -76,7 +78,7 @@ class Campaign(models.Model):
     slot_minutes = models.PositiveSmallIntegerField(default=15)
     capacity_per_slot = models.PositiveSmallIntegerField(default=4)
     locations = models.ManyToManyField(Location, related_name="campaigns")
-    active = models.BooleanField(default=True, help_text="Open for booking.")
+    active = models.BooleanField(default=True, help_text=_("Open for booking."))
     created_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
@@ -126,10 +128,10 @@ class Booking(models.Model):
     home_database = ASSOCIATIONS
 
     class Status(models.TextChoices):
-        BOOKED = "booked", "booked"
-        CHECKED_IN = "checked_in", "checked in"
-        NO_SHOW = "no_show", "did not come"
-        CANCELLED = "cancelled", "cancelled"
+        BOOKED = "booked", _("booked")
+        CHECKED_IN = "checked_in", _("checked in")
+        NO_SHOW = "no_show", _("did not come")
+        CANCELLED = "cancelled", _("cancelled")
 
     ACTIVE = (Status.BOOKED, Status.CHECKED_IN)
 
@@ -145,12 +147,12 @@ class Booking(models.Model):
     changed_at = models.DateTimeField()
     sequence = models.PositiveIntegerField(
         default=0,
-        help_text="Grows by one with each change (move, cancel): the calendar entry's SEQUENCE.",
+        help_text=_("Grows by one with each change (move, cancel): the calendar entry's SEQUENCE."),
     )
     reminded_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.CharField(max_length=150, blank=True)
     email_problem = models.CharField(
-        max_length=200, blank=True, help_text="Why the last e-mail about it could not be sent."
+        max_length=200, blank=True, help_text=_("Why the last e-mail about it could not be sent.")
     )
 
     class Meta:
@@ -164,7 +166,7 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} at {self.slot}"
+        return gettext("%(person)s at %(slot)s") % {"person": self.person_id, "slot": self.slot}
 
 
 class RecallInvitation(models.Model):
@@ -203,13 +205,13 @@ class WaitlistEntry(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, to_field="person_id", related_name="waitlist_entries"
     )
-    day = models.DateField(help_text="A day in the organisation's time zone.")
+    day = models.DateField(help_text=_("A day in the organisation's time zone."))
     created_at = models.DateTimeField()
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["day", "created_at"]
-        verbose_name_plural = "waitlist entries"
+        verbose_name_plural = _("waitlist entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "person", "day"], name="one_waitlist_entry_per_person_and_day"

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from appointments.models import (
     Booking,
@@ -168,13 +169,14 @@ def handouts_per_day(*, days: int = 60) -> dict:
         ).values_list("person_id", "ended_at")
     )
     per_day: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    without_appointment = _("without appointment")  # a series' name, shown on the chart
     for person_id, started_at in Association.objects.filter(started_at__gte=start).values_list(
         "person_id", "started_at"
     ):
         if (person_id, started_at) in swapped_in:
             continue  # the new device of a swap is not a new hand-out
         day = timezone.localtime(started_at).date()
-        per_day[check_ins.get((person_id, day), "without appointment")][day] += 1
+        per_day[check_ins.get((person_id, day), without_appointment)][day] += 1
     dates = [since + timedelta(days=n) for n in range(days)]
     series = []
     for location_name in sorted(per_day):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from appointments.models import (
     Booking,
@@ -22,6 +23,7 @@ from appointments.models import (
 from appointments.selectors import bookable_from, full_days
 from assets.models import Device, DeviceState
 from core.databases import ASSOCIATIONS
+from core.dates import format_day, format_time
 from core.errors import DomainError
 from core.queue import enqueue, enqueue_on_commit
 from registration.models import Association, Person
@@ -79,7 +81,7 @@ def _locked_slot(slot_id: int) -> Slot:
     )
     if slot is None:
         raise DomainError(
-            "That time does not exist (any more).", code="unknown_slot", status_code=404
+            _("That time does not exist (any more)."), code="unknown_slot", status_code=404
         )
     return slot
 
@@ -87,17 +89,20 @@ def _locked_slot(slot_id: int) -> Slot:
 def _check_bookable(slot: Slot, person: Person, *, now: datetime) -> None:
     if not slot.campaign.active or not slot.location.active:
         raise DomainError(
-            "Booking for this campaign or location is closed.", code="closed", status_code=409
+            _("Booking for this campaign or location is closed."), code="closed", status_code=409
         )
     if slot.starts_at <= now:
         raise DomainError(
-            "That time has passed; choose a later one.", code="slot_past", status_code=409
+            _("That time has passed; choose a later one."), code="slot_past", status_code=409
         )
     if slot.starts_at < bookable_from(now):
         minutes = settings.APPOINTMENTS_LEAD_MINUTES
         raise DomainError(
-            f"That time starts in less than {minutes} minutes, too soon to book; "
-            "choose a later one.",
+            _(
+                "That time starts in less than %(minutes)s minutes, too soon to book; "
+                "choose a later one."
+            )
+            % {"minutes": minutes},
             code="too_soon",
             status_code=400,
         )
@@ -106,14 +111,14 @@ def _check_bookable(slot: Slot, person: Person, *, now: datetime) -> None:
         and not slot.campaign.invitations.filter(person=person).exists()
     ):
         raise DomainError(
-            "This recall is for people whose device is recalled; yours is not.",
+            _("This recall is for people whose device is recalled; yours is not."),
             code="not_invited",
             status_code=403,
         )
     taken = slot.bookings.filter(status__in=Booking.ACTIVE).count()
     if taken >= slot.capacity:
         raise DomainError(
-            "That time is fully booked; choose another.", code="slot_full", status_code=409
+            _("That time is fully booked; choose another."), code="slot_full", status_code=409
         )
 
 
@@ -136,9 +141,15 @@ def booking_create(*, person: Person, slot_id: int, now: datetime | None = None)
             )
             if existing is not None:
                 raise DomainError(
-                    f"You already have an appointment for {slot.campaign.name} on "
-                    f"{timezone.localtime(existing.slot.starts_at):%A %d %B at %H:%M}; "
-                    "move it instead.",
+                    _(
+                        "You already have an appointment for %(campaign)s on %(day)s at "
+                        "%(time)s; move it instead."
+                    )
+                    % {
+                        "campaign": slot.campaign.name,
+                        "day": format_day(existing.slot.starts_at),
+                        "time": format_time(existing.slot.starts_at),
+                    },
                     code="already_booked",
                     status_code=409,
                 )
@@ -150,7 +161,7 @@ def booking_create(*, person: Person, slot_id: int, now: datetime | None = None)
             return booking
     except IntegrityError as exc:  # the same person booking twice at the same moment
         raise DomainError(
-            "You already have an appointment for this campaign.",
+            _("You already have an appointment for this campaign."),
             code="already_booked",
             status_code=409,
         ) from exc
@@ -163,11 +174,19 @@ def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None =
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.BOOKED:
             raise DomainError(
-                f"This appointment is {booking.get_status_display()} and cannot be moved.",
+                _("This appointment is %(status)s and cannot be moved.")
+                % {"status": booking.get_status_display()},
                 code="not_movable",
                 status_code=409,
             )
-        _refuse_passed(booking, now=now, doing="moved")
+        _refuse_passed(
+            booking,
+            now=now,
+            message=_(
+                "This appointment's time has passed; it can no longer be moved. "
+                "Book a new time if you still need one."
+            ),
+        )
         if booking.slot_id == slot_id:
             return booking
         # Lock both slots in one order so two opposite moves cannot deadlock.
@@ -175,7 +194,7 @@ def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None =
             _locked_slot(pk)
         slot = _locked_slot(slot_id)
         if slot.campaign_id != booking.campaign_id:
-            raise DomainError("Choose a time of the same campaign.", code="other_campaign")
+            raise DomainError(_("Choose a time of the same campaign."), code="other_campaign")
         _check_bookable(slot, booking.person, now=now)
         freed = booking.slot_id
         booking.slot, booking.changed_at, booking.reminded_at = slot, now, None
@@ -187,12 +206,11 @@ def booking_reschedule(*, booking: Booking, slot_id: int, now: datetime | None =
         return booking
 
 
-def _refuse_passed(booking: Booking, *, now: datetime, doing: str) -> None:
+def _refuse_passed(booking: Booking, *, now: datetime, message: str) -> None:
     """A time that has begun belongs to the desk (checked in, or no-show), not to an old link."""
     if booking.slot.starts_at <= now:
         raise DomainError(
-            f"This appointment's time has passed; it can no longer be {doing}. "
-            "Book a new time if you still need one.",
+            message,
             code="passed",
             status_code=409,
         )
@@ -208,11 +226,19 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
         )
         if booking.status != Booking.Status.BOOKED:
             raise DomainError(
-                f"This appointment is {booking.get_status_display()}; there is nothing to cancel.",
+                _("This appointment is %(status)s; there is nothing to cancel.")
+                % {"status": booking.get_status_display()},
                 code="not_cancellable",
                 status_code=409,
             )
-        _refuse_passed(booking, now=now, doing="cancelled")
+        _refuse_passed(
+            booking,
+            now=now,
+            message=_(
+                "This appointment's time has passed; it can no longer be cancelled. "
+                "Book a new time if you still need one."
+            ),
+        )
         booking.status, booking.changed_at = Booking.Status.CANCELLED, now
         booking.sequence += 1
         booking.save(update_fields=["status", "changed_at", "sequence"])
@@ -226,8 +252,10 @@ def waitlist_join(*, person: Person, campaign: Campaign, day: date) -> WaitlistE
     """Wait for a time to free up on a full day; joining again (after an e-mail) waits anew."""
     if day not in full_days(campaign=campaign):
         raise DomainError(
-            "You can wait only for a full day of this campaign that is still ahead; "
-            "that day has free times or none at all.",
+            _(
+                "You can wait only for a full day of this campaign that is still ahead; "
+                "that day has free times or none at all."
+            ),
             code="not_full",
             status_code=409,
         )
@@ -235,8 +263,10 @@ def waitlist_join(*, person: Person, campaign: Campaign, day: date) -> WaitlistE
         # The only way a waiting person hears is an e-mail: without an address the wait
         # would be recorded and never answered.
         raise DomainError(
-            "We have no e-mail address for you, so we could not tell you when a time frees "
-            "up: ask the registration desk to add yours, or look here again later.",
+            _(
+                "We have no e-mail address for you, so we could not tell you when a time frees "
+                "up: ask the registration desk to add yours, or look here again later."
+            ),
             code="no_email",
             status_code=409,
         )
@@ -285,7 +315,7 @@ def _desk_mark(*, booking: Booking, status: str, acting_user) -> Booking:
             Booking.Status.CHECKED_IN,
         ):
             raise DomainError(
-                f"This appointment was {booking.get_status_display()}.",
+                _("This appointment was %(status)s.") % {"status": booking.get_status_display()},
                 code="cancelled",
                 status_code=409,
             )
@@ -340,9 +370,9 @@ def recall_invite(*, campaign: Campaign, firmware: list[str], batches: list[str]
     Returns how many new invitations were made (holders already invited are skipped).
     """
     if campaign.kind != Campaign.Kind.RECALL:
-        raise DomainError("Only a recall campaign invites holders.", code="not_recall")
+        raise DomainError(_("Only a recall campaign invites holders."), code="not_recall")
     if not firmware and not batches:
-        raise DomainError("Choose at least one firmware version or batch.", code="no_criteria")
+        raise DomainError(_("Choose at least one firmware version or batch."), code="no_criteria")
     devices = Device.objects.filter(state=DeviceState.ASSIGNED)
     chosen = set(devices.filter(firmware__in=firmware).values_list("device_id", flat=True))
     chosen |= set(devices.filter(batch__in=batches).values_list("device_id", flat=True))
@@ -374,7 +404,7 @@ def location_create(*, name: str, address: str, opening_hours: list[dict]) -> Lo
     with transaction.atomic(using=ASSOCIATIONS):
         if Location.objects.filter(name=name).exists():
             raise DomainError(
-                f"There is already a location called {name}.",
+                _("There is already a location called %(name)s.") % {"name": name},
                 code="duplicate_location",
                 status_code=409,
             )
@@ -382,7 +412,7 @@ def location_create(*, name: str, address: str, opening_hours: list[dict]) -> Lo
         for period in opening_hours:
             if period["closes"] <= period["opens"]:
                 raise DomainError(
-                    "Each opening period must close after it opens.", code="bad_hours"
+                    _("Each opening period must close after it opens."), code="bad_hours"
                 )
             location.opening_hours.create(**period)
         return location
@@ -400,16 +430,16 @@ def campaign_create(
     acting_user,
 ) -> Campaign:
     if ends_on < starts_on:
-        raise DomainError("The campaign must end on or after its first day.", code="bad_dates")
+        raise DomainError(_("The campaign must end on or after its first day."), code="bad_dates")
     locations = list(Location.objects.filter(pk__in=location_ids, active=True))
     if len(locations) != len(set(location_ids)):
         raise DomainError(
-            "One of the locations does not exist or is closed.", code="unknown_location"
+            _("One of the locations does not exist or is closed."), code="unknown_location"
         )
     with transaction.atomic(using=ASSOCIATIONS):
         if Campaign.objects.filter(name=name).exists():
             raise DomainError(
-                f"There is already a campaign called {name}.",
+                _("There is already a campaign called %(name)s.") % {"name": name},
                 code="duplicate_campaign",
                 status_code=409,
             )

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from assets.imports import (
     device_import_start,
@@ -29,7 +31,7 @@ from core.databases import ASSETS
 from core.errors import DomainError
 from core.roles import Role
 
-STATE_HELP = (
+STATE_HELP = gettext_lazy(
     "Read-only here: a device's state changes only through the registration desk's "
     "operations (assign, take back, lost, found, broken, retire), the repair actions of "
     "the device list, or manage.py reconcile, "
@@ -43,8 +45,10 @@ class DeviceAdminForm(forms.ModelForm):
         label="DevEUI",
         required=False,
         max_length=23,
-        help_text="16 hexadecimal digits; 70-b3-d5-… or 70:B3:D5:… is accepted and stored "
-        "upper-case without separators.",
+        help_text=gettext_lazy(
+            "16 hexadecimal digits; 70-b3-d5-… or 70:B3:D5:… is accepted and stored "
+            "upper-case without separators."
+        ),
     )
 
     class Meta:
@@ -60,8 +64,11 @@ class DeviceAdminForm(forms.ModelForm):
             same = Device.objects.filter(device_id__iexact=value).exclude(device_id=value).first()
             if same is not None:
                 raise forms.ValidationError(
-                    f"{value} differs only by case from device {same.device_id}: "
-                    "a second device must have another ID."
+                    _(
+                        "%(value)s differs only by case from device %(device)s: "
+                        "a second device must have another ID."
+                    )
+                    % {"value": value, "device": same.device_id}
                 )
         return value
 
@@ -78,7 +85,7 @@ class DeviceEventInline(ReadOnlyRoleAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "history"
+    verbose_name_plural = gettext_lazy("history")
 
 
 @admin.register(Device)
@@ -91,13 +98,14 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     inlines = (DeviceEventInline,)
     change_list_template = "admin/assets/device/change_list.html"
     import_template = "admin/assets/device/import.html"
-    import_label = "Import devices from CSV"
+    import_label = gettext_lazy("Import devices from CSV")
     # The desk app adds mark broken and restock (desk/admin.py).
     actions = ["print_labels", "send_for_repair", "back_from_repair", "back_unrepaired", "retire"]
     # One sheet is printed at a time: enough for a delivery's batch, small enough to render.
     MAX_LABELS = 2000
 
-    def _apply(self, request, queryset, operation, done: str, note: str = "admin") -> None:
+    def _apply(self, request, queryset, operation, done, note: str = "admin") -> None:
+        """`done`: the lazy sentence "%(n)d device(s) ...", said with the count of changes."""
         """Run a desk operation on each chosen device; refusals are listed, the rest applied."""
         changed = 0
         for device in queryset:
@@ -107,17 +115,20 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
             except DomainError as refusal:
                 self.message_user(request, refusal.message, messages.WARNING)
         if changed:
-            self.message_user(request, f"{changed} device(s) {done}.", messages.SUCCESS)
+            self.message_user(request, done % {"n": changed}, messages.SUCCESS)
 
-    @admin.action(description="Print barcode labels (Code 128 of the Device ID)")
+    @admin.action(description=gettext_lazy("Print barcode labels (Code 128 of the Device ID)"))
     def print_labels(self, request, queryset):
         """A print page of labels; filter by batch and select all for a batch's sheet."""
         count = queryset.count()
         if count > self.MAX_LABELS:
             self.message_user(
                 request,
-                f"{count} devices chosen; print at most {self.MAX_LABELS} labels at a time "
-                "(filter by batch).",
+                _(
+                    "%(count)d devices chosen; print at most %(max)d labels at a time "
+                    "(filter by batch)."
+                )
+                % {"count": count, "max": self.MAX_LABELS},
                 messages.WARNING,
             )
             return None
@@ -126,7 +137,10 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
             request,
             "admin/assets/device/labels.html",
             {
-                "title": f"Labels for {count} device{'s' if count != 1 else ''}",
+                "title": ngettext(
+                    "Labels for %(count)d device", "Labels for %(count)d devices", count
+                )
+                % {"count": count},
                 "labels": [
                     {"device_id": d.device_id, "batch": d.batch, "svg": code128_svg(d.device_id)}
                     for d in devices
@@ -135,23 +149,27 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
             },
         )
 
-    @admin.action(description="Send for repair (broken devices)")
+    @admin.action(description=gettext_lazy("Send for repair (broken devices)"))
     def send_for_repair(self, request, queryset):
         self._apply(
-            request, queryset, device_send_for_repair, "sent for repair", "sent for repair (admin)"
+            request,
+            queryset,
+            device_send_for_repair,
+            gettext_lazy("%(n)d device(s) sent for repair."),
+            "sent for repair (admin)",
         )
 
-    @admin.action(description="Back from repair, repaired (into stock)")
+    @admin.action(description=gettext_lazy("Back from repair, repaired (into stock)"))
     def back_from_repair(self, request, queryset):
         self._apply(
             request,
             queryset,
             device_return_from_repair,
-            "back in stock, repaired",
+            gettext_lazy("%(n)d device(s) back in stock, repaired."),
             "back from repair, repaired (admin)",
         )
 
-    @admin.action(description="Back from repair, not repaired (broken)")
+    @admin.action(description=gettext_lazy("Back from repair, not repaired (broken)"))
     def back_unrepaired(self, request, queryset):
         def unrepaired(**kwargs):
             return device_return_from_repair(repaired=False, **kwargs)
@@ -160,13 +178,13 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             unrepaired,
-            "back from repair, still broken",
+            gettext_lazy("%(n)d device(s) back from repair, still broken."),
             "back from repair, not repaired (admin)",
         )
 
-    @admin.action(description="Retire (out of service for good)")
+    @admin.action(description=gettext_lazy("Retire (out of service for good)"))
     def retire(self, request, queryset):
-        self._apply(request, queryset, device_retire, "retired")
+        self._apply(request, queryset, device_retire, gettext_lazy("%(n)d device(s) retired."))
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -222,7 +240,7 @@ class DeviceAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Import of {job.file_name}",
+            "title": _("Import of %(file)s") % {"file": job.file_name},
             "job": job,
             "finished": finished,
             "rows_done": done or 0,

@@ -1,5 +1,7 @@
 """The asset team's API (role assets): the stock overview and inventory checks."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -17,7 +19,7 @@ def refuse_parameters(request) -> None:
     """An overview of the whole stock has no parameters: anything asked is refused, not ignored."""
     if request.query_params:
         raise DomainError(
-            "This overview takes no parameters.", code="unexpected_parameters", status_code=400
+            _("This overview takes no parameters."), code="unexpected_parameters", status_code=400
         )
 
 
@@ -56,9 +58,15 @@ class StockOverviewApi(APIView):
                 ref_name = "StockBatch"
 
         class MonthOutput(serializers.Serializer):
-            since = fields.DateTimeField(help_text="The first of this month, 00:00 local time.")
-            lost = serializers.IntegerField(min_value=0, help_text="Reports of lost devices.")
-            broken = serializers.IntegerField(min_value=0, help_text="Devices marked broken.")
+            since = fields.DateTimeField(
+                help_text=gettext_lazy("The first of this month, 00:00 local time.")
+            )
+            lost = serializers.IntegerField(
+                min_value=0, help_text=gettext_lazy("Reports of lost devices.")
+            )
+            broken = serializers.IntegerField(
+                min_value=0, help_text=gettext_lazy("Devices marked broken.")
+            )
 
             class Meta:
                 ref_name = "StockThisMonth"
@@ -66,7 +74,9 @@ class StockOverviewApi(APIView):
         total = serializers.IntegerField(min_value=0)
         in_stock = serializers.IntegerField(min_value=0)
         low_stock_threshold = serializers.IntegerField(help_text="ASSETS_LOW_STOCK_THRESHOLD")
-        low_stock = serializers.BooleanField(help_text="Fewer devices in stock than the threshold.")
+        low_stock = serializers.BooleanField(
+            help_text=gettext_lazy("Fewer devices in stock than the threshold.")
+        )
         by_state = StateOutput(many=True)
         by_batch = BatchOutput(many=True)
         this_month = MonthOutput()
@@ -85,7 +95,7 @@ class InventoryCheckOutput(serializers.Serializer):
         device_id = serializers.CharField()
         reason = serializers.ChoiceField(
             choices=[*DeviceState.values, UNKNOWN],
-            help_text="The device's state, or unknown: no device has this ID.",
+            help_text=gettext_lazy("The device's state, or unknown: no device has this ID."),
         )
 
         class Meta:
@@ -116,10 +126,15 @@ class InventoryCheckListCreateApi(APIView):
             allow_empty=True,
             # DRF's "Ensure this field has no more than 20000 elements." says nothing of scans.
             error_messages={
-                "max_length": f"A check holds at most {MAX_SCANS} scans: finish this check, "
-                "then check the rest of the shelf in another one."
+                # DRF fills in {max_length} (MAX_SCANS).
+                "max_length": gettext_lazy(
+                    "A check holds at most {max_length} scans: finish this check, "
+                    "then check the rest of the shelf in another one."
+                )
             },
-            help_text="The Device IDs in the order scanned; case and spaces do not matter.",
+            help_text=gettext_lazy(
+                "The Device IDs in the order scanned; case and spaces do not matter."
+            ),
         )
 
         class Meta:

@@ -11,13 +11,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assets.models import UINT32_MAX, Device, DeviceEvent, DeviceImport, DeviceState
 from core.databases import ASSETS
 from core.errors import DomainError
+from core.i18n import in_language_of
 from core.imports import (
     ImportReport,
     Progress,
@@ -69,35 +72,48 @@ def _parse(line: int, row: Mapping) -> tuple[_DeviceRow | None, list[str]]:
     problems = []
     device_id = cell(row, "device_id")
     if not device_id:
-        problems.append("device_id is required")
+        problems.append(_("device_id is required"))
     elif len(device_id) > _MAX_LENGTH["device_id"]:
-        problems.append(f"device_id is longer than {_MAX_LENGTH['device_id']} characters")
+        problems.append(
+            _("device_id is longer than %(max)d characters") % {"max": _MAX_LENGTH["device_id"]}
+        )
     elif not _DEVICE_ID.fullmatch(device_id):
-        problems.append(f"device_id {device_id!r} may contain only letters, digits and dashes")
+        problems.append(
+            _("device_id %(value)r may contain only letters, digits and dashes")
+            % {"value": device_id}
+        )
 
     raw_tag = cell(row, "tag_id")
     tag_id = None
     if not raw_tag:
-        problems.append("tag_id is required")
+        problems.append(_("tag_id is required"))
     elif not _DIGITS.fullmatch(raw_tag):
-        problems.append(f"tag_id {raw_tag!r} is not a whole number")
+        problems.append(_("tag_id %(value)r is not a whole number") % {"value": raw_tag})
     else:
         tag_id = int(raw_tag)
         if tag_id > UINT32_MAX:
-            problems.append(f"tag_id {raw_tag} is out of range (0 to {UINT32_MAX})")
+            problems.append(
+                _("tag_id %(value)s is out of range (0 to %(max)d)")
+                % {"value": raw_tag, "max": UINT32_MAX}
+            )
 
     raw_eui = cell(row, "dev_eui")
     dev_eui = None
     if raw_eui:
         dev_eui = normalise_dev_eui(raw_eui)
         if dev_eui is None:
-            problems.append(f"dev_eui {raw_eui!r} is not 16 hexadecimal digits")
+            problems.append(
+                _("dev_eui %(value)r is not 16 hexadecimal digits") % {"value": raw_eui}
+            )
 
     optional = {}
     for name in ("firmware", "batch"):
         value = cell(row, name)
         if len(value) > _MAX_LENGTH[name]:
-            problems.append(f"{name} is longer than {_MAX_LENGTH[name]} characters")
+            problems.append(
+                _("%(column)s is longer than %(max)d characters")
+                % {"column": name, "max": _MAX_LENGTH[name]}
+            )
         optional[name] = value or None
 
     if problems:
@@ -169,8 +185,10 @@ def import_devices(
             _write(to_create, to_update, actor)
         except IntegrityError as exc:
             raise DomainError(
-                "Another change to the devices happened during the import; nothing was "
-                "imported. Run the import again.",
+                _(
+                    "Another change to the devices happened during the import; nothing was "
+                    "imported. Run the import again."
+                ),
                 code="concurrent_change",
                 status_code=409,
             ) from exc
@@ -194,21 +212,40 @@ def _conflicts(
         # The desk matches a typed ID whatever its case (core.device_ids): a second device
         # that differs only by case would make every lower-case typing of either ambiguous.
         problems.append(
-            f"device_id {parsed.device_id} differs only by case from device {same}: "
-            f"write it as {same} to update that device"
+            _(
+                "device_id %(value)s differs only by case from device %(same)s: "
+                "write it as %(same)s to update that device"
+            )
+            % {"value": parsed.device_id, "same": same}
         )
     if device is not None and device.tag_id != parsed.tag_id:
         problems.append(
-            f"device {parsed.device_id} has tag_id {device.tag_id}; it cannot become "
-            f"{parsed.tag_id} (the tag is burnt into the device)"
+            _(
+                "device %(device)s has tag_id %(tag)s; it cannot become "
+                "%(new)s (the tag is burnt into the device)"
+            )
+            % {"device": parsed.device_id, "tag": device.tag_id, "new": parsed.tag_id}
         )
     owner = by_tag.get(parsed.tag_id)
     if owner is not None and owner != parsed.device_id:
-        problems.append(f"tag_id {parsed.tag_id} already belongs to device {owner}")
+        problems.append(
+            _("tag_id %(tag)s already belongs to device %(owner)s")
+            % {"tag": parsed.tag_id, "owner": owner}
+        )
     owner = by_eui.get(parsed.dev_eui) if parsed.dev_eui else None
     if owner is not None and owner != parsed.device_id:
-        problems.append(f"dev_eui {parsed.dev_eui} already belongs to device {owner}")
+        problems.append(
+            _("dev_eui %(eui)s already belongs to device %(owner)s")
+            % {"eui": parsed.dev_eui, "owner": owner}
+        )
     return problems
+
+
+def _where(unit: str, number: int) -> str:
+    """`on line 3` (a CSV file) or `on entry 3` (a JSON list)."""
+    if unit == "entry":
+        return _("on entry %(n)d") % {"n": number}
+    return _("on line %(n)d") % {"n": number}
 
 
 def _repeats(
@@ -223,20 +260,25 @@ def _repeats(
     problems = []
     if parsed.device_id in seen_ids:
         problems.append(
-            f"device_id {parsed.device_id} already used on {unit} {seen_ids[parsed.device_id]}"
+            _("device_id %(value)s already used %(where)s")
+            % {"value": parsed.device_id, "where": _where(unit, seen_ids[parsed.device_id])}
         )
     else:
         same = seen_keys.get(parsed.device_id.upper())
         if same is not None:
             problems.append(
-                f"device_id {parsed.device_id} differs only by case from {same} on {unit} "
-                f"{seen_ids[same]}"
+                _("device_id %(value)s differs only by case from %(same)s %(where)s")
+                % {"value": parsed.device_id, "same": same, "where": _where(unit, seen_ids[same])}
             )
     if parsed.tag_id in seen_tags:
-        problems.append(f"tag_id {parsed.tag_id} already used on {unit} {seen_tags[parsed.tag_id]}")
+        problems.append(
+            _("tag_id %(tag)s already used %(where)s")
+            % {"tag": parsed.tag_id, "where": _where(unit, seen_tags[parsed.tag_id])}
+        )
     if parsed.dev_eui and parsed.dev_eui in seen_euis:
         problems.append(
-            f"dev_eui {parsed.dev_eui} already used on {unit} {seen_euis[parsed.dev_eui]}"
+            _("dev_eui %(eui)s already used %(where)s")
+            % {"eui": parsed.dev_eui, "where": _where(unit, seen_euis[parsed.dev_eui])}
         )
     return problems
 
@@ -333,6 +375,18 @@ def device_import_run(*, import_id: int) -> DeviceImport:
         job.save(update_fields=["status"])
     key = progress_key(job.pk)
     cache.set(key, 0, timeout=24 * 3600)
+    # The report is read later by whoever uploaded the file: written in their language.
+    with in_language_of(get_user_model().objects.filter(username=job.actor).first()):
+        _import_job(job, key)
+    job.finished_at = timezone.now()
+    job.data = b""
+    job.save(update_fields=["status", "summary", "messages", "finished_at", "data"])
+    cache.delete(key)
+    return job
+
+
+def _import_job(job: DeviceImport, key: str) -> None:
+    """Import the job's file and fill in its status, summary and messages (not saved)."""
     try:
         rows = rows_from_bytes(data=bytes(job.data), name=job.file_name)
         job.total = getattr(rows, "total", None)
@@ -340,7 +394,7 @@ def device_import_run(*, import_id: int) -> DeviceImport:
         report = import_devices(rows=rows, actor=job.actor, progress=_counter(key))
     except DomainError as refused:
         job.status = DeviceImport.Status.FAILED
-        job.summary = f"Nothing was imported. {refused.message}"[:500]
+        job.summary = (_("Nothing was imported. %(reason)s") % {"reason": refused.message})[:500]
         job.messages = []
     except Exception as crash:
         # Anything else would leave the job "running" for ever, its page reloading and the
@@ -348,7 +402,7 @@ def device_import_run(*, import_id: int) -> DeviceImport:
         # the kind of error only, never a row (a row may hold a DevEUI).
         logger.error("Device import %s stopped on %s", job.pk, type(crash).__name__)
         job.status = DeviceImport.Status.FAILED
-        job.summary = (
+        job.summary = _(
             "Nothing was imported: the import stopped on an unexpected problem with the file. "
             "Check it opens as a list of devices, or ask the portal's administrators."
         )
@@ -357,8 +411,3 @@ def device_import_run(*, import_id: int) -> DeviceImport:
         job.status = DeviceImport.Status.DONE
         job.summary = report.summary()
         job.messages = [*report.notes, *report.error_lines()][:MESSAGES_KEPT]
-    job.finished_at = timezone.now()
-    job.data = b""
-    job.save(update_fields=["status", "summary", "messages", "finished_at", "data"])
-    cache.delete(key)
-    return job

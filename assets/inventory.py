@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assets.models import Device, DeviceState, InventoryCheck
 from core.databases import ASSETS
@@ -41,9 +42,12 @@ def inventory_compare(
             unknown.setdefault(key, clean_device_id(raw))
         elif isinstance(picked, tuple):
             raise DomainError(
-                f"{clean_device_id(raw)!r} fits several devices ({', '.join(picked)}): "
-                "scan the label, or type that ID exactly with its capital letters, "
-                "and finish again.",
+                _(
+                    "%(scan)r fits several devices (%(devices)s): "
+                    "scan the label, or type that ID exactly with its capital letters, "
+                    "and finish again."
+                )
+                % {"scan": clean_device_id(raw), "devices": ", ".join(picked)},
                 code="ambiguous_scan",
             )
         else:
@@ -65,12 +69,17 @@ def inventory_compare(
 
 def _checked(scanned: list[str]) -> list[str]:
     if len(scanned) > MAX_SCANS:
-        raise DomainError(f"A check holds at most {MAX_SCANS} scans.", code="too_many_scans")
+        raise DomainError(
+            _("A check holds at most %(max)d scans.") % {"max": MAX_SCANS}, code="too_many_scans"
+        )
     for raw in scanned:
         if not _DEVICE_ID.fullmatch(raw.strip()):
             raise DomainError(
-                f"{raw.strip()[:40]!r} is not a Device ID (letters, digits and dashes, "
-                "at most 32): remove that scan and finish again.",
+                _(
+                    "%(scan)r is not a Device ID (letters, digits and dashes, "
+                    "at most 32): remove that scan and finish again."
+                )
+                % {"scan": raw.strip()[:40]},
                 code="bad_scan",
             )
     return scanned

@@ -5,6 +5,8 @@ Nothing here names a person: who holds a device lives in `associations`.
 
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.databases import ASSETS
 from core.dates import format_datetime
@@ -13,13 +15,13 @@ UINT32_MAX = 2**32 - 1
 
 
 class DeviceState(models.TextChoices):
-    IN_STOCK = "in_stock", "in stock"
-    ASSIGNED = "assigned", "assigned"
-    LOST = "lost", "lost"
-    FOUND = "found", "found"
-    BROKEN = "broken", "broken"
-    IN_REPAIR = "in_repair", "in repair"
-    RETIRED = "retired", "retired"
+    IN_STOCK = "in_stock", _("in stock")
+    ASSIGNED = "assigned", _("assigned")
+    LOST = "lost", _("lost")
+    FOUND = "found", _("found")
+    BROKEN = "broken", _("broken")
+    IN_REPAIR = "in_repair", _("in repair")
+    RETIRED = "retired", _("retired")
 
 
 class Device(models.Model):
@@ -30,13 +32,13 @@ class Device(models.Model):
     device_id = models.CharField(
         max_length=32,
         unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", "Letters, digits and dashes only.")],
-        help_text="The number printed on the device.",
+        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", _("Letters, digits and dashes only."))],
+        help_text=_("The number printed on the device."),
     )
     tag_id = models.PositiveBigIntegerField(
         unique=True,
         validators=[MaxValueValidator(UINT32_MAX)],
-        help_text="The internal UWB tag number the device reports in encounters.",
+        help_text=_("The internal UWB tag number the device reports in encounters."),
     )
     dev_eui = models.CharField(
         "DevEUI",
@@ -44,11 +46,11 @@ class Device(models.Model):
         unique=True,
         null=True,
         blank=True,
-        validators=[RegexValidator(r"^[0-9A-F]{16}$", "16 hexadecimal digits.")],
-        help_text="LoRaWAN device EUI, upper-case hex.",
+        validators=[RegexValidator(r"^[0-9A-F]{16}$", _("16 hexadecimal digits."))],
+        help_text=_("LoRaWAN device EUI, upper-case hex."),
     )
-    batch = models.CharField(max_length=64, blank=True, help_text="Factory batch.")
-    firmware = models.CharField(max_length=32, blank=True, help_text="Firmware version.")
+    batch = models.CharField(max_length=64, blank=True, help_text=_("Factory batch."))
+    firmware = models.CharField(max_length=32, blank=True, help_text=_("Firmware version."))
     state = models.CharField(
         max_length=16, choices=DeviceState.choices, default=DeviceState.IN_STOCK, db_index=True
     )
@@ -57,7 +59,7 @@ class Device(models.Model):
         ordering = ["device_id"]
 
     def __str__(self) -> str:
-        return f"device {self.device_id}"
+        return gettext("device %(device)s") % {"device": self.device_id}
 
 
 class DeviceEvent(models.Model):
@@ -67,7 +69,7 @@ class DeviceEvent(models.Model):
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)
-    actor = models.CharField(max_length=150, help_text="Portal account (user name) that acted.")
+    actor = models.CharField(max_length=150, help_text=_("Portal account (user name) that acted."))
     from_state = models.CharField(max_length=16, choices=DeviceState.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=DeviceState.choices)
     note = models.CharField(max_length=500, blank=True)
@@ -89,21 +91,28 @@ class InventoryCheck(models.Model):
     home_database = ASSETS
 
     at = models.DateTimeField(db_index=True)
-    actor = models.CharField(max_length=150, help_text="Portal account (user name) that scanned.")
-    expected_count = models.PositiveIntegerField(help_text="Devices in stock per the records.")
-    scanned_count = models.PositiveIntegerField(help_text="Different devices scanned.")
-    missing = models.JSONField(default=list, help_text="In stock per the records, not scanned.")
+    actor = models.CharField(
+        max_length=150, help_text=_("Portal account (user name) that scanned.")
+    )
+    expected_count = models.PositiveIntegerField(help_text=_("Devices in stock per the records."))
+    scanned_count = models.PositiveIntegerField(help_text=_("Different devices scanned."))
+    missing = models.JSONField(default=list, help_text=_("In stock per the records, not scanned."))
     unexpected = models.JSONField(
         default=list,
-        help_text="Scanned but not in stock per the records: [{device_id, reason}], reason a "
-        "state or 'unknown'.",
+        help_text=_(
+            "Scanned but not in stock per the records: [{device_id, reason}], reason a "
+            "state or 'unknown'."
+        ),
     )
 
     class Meta:
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"inventory check {format_datetime(self.at)} by {self.actor}"
+        return gettext("inventory check %(when)s by %(actor)s") % {
+            "when": format_datetime(self.at),
+            "actor": self.actor,
+        }
 
 
 class DeviceImport(models.Model):
@@ -116,23 +125,25 @@ class DeviceImport(models.Model):
     home_database = ASSETS
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "waiting for a worker"
-        RUNNING = "running", "running"
-        DONE = "done", "done"
-        FAILED = "failed", "nothing imported"
+        QUEUED = "queued", _("waiting for a worker")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("nothing imported")
 
     created_at = models.DateTimeField()
-    actor = models.CharField(max_length=150, help_text="Portal account (user name) that uploaded.")
+    actor = models.CharField(
+        max_length=150, help_text=_("Portal account (user name) that uploaded.")
+    )
     file_name = models.CharField(max_length=255)
-    data = models.BinaryField(help_text="The uploaded file, until it is imported.")
+    data = models.BinaryField(help_text=_("The uploaded file, until it is imported."))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    total = models.PositiveIntegerField(null=True, help_text="Rows in the file (an estimate).")
+    total = models.PositiveIntegerField(null=True, help_text=_("Rows in the file (an estimate)."))
     finished_at = models.DateTimeField(null=True)
     summary = models.CharField(max_length=500, blank=True)
-    messages = models.JSONField(default=list, help_text="Notes and errors by line, as shown.")
+    messages = models.JSONField(default=list, help_text=_("Notes and errors by line, as shown."))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"import of {self.file_name}"
+        return gettext("import of %(file)s") % {"file": self.file_name}

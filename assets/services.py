@@ -4,6 +4,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assets.models import Device, DeviceEvent, DeviceState
 from core.databases import ASSETS
@@ -28,24 +30,28 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # What to do next, told to a desk clerk when a change is refused, by the device's state.
 # (The assets database names nobody: the desk adds who holds a device.)
 REFUSAL_HINTS = {
-    S.ASSIGNED: "It is held by someone: take it back first (Registration page).",
-    S.LOST: "Once it is back at the desk, mark it found first (Found page).",
-    S.BROKEN: "Once it is repaired, put it back in stock first (Status page).",
-    S.RETIRED: "It is out of service for good: use another device.",
-    S.IN_STOCK: "Nobody holds it: hand it out on the Registration page first.",
-    S.FOUND: "It is waiting at the desk: return it to its holder or put it back in stock "
-    "(Found page).",
-    S.IN_REPAIR: "It is at the repairer: record it back from repair first (administration).",
+    S.ASSIGNED: gettext_lazy("It is held by someone: take it back first (Registration page)."),
+    S.LOST: gettext_lazy("Once it is back at the desk, mark it found first (Found page)."),
+    S.BROKEN: gettext_lazy("Once it is repaired, put it back in stock first (Status page)."),
+    S.RETIRED: gettext_lazy("It is out of service for good: use another device."),
+    S.IN_STOCK: gettext_lazy("Nobody holds it: hand it out on the Registration page first."),
+    S.FOUND: gettext_lazy(
+        "It is waiting at the desk: return it to its holder or put it back in stock (Found page)."
+    ),
+    S.IN_REPAIR: gettext_lazy(
+        "It is at the repairer: record it back from repair first (administration)."
+    ),
 }
 
-VERBS = {
-    S.ASSIGNED: "assigned",
-    S.IN_STOCK: "put back in stock",
-    S.LOST: "reported lost",
-    S.FOUND: "marked found",
-    S.BROKEN: "marked broken",
-    S.RETIRED: "retired",
-    S.IN_REPAIR: "sent for repair",
+# "it cannot be ...", by the state a change was refused to.
+CANNOT_BE = {
+    S.ASSIGNED: gettext_lazy("it cannot be assigned."),
+    S.IN_STOCK: gettext_lazy("it cannot be put back in stock."),
+    S.LOST: gettext_lazy("it cannot be reported lost."),
+    S.FOUND: gettext_lazy("it cannot be marked found."),
+    S.BROKEN: gettext_lazy("it cannot be marked broken."),
+    S.RETIRED: gettext_lazy("it cannot be retired."),
+    S.IN_REPAIR: gettext_lazy("it cannot be sent for repair."),
 }
 
 
@@ -63,15 +69,21 @@ def device_get(*, device_id: str, for_update: bool = False) -> Device:
     picked = pick_device_id(found, cleaned)
     if picked is None:
         raise DomainError(
-            f"There is no device {cleaned[:40]}. Check the ID printed on the device "
-            "and scan or type it again.",
+            _(
+                "There is no device %(device)s. Check the ID printed on the device "
+                "and scan or type it again."
+            )
+            % {"device": cleaned[:40]},
             code="unknown_device",
             status_code=404,
         )
     if isinstance(picked, tuple):
         raise DomainError(
-            f"{cleaned} fits several devices ({', '.join(picked)}): type the ID exactly, "
-            "with its capital letters.",
+            _(
+                "%(typed)s fits several devices (%(devices)s): type the ID exactly, "
+                "with its capital letters."
+            )
+            % {"typed": cleaned, "devices": ", ".join(picked)},
             code="ambiguous_device",
         )
     return found[picked]
@@ -88,15 +100,26 @@ def device_since(device: Device) -> str:
     return day_in_words(last.at) if last else ""
 
 
-def device_refusal(device: Device, to_state: str) -> str:
-    """Why `device` cannot go to `to_state`: its state, since when, and what to do first."""
+def device_state_sentence(device: Device) -> str:
+    """`Device X has been lost since 2 December` (or `Device X is in stock`), no full stop."""
     since = device_since(device)
     state = DeviceState(device.state).label
-    is_ = f"has been {state} since {since}" if since else f"is {state}"
-    return (
-        f"Device {device.device_id} {is_}: it cannot be {VERBS[to_state]}. "
-        f"{REFUSAL_HINTS[device.state]}"
-    )
+    if since:
+        return _("Device %(device)s has been %(state)s since %(since)s") % {
+            "device": device.device_id,
+            "state": state,
+            "since": since,
+        }
+    return _("Device %(device)s is %(state)s") % {"device": device.device_id, "state": state}
+
+
+def device_refusal(device: Device, to_state: str) -> str:
+    """Why `device` cannot go to `to_state`: its state, since when, and what to do first."""
+    return _("%(device_state)s: %(cannot_be)s %(hint)s") % {
+        "device_state": device_state_sentence(device),
+        "cannot_be": CANNOT_BE[to_state],
+        "hint": REFUSAL_HINTS[device.state],
+    }
 
 
 def device_transition(
@@ -188,8 +211,11 @@ def device_return_from_repair(
         device = device_get_for_update(device_id=device_id)
         if device.state != DeviceState.IN_REPAIR:
             raise DomainError(
-                f"Device {device_id} is {device.get_state_display()}, not in repair; "
-                "only a device sent for repair comes back from repair.",
+                _(
+                    "Device %(device)s is %(state)s, not in repair; "
+                    "only a device sent for repair comes back from repair."
+                )
+                % {"device": device_id, "state": device.get_state_display()},
                 code="refused_transition",
                 status_code=409,
             )

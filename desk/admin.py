@@ -6,6 +6,7 @@ the assets app's own DeviceAdmin.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from assets.admin import DeviceAdmin
 from assets.models import Device
@@ -15,13 +16,13 @@ from desk.services import device_mark_broken, device_restock
 class DeskDeviceAdmin(DeviceAdmin):
     actions = ["mark_broken", "restock_repaired", *DeviceAdmin.actions]
 
-    @admin.action(description="Mark broken (ends a holding)")
+    @admin.action(description=_("Mark broken (ends a holding)"))
     def mark_broken(self, request, queryset):
-        self._apply(request, queryset, device_mark_broken, "marked broken")
+        self._apply(request, queryset, device_mark_broken, _("%(n)d device(s) marked broken."))
 
-    @admin.action(description="Put back in stock (repaired or found)")
+    @admin.action(description=_("Put back in stock (repaired or found)"))
     def restock_repaired(self, request, queryset):
-        self._apply(request, queryset, device_restock, "put back in stock")
+        self._apply(request, queryset, device_restock, _("%(n)d device(s) put back in stock."))
 
 
 admin.site.unregister(Device)

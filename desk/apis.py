@@ -1,6 +1,8 @@
 """The registration desk's API: one view per operation, all for the `registration` role."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -111,7 +113,9 @@ class PersonOutput(serializers.Serializer):
     family_name = serializers.CharField()
     department = serializers.CharField()
     email = serializers.CharField()
-    active = serializers.BooleanField(help_text="Still in the organisation's directory.")
+    active = serializers.BooleanField(
+        help_text=gettext_lazy("Still in the organisation's directory.")
+    )
 
     class Meta:
         ref_name = "DeskPerson"
@@ -170,12 +174,14 @@ class DeviceStatusOutput(serializers.Serializer):
             ref_name = "DeskDeviceLostReport"
 
     device = DeviceOutput()
-    holder = PersonOutput(allow_null=True, help_text="Who holds the device now.")
+    holder = PersonOutput(allow_null=True, help_text=gettext_lazy("Who holds the device now."))
     held_since = fields.DateTimeField(allow_null=True)
-    last_holder = PersonOutput(allow_null=True, help_text="The newest holder, now or before.")
+    last_holder = PersonOutput(
+        allow_null=True, help_text=gettext_lazy("The newest holder, now or before.")
+    )
     actions = serializers.ListField(
         child=serializers.ChoiceField(choices=DEVICE_ACTIONS),
-        help_text="What the desk can do next with the device.",
+        help_text=gettext_lazy("What the desk can do next with the device."),
     )
     holdings = HoldingOutput(many=True)
     events = EventOutput(many=True)
@@ -253,7 +259,9 @@ class PersonStatusApi(APIView):
                 ref_name = "DeskPersonLostReport"
 
         person = PersonOutput()
-        device = DeviceOutput(allow_null=True, help_text="The device the person holds now.")
+        device = DeviceOutput(
+            allow_null=True, help_text=gettext_lazy("The device the person holds now.")
+        )
         held_since = fields.DateTimeField(allow_null=True)
         holdings = HoldingOutput(many=True)
         lost_reports = LostReportOutput(many=True)
@@ -331,7 +339,7 @@ class RelinquishInput(DeviceInput):
     person_id = serializers.CharField(
         max_length=32,
         required=False,
-        help_text="The person at the counter; refused if not the holder.",
+        help_text=gettext_lazy("The person at the counter; refused if not the holder."),
     )
     reason = serializers.ChoiceField(
         choices=[EndReason.RELINQUISHED, EndReason.BROKEN, EndReason.PERSON_LEFT],
@@ -352,8 +360,10 @@ class ReportLostInput(DeviceInput):
     person_id = serializers.CharField(
         max_length=32,
         required=False,
-        help_text="The person whose device it is (reported from their card); refused if "
-        "they do not hold it.",
+        help_text=gettext_lazy(
+            "The person whose device it is (reported from their card); refused if "
+            "they do not hold it."
+        ),
     )
 
 
@@ -364,7 +374,9 @@ class _DeviceOperationApi(APIView):
     InputSerializer = DeviceInput
 
     class OutputSerializer(DeviceStatusOutput):
-        message = serializers.CharField(help_text="What was done, in a sentence for the desk.")
+        message = serializers.CharField(
+            help_text=gettext_lazy("What was done, in a sentence for the desk.")
+        )
 
         class Meta:
             ref_name = "DeskDeviceOperation"
@@ -396,7 +408,11 @@ class DeviceAssignApi(_DeviceOperationApi):
             device_id=data["device_id"], person_id=data["person_id"], acting_user=user
         )
         person = holding.person
-        return f"Device {holding.device_id} is now held by {person.full_name} ({person.person_id})."
+        return _("Device %(device)s is now held by %(name)s (%(person)s).") % {
+            "device": holding.device_id,
+            "name": person.full_name,
+            "person": person.person_id,
+        }
 
 
 class DeviceRelinquishApi(_DeviceOperationApi):
@@ -409,7 +425,10 @@ class DeviceRelinquishApi(_DeviceOperationApi):
             expected_person_id=data.get("person_id"),
             acting_user=user,
         )
-        return f"{holding.person.full_name} gave back device {holding.device_id}."
+        return _("%(name)s gave back device %(device)s.") % {
+            "name": holding.person.full_name,
+            "device": holding.device_id,
+        }
 
 
 class DeviceSwapApi(_DeviceOperationApi):
@@ -425,10 +444,11 @@ class DeviceSwapApi(_DeviceOperationApi):
             reason=data["reason"],
             acting_user=user,
         )
-        return (
-            f"{holding.person.full_name} gave back device {data['old_device_id']} "
-            f"and now holds device {holding.device_id}."
-        )
+        return _("%(name)s gave back device %(old)s and now holds device %(new)s.") % {
+            "name": holding.person.full_name,
+            "old": data["old_device_id"],
+            "new": holding.device_id,
+        }
 
 
 class DeviceReportLostApi(_DeviceOperationApi):
@@ -441,8 +461,12 @@ class DeviceReportLostApi(_DeviceOperationApi):
             expected_person_id=data.get("person_id"),
             acting_user=user,
         )
-        whose = f" (held by {report.holder.full_name})" if report.holder else ""
-        return f"Device {report.device_id}{whose} is recorded as lost."
+        if report.holder:
+            return _("Device %(device)s (held by %(name)s) is recorded as lost.") % {
+                "device": report.device_id,
+                "name": report.holder.full_name,
+            }
+        return _("Device %(device)s is recorded as lost.") % {"device": report.device_id}
 
 
 class DeviceMarkFoundApi(_DeviceOperationApi):
@@ -453,18 +477,27 @@ class DeviceMarkFoundApi(_DeviceOperationApi):
             report.device_id if report else device_get(device_id=data["device_id"]).device_id
         )
         if report is not None and report.holder is not None:
-            return (
-                f"Device {device_id} is marked found. It belongs to "
-                f"{report.holder.full_name} ({report.holder.person_id}): return it, "
+            return _(
+                "Device %(device)s is marked found. It belongs to "
+                "%(name)s (%(person)s): return it, "
                 "or put it back in stock."
-            )
-        return f"Device {device_id} is marked found. Nobody held it: put it back in stock."
+            ) % {
+                "device": device_id,
+                "name": report.holder.full_name,
+                "person": report.holder.person_id,
+            }
+        return _("Device %(device)s is marked found. Nobody held it: put it back in stock.") % {
+            "device": device_id
+        }
 
 
 class DeviceReturnToHolderApi(_DeviceOperationApi):
     def perform(self, data, user):
         holding = services.device_return_to_holder(device_id=data["device_id"], acting_user=user)
-        return f"Device {holding.device_id} is back with {holding.person.full_name}."
+        return _("Device %(device)s is back with %(name)s.") % {
+            "device": holding.device_id,
+            "name": holding.person.full_name,
+        }
 
 
 class _NotedOperationApi(_DeviceOperationApi):
@@ -476,7 +509,7 @@ class DeviceRestockApi(_NotedOperationApi):
         device = services.device_restock(
             device_id=data["device_id"], note=data["note"], acting_user=user
         )
-        return f"Device {device.device_id} is back in stock."
+        return _("Device %(device)s is back in stock.") % {"device": device.device_id}
 
 
 class DeviceMarkBrokenApi(_NotedOperationApi):
@@ -484,10 +517,10 @@ class DeviceMarkBrokenApi(_NotedOperationApi):
         device = services.device_mark_broken(
             device_id=data["device_id"], note=data["note"], acting_user=user
         )
-        return f"Device {device.device_id} is marked broken."
+        return _("Device %(device)s is marked broken.") % {"device": device.device_id}
 
 
 class DeviceRetireApi(_NotedOperationApi):
     def perform(self, data, user):
         device = device_retire(device_id=data["device_id"], note=data["note"], acting_user=user)
-        return f"Device {device.device_id} is retired."
+        return _("Device %(device)s is retired.") % {"device": device.device_id}

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeskConfig(AppConfig):
     name = "desk"
-    verbose_name = "Registration desk"
+    verbose_name = _("Registration desk")

@@ -15,12 +15,16 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assets.models import Device, DeviceState
 from assets.services import (
     TRANSITIONS,
     device_get_for_update,
     device_refusal,
+    device_since,
+    device_state_sentence,
     device_transition,
 )
 from core.databases import ASSETS, ASSOCIATIONS
@@ -39,7 +43,7 @@ STATE_AFTER_HOLDING = {
     EndReason.LOST: DeviceState.LOST,
 }
 
-CONCURRENT_CHANGE = (
+CONCURRENT_CHANGE = gettext_lazy(
     "Another desk changed this person's or this device's holding at the same moment; "
     "nothing was changed here. Look them up again."
 )
@@ -66,8 +70,10 @@ def _now(at: datetime | None) -> datetime:
         return now
     if at > now + timedelta(minutes=1):
         raise DomainError(
-            "That time is in the future: give the time it happened, or leave it empty "
-            "for just now.",
+            _(
+                "That time is in the future: give the time it happened, or leave it empty "
+                "for just now."
+            ),
             code="time_in_future",
         )
     return at
@@ -77,9 +83,12 @@ def _active_person(person_id: str) -> Person:
     person = person_get(person_id=person_id)
     if not person.active:
         raise DomainError(
-            f"{person.full_name} ({person.person_id}) is no longer in the organisation's "
-            "directory: a device cannot be handed to them. If they are back, ask HR to "
-            "restore them in the directory first.",
+            _(
+                "%(name)s (%(person)s) is no longer in the organisation's "
+                "directory: a device cannot be handed to them. If they are back, ask HR to "
+                "restore them in the directory first."
+            )
+            % {"name": person.full_name, "person": person.person_id},
             code="inactive_person",
             status_code=409,
         )
@@ -105,9 +114,11 @@ def _open_holding_of_person(person_id: str) -> Association | None:
 
 def _held_by(holding: Association) -> str:
     person = holding.person
-    return (
-        f"held by {person.full_name} ({person.person_id}) since {day_in_words(holding.started_at)}"
-    )
+    return _("held by %(name)s (%(person)s) since %(since)s") % {
+        "name": person.full_name,
+        "person": person.person_id,
+        "since": day_in_words(holding.started_at),
+    }
 
 
 def _transition(*, device: Device, to_state: str, actor: str, at: datetime, note: str = "") -> None:
@@ -116,8 +127,15 @@ def _transition(*, device: Device, to_state: str, actor: str, at: datetime, note
         holding = _open_holding_of_device(device.device_id)
         if holding is not None:
             raise DomainError(
-                f"Device {device.device_id} is {_held_by(holding)}: take it back first "
-                f"(find {holding.person.full_name}, then Take back), or use another device.",
+                _(
+                    "Device %(device)s is %(held_by)s: take it back first "
+                    "(find %(name)s, then Take back), or use another device."
+                )
+                % {
+                    "device": device.device_id,
+                    "held_by": _held_by(holding),
+                    "name": holding.person.full_name,
+                },
                 code="refused_transition",
                 status_code=409,
             )
@@ -128,9 +146,17 @@ def _start_holding(*, person: Person, device: Device, at: datetime, actor: str) 
     current = _open_holding_of_person(person.person_id)
     if current is not None:
         raise DomainError(
-            f"{person.full_name} ({person.person_id}) has held device {current.device_id} "
-            f"since {day_in_words(current.started_at)}: take it back first, or swap it "
-            "for the new one.",
+            _(
+                "%(name)s (%(person)s) has held device %(device)s "
+                "since %(since)s: take it back first, or swap it "
+                "for the new one."
+            )
+            % {
+                "name": person.full_name,
+                "person": person.person_id,
+                "device": current.device_id,
+                "since": day_in_words(current.started_at),
+            },
             code="person_holds_device",
             status_code=409,
         )
@@ -143,9 +169,16 @@ def _start_holding(*, person: Person, device: Device, at: datetime, actor: str) 
 def _end_holding(*, holding: Association, at: datetime, reason: str, actor: str) -> None:
     if at < holding.started_at:
         raise DomainError(
-            f"Device {holding.device_id} was handed out on {day_in_words(holding.started_at)} "
-            f"at {format_time(holding.started_at)}, after the time given: "
-            "give a time after that.",
+            _(
+                "Device %(device)s was handed out on %(day)s "
+                "at %(time)s, after the time given: "
+                "give a time after that."
+            )
+            % {
+                "device": holding.device_id,
+                "day": day_in_words(holding.started_at),
+                "time": format_time(holding.started_at),
+            },
             code="time_before_holding",
         )
     holding.ended_at, holding.end_reason, holding.ended_by = at, reason, actor
@@ -164,13 +197,22 @@ def device_assign(
 
 
 def _not_held(device: Device, then: str) -> DomainError:
-    state = (
-        device_refusal(device, DeviceState.IN_STOCK)
-        .split(":")[0]
-        .removeprefix(f"Device {device.device_id} ")
-    )
+    since = device_since(device)
+    words = {
+        "device": device.device_id,
+        "state": DeviceState(device.state).label,
+        "since": since,
+        "then": then,
+    }
+    if since:
+        message = _(
+            "Device %(device)s is not held by anyone (it has been %(state)s since %(since)s): "
+            "%(then)s"
+        )
+    else:
+        message = _("Device %(device)s is not held by anyone (it is %(state)s): %(then)s")
     return DomainError(
-        f"Device {device.device_id} is not held by anyone (it {state}): {then}",
+        message % words,
         code="not_held",
         status_code=409,
     )
@@ -182,13 +224,22 @@ def _held_holding(device: Device, *, expected_person_id: str | None) -> Associat
     if holding is None:
         raise _not_held(
             device,
-            "there is nothing to take back. Look the device up on the "
-            "Status page to see its history.",
+            _(
+                "there is nothing to take back. Look the device up on the "
+                "Status page to see its history."
+            ),
         )
     if expected_person_id is not None and holding.person_id != expected_person_id:
         raise DomainError(
-            f"Device {device.device_id} is {_held_by(holding)}, not by person "
-            f"{expected_person_id}: check the device in hand. Nothing was changed.",
+            _(
+                "Device %(device)s is %(held_by)s, not by person "
+                "%(expected)s: check the device in hand. Nothing was changed."
+            )
+            % {
+                "device": device.device_id,
+                "held_by": _held_by(holding),
+                "expected": expected_person_id,
+            },
             code="held_by_someone_else",
             status_code=409,
         )
@@ -209,7 +260,10 @@ def device_relinquish(
     someone else is refused: a wrong scan must not end another person's holding.
     """
     if reason not in (EndReason.RELINQUISHED, EndReason.BROKEN, EndReason.PERSON_LEFT):
-        raise DomainError(f"{reason!r} is not a reason to take a device back.", code="bad_reason")
+        raise DomainError(
+            _("%(reason)r is not a reason to take a device back.") % {"reason": reason},
+            code="bad_reason",
+        )
     at = _now(at)
     actor = _actor(acting_user)
     with _on_both_databases():
@@ -230,11 +284,11 @@ def device_swap(
 ) -> Association:
     """Take one device back and hand over another in one step (recall, or broken)."""
     if reason not in (EndReason.SWAPPED, EndReason.BROKEN):
-        raise DomainError("A swap is for a recalled or a broken device.", code="bad_reason")
+        raise DomainError(_("A swap is for a recalled or a broken device."), code="bad_reason")
     old_key, new_key = device_id_key(old_device_id), device_id_key(new_device_id)
     if old_key is not None and old_key == new_key:
         raise DomainError(
-            "The new device must be another device: scan the one you hand over.",
+            _("The new device must be another device: scan the one you hand over."),
             code="same_device",
         )
     at = _now(at)
@@ -247,12 +301,12 @@ def device_swap(
         old, new = locked[old_device_id], locked[new_device_id]
         if old.pk == new.pk:  # two typings of one device
             raise DomainError(
-                "The new device must be another device: scan the one you hand over.",
+                _("The new device must be another device: scan the one you hand over."),
                 code="same_device",
             )
         holding = _open_holding_of_device(old.device_id)
         if holding is None:
-            raise _not_held(old, "hand the new device out with Assign instead.")
+            raise _not_held(old, _("hand the new device out with Assign instead."))
         _end_holding(holding=holding, at=at, reason=reason, actor=actor)
         _transition(device=old, to_state=STATE_AFTER_HOLDING[reason], actor=actor, at=at)
         return _start_holding(person=holding.person, device=new, at=at, actor=actor)
@@ -263,9 +317,16 @@ def _already_lost(device: Device) -> DomainError | None:
     if device.state != DeviceState.LOST or report is None:
         return None
     return DomainError(
-        f"Device {device.device_id} was already reported lost on "
-        f"{day_in_words(report.reported_at)} (lost on {day_in_words(report.lost_at)}): "
-        "nothing more to do until it is found; then mark it found on the Found page.",
+        _(
+            "Device %(device)s was already reported lost on "
+            "%(reported)s (lost on %(lost)s): "
+            "nothing more to do until it is found; then mark it found on the Found page."
+        )
+        % {
+            "device": device.device_id,
+            "reported": day_in_words(report.reported_at),
+            "lost": day_in_words(report.lost_at),
+        },
         code="already_lost",
         status_code=409,
     )
@@ -318,8 +379,8 @@ def device_report_lost(
 # Who changed the device's state in its history when the wearer reported it themselves.
 HOLDER_ACTOR = "the holder (MY DATA)"
 
-NOT_YOUR_DEVICE = (
-    "You do not hold device {device_id} now: you can report only the device you hold "
+NOT_YOUR_DEVICE = gettext_lazy(
+    "You do not hold device %(device)s now: you can report only the device you hold "
     "(MY DATA shows it). For another device, call the registration desk."
 )
 
@@ -335,7 +396,7 @@ def device_report_lost_by_holder(
     at = _now(at)
     actor = _actor(acting_user)
     refusal = DomainError(
-        NOT_YOUR_DEVICE.format(device_id=str(device_id)[:40]),
+        NOT_YOUR_DEVICE % {"device": str(device_id)[:40]},
         code="not_your_device",
         status_code=403,
     )
@@ -386,10 +447,20 @@ def _reported_by_me_already(person_id: str, device_id: str) -> DomainError | Non
         ).exists()
     ):
         return None  # found since: the desk has it
+    if what == "lost":
+        message = _(
+            "Your device %(device)s is already recorded as lost (since "
+            "%(since)s): nothing more to do here. Come to the registration "
+            "desk for a new one."
+        )
+    else:
+        message = _(
+            "Your device %(device)s is already recorded as broken (since "
+            "%(since)s): nothing more to do here. Come to the registration "
+            "desk for a new one."
+        )
     return DomainError(
-        f"Your device {last.device_id} is already recorded as {what} (since "
-        f"{day_in_words(last.ended_at)}): nothing more to do here. Come to the registration "
-        "desk for a new one.",
+        message % {"device": last.device_id, "since": day_in_words(last.ended_at)},
         code=f"already_{what}",
         status_code=409,
     )
@@ -435,16 +506,19 @@ def device_return_to_holder(*, device_id: str, acting_user) -> Association:
         device = device_get_for_update(device_id=device_id)
         report = _last_found_report(device.device_id)
         if device.state != DeviceState.FOUND or report is None:
-            state = device_refusal(device, DeviceState.ASSIGNED).split(":")[0]
             raise DomainError(
-                f"{state}, not waiting at the desk to be returned: look it up on the Status "
-                "page to see what to do.",
+                _(
+                    "%(device_state)s, not waiting at the desk to be returned: look it up on "
+                    "the Status page to see what to do."
+                )
+                % {"device_state": device_state_sentence(device)},
                 code="not_found_state",
                 status_code=409,
             )
         if report.holder is None:
             raise DomainError(
-                f"Nobody held device {device.device_id} when it was lost: put it back in stock.",
+                _("Nobody held device %(device)s when it was lost: put it back in stock.")
+                % {"device": device.device_id},
                 code="no_last_holder",
                 status_code=409,
             )
@@ -466,8 +540,15 @@ def device_restock(*, device_id: str, acting_user, note: str = "") -> Device:
             holding = _open_holding_of_device(device.device_id)
             if holding is not None:
                 raise DomainError(
-                    f"Device {device.device_id} is {_held_by(holding)}: take it back from "
-                    f"{holding.person.full_name} instead (Take back), which puts it in stock.",
+                    _(
+                        "Device %(device)s is %(held_by)s: take it back from "
+                        "%(name)s instead (Take back), which puts it in stock."
+                    )
+                    % {
+                        "device": device.device_id,
+                        "held_by": _held_by(holding),
+                        "name": holding.person.full_name,
+                    },
                     code="refused_transition",
                     status_code=409,
                 )

@@ -8,6 +8,7 @@ history contact tracing relies on.
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ImportAdminMixin, ImportForm, ReadOnlyRoleAdminMixin, RoleAdminMixin
 from core.roles import Role
@@ -18,9 +19,11 @@ from registration.models import Association, LostReport, Person
 class PeopleImportForm(ImportForm):
     deactivate_missing = forms.BooleanField(
         required=False,
-        label="Deactivate people missing from the file",
-        help_text="Tick when the file is the whole HR directory: every active person it does "
-        "not list is deactivated (never deleted).",
+        label=_("Deactivate people missing from the file"),
+        help_text=_(
+            "Tick when the file is the whole HR directory: every active person it does "
+            "not list is deactivated (never deleted)."
+        ),
     )
 
 
@@ -31,19 +34,27 @@ class HoldingInline(ReadOnlyRoleAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "devices held"
+    verbose_name_plural = _("devices held")
 
 
 @admin.register(Person)
 class PersonAdmin(ImportAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     role = Role.REGISTRATION
-    list_display = ("person_id", "family_name", "given_name", "email", "department", "active")
+    list_display = (
+        "person_id",
+        "family_name",
+        "given_name",
+        "email",
+        "department",
+        "active",
+        "language",
+    )
     search_fields = ("person_id", "given_name", "family_name", "email", "department")
-    list_filter = ("active", "department")
+    list_filter = ("active", "department", "language")
     inlines = (HoldingInline,)
     change_list_template = "admin/registration/person/change_list.html"
     import_template = "admin/registration/person/import.html"
-    import_label = "Import people from CSV/JSON"
+    import_label = _("Import people from CSV/JSON")
     import_form = PeopleImportForm
 
     def get_readonly_fields(self, request, obj=None):

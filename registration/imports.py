@@ -9,9 +9,11 @@ deleted: their holdings and lost reports are history that must stay).
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.databases import ASSOCIATIONS
 from core.errors import DomainError
@@ -26,10 +28,10 @@ from core.imports import (
 )
 from registration.models import Association, Person
 
-COLUMNS = ("person_id", "given_name", "family_name", "email", "department", "active")
+COLUMNS = ("person_id", "given_name", "family_name", "email", "department", "active", "language")
 REQUIRED = ("person_id", "given_name", "family_name")
 # Fields an import may set; a column missing from the file leaves its field as it is.
-FIELDS = ("given_name", "family_name", "email", "department", "active")
+FIELDS = ("given_name", "family_name", "email", "department", "active", "language")
 BATCH_SIZE = 1000
 
 TRUE = frozenset({"true", "1", "yes", "y"})
@@ -56,9 +58,12 @@ def _parse(line: int, row: Mapping) -> tuple[_PersonRow | None, list[str]]:
     for name in ("person_id", "given_name", "family_name"):
         value = cell(row, name)
         if not value:
-            problems.append(f"{name} is required")
+            problems.append(_("%(column)s is required") % {"column": name})
         elif len(value) > _MAX_LENGTH[name]:
-            problems.append(f"{name} is longer than {_MAX_LENGTH[name]} characters")
+            problems.append(
+                _("%(column)s is longer than %(max)d characters")
+                % {"column": name, "max": _MAX_LENGTH[name]}
+            )
         elif name != "person_id":
             values[name] = value
 
@@ -67,13 +72,18 @@ def _parse(line: int, row: Mapping) -> tuple[_PersonRow | None, list[str]]:
             continue  # not in this file: left as it is
         value = cell(row, name)
         if len(value) > _MAX_LENGTH[name]:
-            problems.append(f"{name} is longer than {_MAX_LENGTH[name]} characters")
+            problems.append(
+                _("%(column)s is longer than %(max)d characters")
+                % {"column": name, "max": _MAX_LENGTH[name]}
+            )
             continue
         if name == "email" and value:
             try:
                 validate_email(value)
             except ValidationError:
-                problems.append(f"email {value!r} is not a valid e-mail address")
+                problems.append(
+                    _("email %(value)r is not a valid e-mail address") % {"value": value}
+                )
                 continue
         values[name] = value
 
@@ -84,7 +94,21 @@ def _parse(line: int, row: Mapping) -> tuple[_PersonRow | None, list[str]]:
     elif active in FALSE:
         values["active"] = False
     else:
-        problems.append(f"active {cell(row, 'active')!r} is not one of true/false, yes/no, 1/0")
+        problems.append(
+            _("active %(value)r is not one of true/false, yes/no, 1/0")
+            % {"value": cell(row, "active")}
+        )
+
+    if "language" in row:  # the language of the person's e-mails; empty: the portal's
+        language = cell(row, "language").lower()
+        codes = [code for code, _name in settings.LANGUAGES]
+        if not language or language in codes:
+            values["language"] = language
+        else:
+            problems.append(
+                _("language %(value)r is not one of %(codes)s")
+                % {"value": cell(row, "language"), "codes": "/".join(codes)}
+            )
 
     if problems:
         return None, problems
@@ -121,7 +145,8 @@ def import_people(
             parsed, problems = _parse(line, row)
             if parsed is not None and parsed.person_id in seen:
                 problems = [
-                    f"person_id {parsed.person_id} already used on {unit} {seen[parsed.person_id]}"
+                    _("person_id %(value)s already used %(where)s")
+                    % {"value": parsed.person_id, "where": _where(unit, seen[parsed.person_id])}
                 ]
             if problems:
                 report.error(line, "; ".join(problems))
@@ -147,8 +172,10 @@ def import_people(
         if deactivate_missing:
             if not listed:
                 raise ImportFileError(
-                    "The file lists nobody: deactivating everyone missing from it would "
-                    "deactivate the whole directory. Nothing was changed."
+                    _(
+                        "The file lists nobody: deactivating everyone missing from it would "
+                        "deactivate the whole directory. Nothing was changed."
+                    )
                 )
             for person in existing.values():
                 if person.active and person.person_id not in listed:
@@ -164,13 +191,22 @@ def import_people(
                 Person.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
         except IntegrityError as exc:
             raise DomainError(
-                "Another change to the people happened during the import; nothing was "
-                "imported. Run the import again.",
+                _(
+                    "Another change to the people happened during the import; nothing was "
+                    "imported. Run the import again."
+                ),
                 code="concurrent_change",
                 status_code=409,
             ) from exc
         report.notes.extend(_still_holding(deactivated_ids, existing))
     return report
+
+
+def _where(unit: str, number: int) -> str:
+    """`on line 3` (a CSV file) or `on entry 3` (a JSON list)."""
+    if unit == "entry":
+        return _("on entry %(n)d") % {"n": number}
+    return _("on line %(n)d") % {"n": number}
 
 
 def _apply(person: Person, values: dict) -> bool:
@@ -193,8 +229,11 @@ def _still_holding(person_ids: list[str], people: dict[str, Person]) -> list[str
         "person_id", "device_id"
     )
     return [
-        f"{people[person_id].full_name} ({person_id}) was deactivated and still holds "
-        f"device {device_id}: take it back at the desk (reason: person left)."
+        _(
+            "%(name)s (%(person)s) was deactivated and still holds "
+            "device %(device)s: take it back at the desk (reason: person left)."
+        )
+        % {"name": people[person_id].full_name, "person": person_id, "device": device_id}
         for person_id, device_id in sorted(holdings)
         if person_id in deactivated
     ]

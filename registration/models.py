@@ -8,6 +8,8 @@ encounter.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.databases import ASSOCIATIONS
 from core.dates import format_datetime
@@ -19,23 +21,27 @@ class Person(models.Model):
     home_database = ASSOCIATIONS
 
     person_id = models.CharField(
-        max_length=32, unique=True, help_text="The organisation's person number."
+        max_length=32, unique=True, help_text=gettext_lazy("The organisation's person number.")
     )
     given_name = models.CharField(max_length=150)
     family_name = models.CharField(max_length=150, db_index=True)
     email = models.EmailField(blank=True)
     department = models.CharField(max_length=100, blank=True)
-    active = models.BooleanField(default=True, help_text="Still in the organisation's directory.")
+    active = models.BooleanField(
+        default=True, help_text=gettext_lazy("Still in the organisation's directory.")
+    )
     language = models.CharField(
         max_length=8,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The language e-mails to the person are written in; blank: the portal's.",
+        help_text=gettext_lazy(
+            "The language e-mails to the person are written in; blank: the portal's."
+        ),
     )
 
     class Meta:
         ordering = ["family_name", "given_name", "person_id"]
-        verbose_name_plural = "people"
+        verbose_name_plural = gettext_lazy("people")
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.person_id})"
@@ -46,11 +52,11 @@ class Person(models.Model):
 
 
 class EndReason(models.TextChoices):
-    RELINQUISHED = "relinquished", "given back"
-    LOST = "lost", "lost"
-    SWAPPED = "swapped", "swapped for another device"
-    BROKEN = "broken", "broken"
-    PERSON_LEFT = "person_left", "person left the organisation"
+    RELINQUISHED = "relinquished", gettext_lazy("given back")
+    LOST = "lost", gettext_lazy("lost")
+    SWAPPED = "swapped", gettext_lazy("swapped for another device")
+    BROKEN = "broken", gettext_lazy("broken")
+    PERSON_LEFT = "person_left", gettext_lazy("person left the organisation")
 
 
 class Association(models.Model):
@@ -100,7 +106,11 @@ class Association(models.Model):
         indexes = [models.Index(fields=["device_id", "started_at"], name="holding_device_time")]
 
     def __str__(self) -> str:
-        return f"{self.person_id} holds {self.device_id} from {format_datetime(self.started_at)}"
+        return _("%(person)s holds %(device)s from %(start)s") % {
+            "person": self.person_id,
+            "device": self.device_id,
+            "start": format_datetime(self.started_at),
+        }
 
 
 class LostReport(models.Model):
@@ -109,8 +119,8 @@ class LostReport(models.Model):
     home_database = ASSOCIATIONS
 
     class Outcome(models.TextChoices):
-        RETURNED = "returned", "returned to its holder"
-        RESTOCKED = "restocked", "put back in stock"
+        RETURNED = "returned", gettext_lazy("returned to its holder")
+        RESTOCKED = "restocked", gettext_lazy("put back in stock")
 
     device_id = models.CharField(max_length=32, db_index=True)
     holder = models.ForeignKey(
@@ -120,7 +130,7 @@ class LostReport(models.Model):
         null=True,
         blank=True,
         related_name="lost_reports",
-        help_text="Who held it when it was lost (none if it was in stock).",
+        help_text=gettext_lazy("Who held it when it was lost (none if it was in stock)."),
     )
     lost_at = models.DateTimeField()
     reported_at = models.DateTimeField()
@@ -140,4 +150,7 @@ class LostReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.device_id} lost {self.lost_at:%Y-%m-%d}"
+        return _("%(device)s lost %(day)s") % {
+            "device": self.device_id,
+            "day": f"{self.lost_at:%Y-%m-%d}",
+        }

@@ -6,6 +6,7 @@ The desk's views of a device or a person with its state (two databases) are in d
 from datetime import datetime
 
 from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from registration.models import Association, Person
@@ -53,8 +54,10 @@ def person_for_user(user) -> Person:
     person = Person.objects.filter(person_id=user.person_id).first() if user.person_id else None
     if person is None or not person.active:
         raise DomainError(
-            "Your account is not linked to a person of the organisation's directory. "
-            "Contact the registration service.",
+            _(
+                "Your account is not linked to a person of the organisation's directory. "
+                "Contact the registration service."
+            ),
             code="no_person",
             status_code=403,
         )
@@ -65,6 +68,8 @@ def person_get(*, person_id: str) -> Person:
     person = Person.objects.filter(person_id=person_id).first()
     if person is None:
         raise DomainError(
-            f"There is no person {person_id}.", code="unknown_person", status_code=404
+            _("There is no person %(person)s.") % {"person": person_id},
+            code="unknown_person",
+            status_code=404,
         )
     return person

@@ -6,6 +6,8 @@ from the request: a `person_id` parameter is ignored.
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -25,15 +27,17 @@ class MyDayOutput(serializers.Serializer):
         start = fields.DateTimeField()
         seconds = serializers.IntegerField()
         close_contact_length = serializers.BooleanField(
-            help_text="Longer than the close-contact threshold."
+            help_text=gettext_lazy("Longer than the close-contact threshold.")
         )
 
         class Meta:
             ref_name = "MyEncounter"
 
     date = fields.DateField()
-    total_seconds = serializers.IntegerField(help_text="The day's total (split at midnight).")
-    encounters = EncounterOutput(many=True, help_text="Those that started that day.")
+    total_seconds = serializers.IntegerField(
+        help_text=gettext_lazy("The day's total (split at midnight).")
+    )
+    encounters = EncounterOutput(many=True, help_text=gettext_lazy("Those that started that day."))
 
     class Meta:
         ref_name = "MyEncounterDay"
@@ -45,7 +49,7 @@ class MyEncountersApi(APIView):
     permission_classes = [AnySignedInPerson]
 
     class OutputSerializer(serializers.Serializer):
-        days = MyDayOutput(many=True, help_text="Newest first.")
+        days = MyDayOutput(many=True, help_text=gettext_lazy("Newest first."))
 
         class Meta:
             ref_name = "MyEncounters"
@@ -75,7 +79,9 @@ class MyDataApi(APIView):
             device_id = serializers.CharField()
             locals()["from"] = fields.DateTimeField()  # a Python keyword: declared by name
             to = fields.DateTimeField(allow_null=True)
-            end_reason = serializers.CharField(help_text="In words; blank while held.")
+            end_reason = serializers.CharField(
+                help_text=gettext_lazy("In words; blank while held.")
+            )
 
             class Meta:
                 ref_name = "MyDevice"
@@ -84,7 +90,7 @@ class MyDataApi(APIView):
             campaign = serializers.CharField()
             starts_at = fields.DateTimeField()
             location = serializers.CharField()
-            status = serializers.CharField(help_text="In words.")
+            status = serializers.CharField(help_text=gettext_lazy("In words."))
 
             class Meta:
                 ref_name = "MyAppointment"
@@ -100,7 +106,9 @@ class MyDataApi(APIView):
 
         class NotificationOutput(serializers.Serializer):
             notified_at = fields.DateTimeField()
-            until = fields.DateField(help_text="Stay at home until the end of this day.")
+            until = fields.DateField(
+                help_text=gettext_lazy("Stay at home until the end of this day.")
+            )
 
             class Meta:
                 ref_name = "MyNotification"
@@ -108,17 +116,20 @@ class MyDataApi(APIView):
         person = PersonOutput()
         retention_days = serializers.IntegerField()
         close_contact_minutes = serializers.IntegerField()
-        days = MyDayOutput(many=True, help_text="Newest first.")
+        days = MyDayOutput(many=True, help_text=gettext_lazy("Newest first."))
         devices = DeviceOutput(many=True)
         appointments = AppointmentOutput(many=True)
         lost_reports = LostReportOutput(many=True)
         notifications = NotificationOutput(
-            many=True, help_text="E-mails of the medical service to me as a close contact."
+            many=True,
+            help_text=gettext_lazy("E-mails of the medical service to me as a close contact."),
         )
         consulted_on = serializers.ListField(
             child=fields.DateField(),
             required=False,
-            help_text="Days a trace showed my data, newest first (MYDATA_SHOW_CONSULTATIONS).",
+            help_text=gettext_lazy(
+                "Days a trace showed my data, newest first (MYDATA_SHOW_CONSULTATIONS)."
+            ),
         )
 
         class Meta:
@@ -156,19 +167,23 @@ class MyDeviceReportLostApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         device_id = serializers.CharField(
-            max_length=32, help_text="The device I hold now (MY DATA shows it)."
+            max_length=32, help_text=gettext_lazy("The device I hold now (MY DATA shows it).")
         )
         what = serializers.ChoiceField(choices=["lost", "broken"], default="lost")
         at = fields.DateTimeField(
             required=False,
-            help_text="When it was lost or broke; now if not given. Not in the future, "
-            "not before I was given the device.",
+            help_text=gettext_lazy(
+                "When it was lost or broke; now if not given. Not in the future, "
+                "not before I was given the device."
+            ),
         )
 
     class OutputSerializer(serializers.Serializer):
-        message = serializers.CharField(help_text="What was recorded, in a sentence.")
+        message = serializers.CharField(help_text=gettext_lazy("What was recorded, in a sentence."))
         device_id = serializers.CharField()
-        ended_at = fields.DateTimeField(help_text="I no longer hold the device from then.")
+        ended_at = fields.DateTimeField(
+            help_text=gettext_lazy("I no longer hold the device from then.")
+        )
 
         class Meta:
             ref_name = "MyDeviceReportLost"
@@ -186,11 +201,19 @@ class MyDeviceReportLostApi(APIView):
             broken=data["what"] == "broken",
             acting_user=request.user,
         )
-        what = "lost" if data["what"] == "lost" else "broken"
+        if data["what"] == "lost":
+            message = _(
+                "Your device %(device)s is recorded as lost. "
+                "Come to the registration desk for a new one."
+            )
+        else:
+            message = _(
+                "Your device %(device)s is recorded as broken. "
+                "Come to the registration desk for a new one."
+            )
         return Response(
             {
-                "message": f"Your device {holding.device_id} is recorded as {what}. "
-                "Come to the registration desk for a new one.",
+                "message": message % {"device": holding.device_id},
                 "device_id": holding.device_id,
                 "ended_at": timezone.localtime(holding.ended_at).isoformat(),
             }

@@ -11,12 +11,24 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
+
 from core.csv import safe_cell
 from core.dates import csv_when, csv_zone_header
 from tracing.contacts import minutes
 
 CSV_HEADER = ["section", "date_or_start", "end", "minutes", "detail"]
 CSV_WHEN = {"date_or_start", "end"}  # days and times as the page writes them (core/dates)
+# The header as the reader reads it, in their language.
+CSV_HEADER_WORDS = {
+    "section": pgettext_lazy("MY DATA CSV column", "section"),
+    "date_or_start": pgettext_lazy("MY DATA CSV column", "date_or_start"),
+    "end": pgettext_lazy("MY DATA CSV column", "end"),
+    "minutes": pgettext_lazy("MY DATA CSV column", "minutes"),
+    "detail": pgettext_lazy("MY DATA CSV column", "detail"),
+}
 
 
 class _Drain(io.RawIOBase):
@@ -69,7 +81,19 @@ def json_pieces(data: dict) -> Iterator[str]:
 
 
 def csv_pieces(data: dict) -> Iterator[str]:
-    """One table: a row per encounter, device holding, appointment, lost report, consultation."""
+    """One table: a row per encounter, device holding, appointment, lost report, consultation.
+
+    Written in the language of the request that asked for it, though it is streamed later.
+    """
+    return _csv_pieces(data, translation.get_language())
+
+
+def _csv_pieces(data: dict, language: str | None) -> Iterator[str]:
+    with translation.override(language):
+        yield from _csv_rows(data)
+
+
+def _csv_rows(data: dict) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -80,21 +104,29 @@ def csv_pieces(data: dict) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    yield rows([[csv_zone_header(c) if c in CSV_WHEN else c for c in CSV_HEADER]])
+    header = [str(CSV_HEADER_WORDS[c]) for c in CSV_HEADER]
+    yield rows(
+        [
+            [
+                csv_zone_header(w) if c in CSV_WHEN else w
+                for c, w in zip(CSV_HEADER, header, strict=True)
+            ]
+        ]
+    )
     for day in data["days"]:
         yield rows(
             [
-                "encounter",
+                pgettext("MY DATA CSV section", "encounter"),
                 csv_when(e["start"]),
                 "",
                 minutes(e["seconds"]),
-                "close-contact length" if e["close_contact_length"] else "",
+                _("close-contact length") if e["close_contact_length"] else "",
             ]
             for e in day["encounters"]
         )
     yield rows(
         [
-            "device",
+            pgettext("MY DATA CSV section", "device"),
             csv_when(d["from"]),
             csv_when(d["to"]),
             "",
@@ -104,29 +136,42 @@ def csv_pieces(data: dict) -> Iterator[str]:
     )
     yield rows(
         [
-            "appointment",
+            pgettext("MY DATA CSV section", "appointment"),
             csv_when(b["starts_at"]),
             "",
             "",
-            f"{b['campaign']} at {b['location']}: {b['status']}",
+            _("%(campaign)s at %(location)s: %(status)s")
+            % {"campaign": b["campaign"], "location": b["location"], "status": b["status"]},
         ]
         for b in data["appointments"]
     )
     yield rows(
-        ["lost report", csv_when(r["lost_at"]), csv_when(r["found_at"]), "", r["device_id"]]
+        [
+            pgettext("MY DATA CSV section", "lost report"),
+            csv_when(r["lost_at"]),
+            csv_when(r["found_at"]),
+            "",
+            r["device_id"],
+        ]
         for r in data["lost_reports"]
     )
     yield rows(
         [
-            "notified as a close contact",
+            pgettext("MY DATA CSV section", "notified as a close contact"),
             csv_when(n["notified_at"]),
             csv_when(n["until"]),
             "",
-            "stay at home until",
+            _("stay at home until"),
         ]
         for n in data["notifications"]
     )
     yield rows(
-        ["consulted by the medical service", csv_when(day), "", "", ""]
+        [
+            pgettext("MY DATA CSV section", "consulted by the medical service"),
+            csv_when(day),
+            "",
+            "",
+            "",
+        ]
         for day in data.get("consulted_on", [])
     )

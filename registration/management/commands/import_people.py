@@ -10,8 +10,8 @@ from registration.imports import import_people
 class Command(BaseCommand):
     help = (
         "Import people from the HR directory's CSV or JSON export (person_id, given_name, "
-        "family_name, email, department, active). Safe to run again. Exits 1 if any row had "
-        "an error (the valid rows are imported all the same)."
+        "family_name, email, department, active, language: en/fr). Safe to run again. "
+        "Exits 1 if any row had an error (the valid rows are imported all the same)."
     )
 
     def add_arguments(self, parser):
