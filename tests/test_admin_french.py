@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 (French text has its typographic apostrophe)
 """The admin pages of the desk's and the asset team's records read in French for a French
 browser: lists, forms (help texts, choices), actions, the import pages and a device's labels."""
 

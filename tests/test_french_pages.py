@@ -1,7 +1,5 @@
 """The server's own pages and /api/me in French, for a browser that asks for French."""
 
-# French text: its apostrophe is the typographic one (U+2019) on purpose.
-# ruff: noqa: RUF001
 
 import re
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 (French text has its typographic apostrophe)
 """Each appointment e-mail goes out in its recipient's language (registration.Person.language):
 English by default, French for a person who chose French, dates included."""
 

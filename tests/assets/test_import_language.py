@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 (French text has its typographic apostrophe)
 """A background device import writes its report in the language of whoever uploaded it."""
 
 import io

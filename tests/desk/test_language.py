@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 (French text has its typographic apostrophe)
 """The desk's API answers in the reader's language: refusals (DomainError) and serializer
 validation errors in French for a French browser, unchanged in English otherwise."""
 

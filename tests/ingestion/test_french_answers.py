@@ -1,7 +1,5 @@
 """A network server's operator who reads French gets the webhook's reasons in French."""
 
-# French text: its apostrophe is the typographic one (U+2019) on purpose.
-# ruff: noqa: RUF001
 
 import pytest
 

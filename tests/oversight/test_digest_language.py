@@ -1,7 +1,5 @@
 """The weekly digest goes out in each privacy officer's language."""
 
-# French text: its apostrophe is the typographic one (U+2019) on purpose.
-# ruff: noqa: RUF001
 
 import io
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 (French text has its typographic apostrophe)
 """The directory import's optional `language` column: the language of the person's e-mails."""
 
 import io

@@ -1,7 +1,5 @@
 """A refusal of the location-exposure API reads in the language the caller asked for."""
 
-# French text: its apostrophe is the typographic one (U+2019) on purpose.
-# ruff: noqa: RUF001
 
 import pytest
 
