@@ -6,6 +6,7 @@ another person's record in the body, unknown languages, nested and oversized bod
 """
 
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -189,3 +190,14 @@ def test_a_hostile_language_cookie_is_ignored(client, person):
         answer = client.get("/api/me")
         assert answer.status_code == 200
         assert answer.json()["language"] in ("en", "fr")
+
+
+def test_every_picture_of_the_french_guide_exists():
+    guide = settings.BASE_DIR / "docs" / "user-guide" / "fr"
+    pictures = 0
+    for section in guide.glob("*.md"):
+        for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", section.read_text()):
+            assert (guide / target).resolve().is_file(), f"{section.name}: {target}"
+            pictures += 1
+    assert pictures >= 15
+    assert len(list((guide / "img").glob("*.png"))) >= 4  # the French flows' own screenshots
