@@ -398,31 +398,37 @@ def break_glass_review(*, reveal_id: int, outcome: str, comment: str, acting_use
 # --- E-mails: to the staff, about a request (never a contact's identity) ---------------------
 
 
-def reveal_email_text(template: str, reveal: Reveal, reader) -> tuple[str, str]:
-    """(subject, body) of a reveal e-mail, in `reader`'s language (an accounts.User)."""
+def reveal_email_text(template: str, context: dict, reader=None) -> tuple[str, str]:
+    """(subject, body) of a reveal e-mail in `reader`'s language (an accounts.User; None: the
+    portal's). `context` holds the reveal and its case."""
     with in_language_of(reader):
         context = {
-            "reveal": reveal,
-            "case": reveal.case_trace.case,
-            "because": reasons_shown(reveal.because),
+            **context,
+            "because": reasons_shown(context["reveal"].because),
             "portal_url": settings.PORTAL_URL,
         }
         subject = " ".join(render_to_string(f"cases/email/{template}_subject.txt", context).split())
         return subject, render_to_string(f"cases/email/{template}_body.txt", context)
 
 
-def _send(readers, template: str, reveal: Reveal) -> None:
-    """One e-mail per language its readers read (an address once)."""
+def _send(to: list[str], template: str, context: dict, *, reader=None) -> None:
+    if not to:
+        return
+    subject, body = reveal_email_text(template, context, reader)
+    try:
+        EmailMessage(subject, body, settings.CONTACT_NOTIFY_FROM_EMAIL, to).send()
+    except OSError:  # a mail server down loses the e-mail, not the decision (the page shows it)
+        logger.warning("could not send the %s e-mail", template)
+
+
+def _send_to(readers, template: str, reveal: Reveal) -> None:
+    """One e-mail per language its readers read, each in theirs (an address once)."""
     by_language: dict[str, list] = {}
     for reader in readers:
         by_language.setdefault(language_of(reader), []).append(reader)
+    context = {"reveal": reveal, "case": reveal.case_trace.case}
     for group in by_language.values():
-        to = sorted({reader.email for reader in group})
-        subject, body = reveal_email_text(template, reveal, group[0])
-        try:
-            EmailMessage(subject, body, settings.CONTACT_NOTIFY_FROM_EMAIL, to).send()
-        except OSError:  # a mail server down loses the e-mail, not the decision (the page shows it)
-            logger.warning("could not send the %s e-mail", template)
+        _send(sorted({r.email for r in group}), template, context, reader=group[0])
 
 
 def _tell_approvers(reveal: Reveal) -> None:
@@ -431,13 +437,9 @@ def _tell_approvers(reveal: Reveal) -> None:
         .objects.filter(groups__name=approver_role().value, is_active=True)
         .exclude(username=reveal.requested_by)
     )
-    _send([u for u in users if u.email], "reveal_waiting", reveal)
+    _send_to([u for u in users if u.email], "reveal_waiting", reveal)
 
 
 def _tell_requester(reveal: Reveal) -> None:
     requester = get_user_model().objects.filter(username=reveal.requested_by).first()
-    _send(
-        [requester] if requester and requester.email else [],
-        "reveal_decided",
-        reveal,
-    )
+    _send_to([requester] if requester and requester.email else [], "reveal_decided", reveal)
