@@ -226,3 +226,15 @@ def test_the_trace_csv_has_french_headers_when_asked_in_french(client, medic):
     english = client.get(reverse("trace-export", args=[result["id"]]))
     header = next(csv.reader(io.StringIO(english.content.decode())))
     assert header[0] == "case_reference" and header[10] == "encounter_start (Europe/Zurich)"
+
+
+@pytest.mark.usefixtures("world")
+def test_the_worklist_csv_has_french_headers_when_asked_in_french(client, medic):
+    client.force_login(medic)
+    trace(client, open_case(client)["id"])
+    french = client.get(reverse("follow-ups-export"), {"mine": "false"}, **FR)
+    rows = list(csv.reader(io.StringIO(french.content.decode())))
+    assert rows[0][:3] == ["Référence du cas", "Numéro de personne", "Nom"]
+    assert rows[0][6] == "Dernière exposition (Europe/Zurich)" and len(rows) == 3
+    english = client.get(reverse("follow-ups-export"), {"mine": "false"})
+    assert next(csv.reader(io.StringIO(english.content.decode())))[0] == "case_reference"
