@@ -4,37 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("audit", "0005_case_actions"),
+        ('audit', '0005_case_actions'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="auditentry",
-            name="action",
-            field=models.CharField(
-                choices=[
-                    ("trace", "traced close contacts"),
-                    ("trace_reopened", "reopened a trace"),
-                    ("trace_exported", "exported a trace"),
-                    ("contacts_revealed", "named contacts who are not close contacts"),
-                    ("trace_refused", "was refused a trace (hourly limit)"),
-                    ("person_id_changed", "an account's person number changed"),
-                    ("case_opened", "opened a case"),
-                    ("contact_notified", "notified a close contact"),
-                    ("cluster_opened", "opened a cluster of cases"),
-                    ("follow_ups_exported", "exported follow-ups (CSV)"),
-                    ("reveal_requested", "asked a second person to approve naming contacts"),
-                    ("reveal_approved", "approved naming a trace's contacts"),
-                    ("reveal_refused", "refused naming a trace's contacts"),
-                    ("trace_revealed", "named a trace's close contacts"),
-                    ("break_glass", "named contacts urgently, without approval (break-glass)"),
-                    ("break_glass_reviewed", "reviewed a break-glass reveal"),
-                    ("decommission_requested", "asked to end the service"),
-                    ("decommission_approved", "approved ending the service"),
-                    ("decommissioned", "erased the service's personal data (end of service)"),
-                ],
-                max_length=32,
-            ),
+            model_name='auditentry',
+            name='action',
+            field=models.CharField(choices=[('trace', 'traced close contacts'), ('trace_reopened', 'reopened a trace'), ('trace_exported', 'exported a trace'), ('contacts_revealed', 'named contacts who are not close contacts'), ('trace_refused', 'was refused a trace (hourly limit)'), ('person_id_changed', "an account's person number changed"), ('case_opened', 'opened a case'), ('contact_notified', 'notified a close contact'), ('cluster_opened', 'opened a cluster of cases'), ('follow_ups_exported', 'exported follow-ups (CSV)'), ('reveal_requested', 'asked a second person to approve naming contacts'), ('reveal_approved', "approved naming a trace's contacts"), ('reveal_refused', "refused naming a trace's contacts"), ('trace_revealed', "named a trace's close contacts"), ('break_glass', 'named contacts urgently, without approval (break-glass)'), ('break_glass_reviewed', 'reviewed a break-glass reveal'), ('decommission_requested', 'asked to end the service'), ('decommission_approved', 'approved ending the service'), ('decommissioned', "erased the service's personal data (end of service)")], max_length=32),
         ),
     ]
