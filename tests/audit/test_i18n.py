@@ -1,8 +1,6 @@
 """The audit trail in French: its entries keep what was stored, only their labels are read in
 the reader's language."""
 
-# ruff: noqa: RUF001 (French is written with the typographic apostrophe)
-
 import pytest
 from django.urls import reverse
 

@@ -1,8 +1,6 @@
 """Contact follow-up in English and in French: the e-mails in their recipient's language,
 refusals and validation errors in the reader's, and the trace CSV's headers."""
 
-# ruff: noqa: RUF001 (French is written with the typographic apostrophe)
-
 import csv
 import io
 from datetime import timedelta
