@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.db import connections, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from audit.chain import GENESIS, entry_hash, hashed_fields
 from audit.checkpoints import Checkpoint, CheckpointFile, checkpoint_write, checkpoints_read
@@ -115,14 +114,14 @@ def audit_verify(
             return ChainReport(
                 count,
                 entry,
-                _("its link to the entry before does not match (one was removed or inserted)"),
+                "its link to the entry before does not match (one was removed or inserted)",
             )
         if entry_hash(previous, hashed_fields(entry)) != entry.entry_hash:
-            return ChainReport(count, entry, _("its content was changed after it was written"))
+            return ChainReport(count, entry, "its content was changed after it was written")
         previous = heads[entry.position] = entry.entry_hash
     report = ChainReport(count)
     if count and checkpoint_file.missing:
-        report.problem = _(
+        report.problem = (
             "the checkpoint file is missing: the chain alone is intact, but that the newest "
             "entries were not removed cannot be shown (keep AUDIT_CHECKPOINT_FILE; give digests)"
         )
@@ -130,31 +129,28 @@ def audit_verify(
             return report
         report.problem = ""
     if checkpoint_file.unreadable:
-        report.problem = _(
-            "the checkpoint file cannot be read; the chain alone is intact (%(count)d)"
-        ) % {"count": count}
+        report.problem = f"the checkpoint file cannot be read; the chain alone is intact ({count})"
         return report
     if checkpoint_file.forged:
-        report.problem = _("%(n)d line(s) of the checkpoint file carry no valid signature") % {
-            "n": checkpoint_file.forged
-        }
+        report.problem = (
+            f"{checkpoint_file.forged} line(s) of the checkpoint file carry no valid signature"
+        )
         return report
     anchors = [*checkpoint_file.checkpoints, *digests]
     report.checkpoints = len(anchors)
     for anchor in sorted(anchors, key=lambda c: -c.position):
         if not anchor.genuine:
-            report.problem = _("the digest of %(at)s is not signed with the chain's key") % {
-                "at": anchor.at
-            }
+            report.problem = f"the digest of {anchor.at} is not signed with the chain's key"
         elif anchor.position > count:
-            report.problem = _(
-                "the newest entries were removed: on %(at)s the trail held %(held)d entries, "
-                "now it holds %(count)d"
-            ) % {"at": anchor.at, "held": anchor.position, "count": count}
+            report.problem = (
+                f"the newest entries were removed: on {anchor.at} the trail held "
+                f"{anchor.position} entries, now it holds {count}"
+            )
         elif heads[anchor.position] != anchor.head:
-            report.problem = _(
-                "the trail was rewritten: entry %(position)d is not the one checkpointed on %(at)s"
-            ) % {"position": anchor.position, "at": anchor.at}
+            report.problem = (
+                f"the trail was rewritten: entry {anchor.position} is not the one "
+                f"checkpointed on {anchor.at}"
+            )
         if report.problem:
             return report
     return report

@@ -2,7 +2,6 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
 
 from audit.checkpoints import Checkpoint
 from audit.services import audit_verify
@@ -30,33 +29,21 @@ class Command(BaseCommand):
             try:
                 digests.append(Checkpoint.from_dict(json.loads(Path(path).read_text())))
             except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise CommandError(
-                    _("%(path)s is not a digest of the audit trail: %(error)s")
-                    % {"path": path, "error": exc}
-                ) from exc
+                raise CommandError(f"{path} is not a digest of the audit trail: {exc}") from exc
         report = audit_verify(digests=digests)
         if report.intact:
             self.stdout.write(
                 self.style.SUCCESS(
-                    _(
-                        "Audit trail intact: %(entries)d entries, %(checkpoints)d checkpoints "
-                        "and digests agree."
-                    )
-                    % {"entries": report.entries, "checkpoints": report.checkpoints}
+                    f"Audit trail intact: {report.entries} entries, "
+                    f"{report.checkpoints} checkpoints and digests agree."
                 )
             )
             return
         entry = report.first_broken
-        if entry:
-            said = _(
-                "Audit trail broken at entry %(position)d (%(at)s, %(actor)s): %(problem)s."
-            ) % {
-                "position": entry.position,
-                "at": format_datetime(entry.at),
-                "actor": entry.actor,
-                "problem": report.problem,
-            }
-        else:
-            said = _("Audit trail broken: %(problem)s.") % {"problem": report.problem}
-        self.stdout.write(self.style.ERROR(said))
+        where = (
+            f" at entry {entry.position} ({format_datetime(entry.at)}, {entry.actor})"
+            if entry
+            else ""
+        )
+        self.stdout.write(self.style.ERROR(f"Audit trail broken{where}: {report.problem}."))
         raise SystemExit(1)
