@@ -9,9 +9,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
 from cases.models import FollowUp
+from core.dates import format_date_long
 from registration.models import Person
 from tests.cases.test_follow_up import open_case, trace, world  # noqa: F401 (a fixture)
 from tests.cases.test_reveals import ask, people, run_trace  # noqa: F401 (a fixture)
@@ -23,7 +23,7 @@ FR = {"HTTP_ACCEPT_LANGUAGE": "fr"}
 
 def in_french(day) -> str:
     with translation.override("fr"):
-        return date_format(day, "j F Y")
+        return format_date_long(day)
 
 
 @pytest.mark.usefixtures("world")
