@@ -1,6 +1,8 @@
 """The audit trail for the data-protection office: who traced whom, when and why."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -26,39 +28,53 @@ class AuditDetailsOutput(serializers.Serializer):
         class Meta:
             ref_name = "AuditTraceWindow"
 
-    window = WindowOutput(required=False, help_text="trace: the period traced.")
-    policy = serializers.CharField(required=False, help_text="trace: the close-contact policy.")
-    contacts = serializers.IntegerField(required=False, help_text="trace: contacts found.")
-    close_contacts = serializers.IntegerField(required=False, help_text="trace: close contacts.")
+    window = WindowOutput(required=False, help_text=gettext_lazy("trace: the period traced."))
+    policy = serializers.CharField(
+        required=False, help_text=gettext_lazy("trace: the close-contact policy.")
+    )
+    contacts = serializers.IntegerField(
+        required=False, help_text=gettext_lazy("trace: contacts found.")
+    )
+    close_contacts = serializers.IntegerField(
+        required=False, help_text=gettext_lazy("trace: close contacts.")
+    )
     trace = serializers.IntegerField(
-        required=False, help_text="trace_reopened, trace_exported, contacts_revealed: the trace."
+        required=False,
+        help_text=gettext_lazy("trace_reopened, trace_exported, contacts_revealed: the trace."),
     )
     named = serializers.IntegerField(
-        required=False, help_text="contacts_revealed: contacts named for the first time."
+        required=False,
+        help_text=gettext_lazy("contacts_revealed: contacts named for the first time."),
     )
     person_id = serializers.CharField(
         required=False,
-        help_text="trace_refused: the person not traced; person_id_changed: the new number.",
+        help_text=gettext_lazy(
+            "trace_refused: the person not traced; person_id_changed: the new number."
+        ),
     )
-    limit_per_hour = serializers.IntegerField(required=False, help_text="trace_refused.")
-    account = serializers.CharField(required=False, help_text="person_id_changed.")
-    previous_person_id = serializers.CharField(required=False, help_text="person_id_changed.")
+    limit_per_hour = serializers.IntegerField(
+        required=False, help_text=gettext_lazy("trace_refused.")
+    )
+    account = serializers.CharField(required=False, help_text=gettext_lazy("person_id_changed."))
+    previous_person_id = serializers.CharField(
+        required=False, help_text=gettext_lazy("person_id_changed.")
+    )
     request = serializers.IntegerField(
-        required=False, help_text="decommission_*: the end-of-service request."
+        required=False, help_text=gettext_lazy("decommission_*: the end-of-service request.")
     )
     requested_by = serializers.CharField(
-        required=False, help_text="decommission_approved, decommissioned: who asked."
+        required=False, help_text=gettext_lazy("decommission_approved, decommissioned: who asked.")
     )
-    approved_by = serializers.CharField(required=False, help_text="decommissioned.")
+    approved_by = serializers.CharField(required=False, help_text=gettext_lazy("decommissioned."))
     erased = serializers.DictField(
         child=serializers.IntegerField(),
         required=False,
-        help_text="decommissioned: rows erased per database and table.",
+        help_text=gettext_lazy("decommissioned: rows erased per database and table."),
     )
     disclosed = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text="The person numbers whose identity the action showed.",
+        help_text=gettext_lazy("The person numbers whose identity the action showed."),
     )
 
     class Meta:
@@ -85,7 +101,9 @@ class AuditEntryListApi(APIView):
         actor = serializers.CharField()
         action = serializers.ChoiceField(choices=AuditEntry.Action.choices)
         action_label = serializers.CharField()
-        person_id = serializers.CharField(help_text="Whose data it was about (blank: nobody's).")
+        person_id = serializers.CharField(
+            help_text=gettext_lazy("Whose data it was about (blank: nobody's).")
+        )
         case_reference = serializers.CharField()
         reason = serializers.CharField()
         details = AuditDetailsOutput()
@@ -141,9 +159,9 @@ class AuditDigestApi(APIView):
     permission_classes = [IsPrivacy]
 
     class OutputSerializer(serializers.Serializer):
-        position = serializers.IntegerField(help_text="Entries in the trail.")
-        head = serializers.CharField(help_text="The keyed hash of the newest entry.")
-        at = serializers.CharField(help_text="When the newest entry was written.")
+        position = serializers.IntegerField(help_text=gettext_lazy("Entries in the trail."))
+        head = serializers.CharField(help_text=gettext_lazy("The keyed hash of the newest entry."))
+        at = serializers.CharField(help_text=gettext_lazy("When the newest entry was written."))
         signature = serializers.CharField()
 
         class Meta:
@@ -153,7 +171,7 @@ class AuditDigestApi(APIView):
     def get(self, request):
         digest = audit_digest()
         if digest is None:
-            raise DomainError("The audit trail is empty.", code="empty", status_code=404)
+            raise DomainError(_("The audit trail is empty."), code="empty", status_code=404)
         response = Response(self.OutputSerializer(digest.as_dict()).data)
         stamp = digest.at[:10]
         response["Content-Disposition"] = f'attachment; filename="audit-digest-{stamp}.json"'

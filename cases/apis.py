@@ -7,6 +7,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -37,9 +39,11 @@ class CaseTraceOutput(serializers.Serializer):
     id = serializers.IntegerField()
     trace_id = serializers.IntegerField(
         allow_null=True,
-        help_text="The stored trace; null once purged (TRACE_RESULT_RETENTION_DAYS).",
+        help_text=gettext_lazy("The stored trace; null once purged (TRACE_RESULT_RETENTION_DAYS)."),
     )
-    degree = serializers.IntegerField(help_text="1: the index person; 2: one of its contacts.")
+    degree = serializers.IntegerField(
+        help_text=gettext_lazy("1: the index person; 2: one of its contacts.")
+    )
     follow_up_id = serializers.IntegerField(allow_null=True)
     traced_person_id = serializers.CharField()
     created_at = fields.DateTimeField()
@@ -86,18 +90,28 @@ class FollowUpOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=FOLLOW_UP_STATUSES)
     status_label = serializers.CharField()
     last_exposure = fields.DateTimeField()
-    end_date = fields.DateField(help_text="Last day of quarantine or monitoring (inclusive).")
-    days_left = serializers.IntegerField(help_text="0 on the last day.")
+    end_date = fields.DateField(
+        help_text=gettext_lazy("Last day of quarantine or monitoring (inclusive).")
+    )
+    days_left = serializers.IntegerField(help_text=gettext_lazy("0 on the last day."))
     end_explained = serializers.CharField()
     assigned_to = serializers.CharField()
-    version = serializers.IntegerField(help_text="Send it back with a change (two medics at once).")
-    notified_at = fields.DateTimeField(allow_null=True, help_text="The last e-mail that left.")
-    notify_failed = serializers.BooleanField(help_text="The last e-mail did not leave.")
+    version = serializers.IntegerField(
+        help_text=gettext_lazy("Send it back with a change (two medics at once).")
+    )
+    notified_at = fields.DateTimeField(
+        allow_null=True, help_text=gettext_lazy("The last e-mail that left.")
+    )
+    notify_failed = serializers.BooleanField(
+        help_text=gettext_lazy("The last e-mail did not leave.")
+    )
     told_until = fields.DateField(
-        allow_null=True, help_text="The end date the last e-mail that left stated."
+        allow_null=True, help_text=gettext_lazy("The end date the last e-mail that left stated.")
     )
     tell_again = serializers.BooleanField(
-        help_text="The end date moved since the last e-mail: the contact must be told again."
+        help_text=gettext_lazy(
+            "The end date moved since the last e-mail: the contact must be told again."
+        )
     )
     closed_at = fields.DateTimeField(allow_null=True)
     close_reason = serializers.CharField(allow_blank=True)
@@ -327,10 +341,10 @@ class CaseDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
         symptom_onset = fields.DateField(
-            required=False, allow_null=True, help_text="null clears it."
+            required=False, allow_null=True, help_text=gettext_lazy("null clears it.")
         )
         positive_test = fields.DateField(
-            required=False, allow_null=True, help_text="null clears it."
+            required=False, allow_null=True, help_text=gettext_lazy("null clears it.")
         )
         status = serializers.ChoiceField(choices=Case.Status.values, required=False)
 
@@ -362,7 +376,8 @@ class CaseTraceInput(serializers.Serializer):
 class CaseTraceResultOutput(TraceResultOutput):
     case_id = serializers.IntegerField()
     follow_ups = FollowUpOutput(
-        many=True, help_text="Empty: follow-ups open when the close contacts are named."
+        many=True,
+        help_text=gettext_lazy("Empty: follow-ups open when the close contacts are named."),
     )
 
     class Meta:
@@ -397,13 +412,13 @@ class CaseTraceApi(APIView):
 class ChainNodeOutput(serializers.Serializer):
     id = serializers.CharField()
     kind = serializers.ChoiceField(choices=["case", "follow_up"])
-    record = serializers.IntegerField(help_text="The case's or the follow-up's ID.")
+    record = serializers.IntegerField(help_text=gettext_lazy("The case's or the follow-up's ID."))
     reference = serializers.CharField()
     person_id = serializers.CharField()
     name = serializers.CharField()
     status = serializers.CharField()
-    at = fields.DateTimeField(help_text="A case: opened; a contact: last exposure.")
-    level = serializers.IntegerField(required=False, help_text="A contact: 1 or 2.")
+    at = fields.DateTimeField(help_text=gettext_lazy("A case: opened; a contact: last exposure."))
+    level = serializers.IntegerField(required=False, help_text=gettext_lazy("A contact: 1 or 2."))
 
     class Meta:
         ref_name = "ChainNode"
@@ -425,7 +440,7 @@ class CaseChainApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         root = serializers.CharField()
-        nodes = ChainNodeOutput(many=True, help_text="In time order.")
+        nodes = ChainNodeOutput(many=True, help_text=gettext_lazy("In time order."))
         edges = ChainEdgeOutput(many=True)
 
         class Meta:
@@ -472,8 +487,11 @@ class TraceForCaseApi(TraceListApi):
             )
         if case.person_id != given["person_id"]:
             raise DomainError(
-                f"Case {case.reference} is about another person: give this person's case "
-                "reference, or a new one to open a case.",
+                _(
+                    "Case %(reference)s is about another person: give this person's case "
+                    "reference, or a new one to open a case."
+                )
+                % {"reference": case.reference},
                 code="case_person",
             )
         trace, link = services.case_trace(
@@ -535,6 +553,23 @@ WORKLIST_CSV = [
 WORKLIST_CSV_WHEN = {"last_exposure", "end_date", "notified_at"}
 
 
+def worklist_csv_headers() -> dict[str, str]:
+    """The worklist CSV's column headers in the reader's language (English: the column names)."""
+    return {
+        "case_reference": pgettext("CSV column", "case_reference"),
+        "person_id": pgettext("CSV column", "person_id"),
+        "name": pgettext("CSV column", "name"),
+        "department": pgettext("CSV column", "department"),
+        "email": pgettext("CSV column", "email"),
+        "status": pgettext("CSV column", "status"),
+        "last_exposure": pgettext("CSV column", "last_exposure"),
+        "end_date": pgettext("CSV column", "end_date"),
+        "days_left": pgettext("CSV column", "days_left"),
+        "notified_at": pgettext("CSV column", "notified_at"),
+        "assigned_to": pgettext("CSV column", "assigned_to"),
+    }
+
+
 class WorklistExportApi(APIView):
     """The worklist as CSV, in the same order and with the same minutes as the screen."""
 
@@ -545,8 +580,10 @@ class WorklistExportApi(APIView):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         # Days and times as on the screen (4 Dec 2026, 14:51), their zone in the header.
+        headers = worklist_csv_headers()
         writer.writerow(
-            core_dates.csv_zone_header(c) if c in WORKLIST_CSV_WHEN else c for c in WORKLIST_CSV
+            core_dates.csv_zone_header(headers[c]) if c in WORKLIST_CSV_WHEN else headers[c]
+            for c in WORKLIST_CSV
         )
         rows = follow_ups_data(_worklist(request))
         for row in rows:
@@ -623,7 +660,8 @@ class FollowUpDetailApi(APIView):
 class StatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=FOLLOW_UP_STATUSES)
     version = serializers.IntegerField(
-        min_value=1, help_text="The version you saw; a change since then is refused (409)."
+        min_value=1,
+        help_text=gettext_lazy("The version you saw; a change since then is refused (409)."),
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -800,7 +838,8 @@ class FiguresApi(APIView):
         open_cases = ShownCountField()
         follow_ups_by_status = serializers.DictField(child=ShownCountField())
         notified_within_24h_percent = serializers.IntegerField(
-            allow_null=True, help_text="Of follow-ups at least 24 h old; null when too few."
+            allow_null=True,
+            help_text=gettext_lazy("Of follow-ups at least 24 h old; null when too few."),
         )
         notified_within_24h_of = ShownCountField()
         lost_to_follow_up = ShownCountField()

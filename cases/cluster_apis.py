@@ -1,6 +1,7 @@
 """The outbreak signal's API: clusters of open cases, listed pseudonymously, opened with an
 audited reason (cases/clusters.py)."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -14,13 +15,21 @@ from core.security import RecentSignIn, RecentSignInToRead
 
 class ClusterShownOutput(serializers.Serializer):
     key = serializers.CharField(
-        help_text="The cluster's name for today: the same all day, unrelated to tomorrow's."
+        help_text=gettext_lazy(
+            "The cluster's name for today: the same all day, unrelated to tomorrow's."
+        )
     )
     size = serializers.IntegerField(
-        help_text="How many open cases: exact, the medical service sees its cases anyway."
+        help_text=gettext_lazy(
+            "How many open cases: exact, the medical service sees its cases anyway."
+        )
     )
-    first_contact = fields.DateField(help_text="The first day of a close contact in it.")
-    last_contact = fields.DateField(help_text="The last day of a close contact in it.")
+    first_contact = fields.DateField(
+        help_text=gettext_lazy("The first day of a close contact in it.")
+    )
+    last_contact = fields.DateField(
+        help_text=gettext_lazy("The last day of a close contact in it.")
+    )
 
     class Meta:
         ref_name = "ClusterShown"
@@ -34,7 +43,7 @@ class ClusterListApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         clusters = ClusterShownOutput(many=True)
-        open_cases = serializers.IntegerField(help_text="Open cases in all.")
+        open_cases = serializers.IntegerField(help_text=gettext_lazy("Open cases in all."))
 
         class Meta:
             ref_name = "ClusterList"
@@ -52,7 +61,7 @@ class ClusterListApi(APIView):
 class ClusterCaseOutput(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    person_id = serializers.CharField(help_text="The case's index person.")
+    person_id = serializers.CharField(help_text=gettext_lazy("The case's index person."))
     name = serializers.CharField(allow_null=True)
 
     class Meta:
@@ -60,9 +69,9 @@ class ClusterCaseOutput(serializers.Serializer):
 
 
 class ClusterLinkOutput(serializers.Serializer):
-    case_a = serializers.CharField(help_text="A case reference.")
-    case_b = serializers.CharField(help_text="The other case's reference.")
-    day = fields.DateField(help_text="The day of their longest close contact.")
+    case_a = serializers.CharField(help_text=gettext_lazy("A case reference."))
+    case_b = serializers.CharField(help_text=gettext_lazy("The other case's reference."))
+    day = fields.DateField(help_text=gettext_lazy("The day of their longest close contact."))
     longest_minutes = serializers.FloatField()
 
     class Meta:

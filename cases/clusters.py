@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -220,20 +221,22 @@ def cluster_open(*, key: str, reason: str, acting_user, now: datetime | None = N
     with its reason, audited (CLUSTER_OPENED, the index people disclosed)."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give the reason for opening this cluster.", code="reason")
+        raise DomainError(_("Give the reason for opening this cluster."), code="reason")
     now = now or timezone.now()
     cluster = next((c for c in clusters_compute(now=now) if c.key == key), None)
     if cluster is None:
         raise DomainError(
-            "There is no such cluster now: its cases changed, or the day did (keys last a "
-            "day). Reload the list.",
+            _(
+                "There is no such cluster now: its cases changed, or the day did (keys last a "
+                "day). Reload the list."
+            ),
             code="not_found",
             status_code=404,
         )
     cases = {case.pk: case for case in Case.objects.filter(pk__in=cluster.case_ids)}
     if len(cases) != cluster.size:
         raise DomainError(
-            "A case of this cluster was just removed. Reload the list.",
+            _("A case of this cluster was just removed. Reload the list."),
             code="not_found",
             status_code=404,
         )

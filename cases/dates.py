@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
-from core.dates import format_day
+from core.dates import format_day, format_time
 
 
 def zone() -> ZoneInfo:
@@ -46,8 +47,26 @@ def explain(moment: datetime, zone: tzinfo, days: int) -> str:
     local = moment.astimezone(zone)
     day = exposure_day(moment, zone)
     # The portal's one family (core/dates.py): Tue 18 Nov 2025, 14:25.
-    said = f"Last contact ended {format_day(local.date())}, {local:%H:%M}"
-    if day != local.date():
-        said += f" (midnight: the last day of contact is {format_day(day)})"
     end = day + timedelta(days=days)
-    return f"{said}; {days} days after that day: until the end of {format_day(end)}."
+    values = {
+        "day": format_day(local.date()),
+        "time": format_time(local),
+        "last_day": format_day(day),
+        "days": days,
+        "end": format_day(end),
+    }
+    if day != local.date():
+        return (
+            _(
+                "Last contact ended %(day)s, %(time)s (midnight: the last day of contact is "
+                "%(last_day)s); %(days)d days after that day: until the end of %(end)s."
+            )
+            % values
+        )
+    return (
+        _(
+            "Last contact ended %(day)s, %(time)s; %(days)d days after that day: "
+            "until the end of %(end)s."
+        )
+        % values
+    )

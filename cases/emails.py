@@ -9,6 +9,8 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from cases.models import FollowUp
+from core.dates import format_date_long
+from core.i18n import in_language_of
 from registration.models import Person
 
 
@@ -25,10 +27,15 @@ def notification_context(follow_up: FollowUp, person: Person | None) -> dict:
 
 
 def notification_text(follow_up: FollowUp, person: Person | None) -> tuple[str, str]:
-    """(subject, body), as the preview shows and the e-mail says."""
-    context = notification_context(follow_up, person)
-    subject = " ".join(render_to_string("cases/email/notify_subject.txt", context).split())
-    return subject, render_to_string("cases/email/notify_body.txt", context)
+    """(subject, body), as the preview shows and the e-mail says: in the recipient's language."""
+    with in_language_of(person):
+        context = {
+            **notification_context(follow_up, person),
+            # 4 December 2026 (4 décembre 2026, 1er décembre): a day in running text.
+            "until_words": format_date_long(follow_up.end_date),
+        }
+        subject = " ".join(render_to_string("cases/email/notify_subject.txt", context).split())
+        return subject, render_to_string("cases/email/notify_body.txt", context)
 
 
 def notification_email(follow_up: FollowUp, person: Person | None) -> EmailMessage | None:

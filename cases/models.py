@@ -9,17 +9,18 @@ hold person numbers and days of exposure, never an encounter, a device or a tag.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.dates import format_datetime
 
 
 class Case(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "open"
-        CLOSED = "closed", "closed"
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
 
     reference = models.CharField(max_length=100, unique=True)
-    person_id = models.CharField(max_length=32, db_index=True, help_text="The index person.")
+    person_id = models.CharField(max_length=32, db_index=True, help_text=_("The index person."))
     symptom_onset = models.DateField(null=True, blank=True)
     positive_test = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -85,23 +86,26 @@ class CaseTrace(models.Model):
 
 class FollowUp(models.Model):
     class Status(models.TextChoices):
-        TO_CONTACT = "to_contact", "to contact"
-        NOTIFIED = "notified", "notified"
-        IN_QUARANTINE = "in_quarantine", "in quarantine"
-        BECAME_CASE = "became_case", "became a case"
-        RELEASED = "released", "released"
-        LOST = "lost", "lost to follow-up"
+        TO_CONTACT = "to_contact", _("to contact")
+        NOTIFIED = "notified", _("notified")
+        IN_QUARANTINE = "in_quarantine", _("in quarantine")
+        BECAME_CASE = "became_case", _("became a case")
+        RELEASED = "released", _("released")
+        LOST = "lost", _("lost to follow-up")
 
     OPEN = (Status.TO_CONTACT, Status.NOTIFIED, Status.IN_QUARANTINE)
 
     person_id = models.CharField(max_length=32, db_index=True)
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="follow_ups", help_text="The case it began in."
+        Case,
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        help_text=_("The case it began in."),
     )
     degree = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TO_CONTACT)
-    last_exposure = models.DateTimeField(help_text="The end of the last encounter with a case.")
-    end_date = models.DateField(help_text="Last day of quarantine or monitoring (inclusive).")
+    last_exposure = models.DateTimeField(help_text=_("The end of the last encounter with a case."))
+    end_date = models.DateField(help_text=_("Last day of quarantine or monitoring (inclusive)."))
     assigned_to = models.CharField(max_length=150, db_index=True)
     created_at = models.DateTimeField()
     changed_at = models.DateTimeField()
@@ -135,7 +139,7 @@ class Exposure(models.Model):
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="exposures")
     case_trace = models.ForeignKey(CaseTrace, on_delete=models.CASCADE, related_name="exposures")
-    first_exposure = models.DateTimeField(help_text="The start of the first encounter in it.")
+    first_exposure = models.DateTimeField(help_text=_("The start of the first encounter in it."))
     last_exposure = models.DateTimeField()
 
     class Meta:
@@ -149,12 +153,12 @@ class FollowUpEvent(models.Model):
     """Who did what when to a follow-up."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "opened by a trace"
-        RE_EXPOSED = "re_exposed", "exposed again"
-        STATUS = "status", "status changed"
-        NOTIFIED = "notified", "notified by e-mail"
-        NOTIFY_FAILED = "notify_failed", "e-mail failed"
-        AUTO_CLOSED = "auto_closed", "closed at its end date"
+        OPENED = "opened", _("opened by a trace")
+        RE_EXPOSED = "re_exposed", _("exposed again")
+        STATUS = "status", _("status changed")
+        NOTIFIED = "notified", _("notified by e-mail")
+        NOTIFY_FAILED = "notify_failed", _("e-mail failed")
+        AUTO_CLOSED = "auto_closed", _("closed at its end date")
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
@@ -201,25 +205,25 @@ class Reveal(models.Model):
     """
 
     class Scope(models.TextChoices):
-        CLOSE = "close", "the close contacts"
-        ALL = "all", "every contact"
+        CLOSE = "close", _("the close contacts")
+        ALL = "all", _("every contact")
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "waiting for approval"
-        APPROVED = "approved", "approved"
-        REFUSED = "refused", "refused"
-        NOT_NEEDED = "not_needed", "no approval needed"
-        BREAK_GLASS = "break_glass", "break-glass"
+        WAITING = "waiting", _("waiting for approval")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        NOT_NEEDED = "not_needed", _("no approval needed")
+        BREAK_GLASS = "break_glass", _("break-glass")
 
     class Review(models.TextChoices):
-        REVIEWED = "reviewed", "reviewed"
-        ESCALATED = "escalated", "escalated"
+        REVIEWED = "reviewed", _("reviewed")
+        ESCALATED = "escalated", _("escalated")
 
     case_trace = models.ForeignKey(CaseTrace, on_delete=models.CASCADE, related_name="reveals")
     scope = models.CharField(max_length=8, choices=Scope.choices)
     reason = models.CharField(max_length=500)
     urgent = models.BooleanField(default=False)
-    because = models.JSONField(default=list, help_text="Why a second person must approve.")
+    because = models.JSONField(default=list, help_text=_("Why a second person must approve."))
     status = models.CharField(max_length=16, choices=Status.choices)
     requested_by = models.CharField(max_length=150, db_index=True)
     requested_at = models.DateTimeField(db_index=True)

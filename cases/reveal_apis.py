@@ -8,6 +8,8 @@ the case, the reason, the window and the result without names, never the names.
 """
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -33,7 +35,7 @@ SCOPES = Reveal.Scope.values
 class MayApprove(BasePermission):
     """The role of REVEAL_APPROVER_ROLE (read when asked: a setting may change)."""
 
-    message = "Only the role that approves reveals may do this."
+    message = gettext_lazy("Only the role that approves reveals may do this.")
 
     def has_permission(self, request, view) -> bool:
         return reveals.may_approve(request.user)
@@ -42,7 +44,9 @@ class MayApprove(BasePermission):
 class ApproverOrPrivacy(BasePermission):
     """An approver, or the data-protection office (which may look at every request)."""
 
-    message = "Only the role that approves reveals, or the data-protection office, may do this."
+    message = gettext_lazy(
+        "Only the role that approves reveals, or the data-protection office, may do this."
+    )
 
     def has_permission(self, request, view) -> bool:
         return reveals.may_approve(request.user) or has_role(request.user, Role.PRIVACY)
@@ -75,17 +79,21 @@ class RevealReviewOutput(serializers.Serializer):
 
 class RevealOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    trace_id = serializers.IntegerField(allow_null=True, help_text="Null once purged.")
+    trace_id = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("Null once purged.")
+    )
     case_id = serializers.IntegerField()
     case_reference = serializers.CharField()
     degree = serializers.IntegerField()
     traced_person_id = serializers.CharField()
     scope = serializers.ChoiceField(choices=SCOPES)
     reason = serializers.CharField()
-    urgent = serializers.BooleanField(help_text="Break-glass: named without approval.")
+    urgent = serializers.BooleanField(
+        help_text=gettext_lazy("Break-glass: named without approval.")
+    )
     status = serializers.ChoiceField(choices=Reveal.Status.choices)
     because = serializers.ListField(
-        child=serializers.CharField(), help_text="Why a second person must approve."
+        child=serializers.CharField(), help_text=gettext_lazy("Why a second person must approve.")
     )
     requested_by = serializers.CharField()
     requested_at = fields.DateTimeField()
@@ -98,7 +106,7 @@ class RevealOutput(serializers.Serializer):
     close_contacts = serializers.IntegerField()
     review = RevealReviewOutput(allow_null=True)
     may_decide = serializers.BooleanField(
-        help_text="Whether the person asking may approve or refuse it now."
+        help_text=gettext_lazy("Whether the person asking may approve or refuse it now.")
     )
 
     class Meta:
@@ -141,7 +149,9 @@ class RevealCaseOutput(serializers.Serializer):
 
 class RevealDetailOutput(RevealOutput):
     case = RevealCaseOutput()
-    pseudonymous = PseudonymousResultOutput(allow_null=True, help_text="Null once purged.")
+    pseudonymous = PseudonymousResultOutput(
+        allow_null=True, help_text=gettext_lazy("Null once purged.")
+    )
 
     class Meta:
         ref_name = "RevealDetail"
@@ -169,7 +179,9 @@ class RevealAskInput(serializers.Serializer):
 
 class RevealAnswerOutput(serializers.Serializer):
     reveal = RevealOutput()
-    result = TraceResultOutput(allow_null=True, help_text="Null while it waits for approval.")
+    result = TraceResultOutput(
+        allow_null=True, help_text=gettext_lazy("Null while it waits for approval.")
+    )
     follow_ups = FollowUpOutput(many=True)
 
     class Meta:
@@ -211,7 +223,7 @@ def reveal_data(reveal: Reveal, user) -> dict:
         "reason": reveal.reason,
         "urgent": reveal.urgent,
         "status": reveal.status,
-        "because": reveal.because,
+        "because": reveals.reasons_shown(reveal.because),
         "requested_by": reveal.requested_by,
         "requested_at": _local(reveal.requested_at),
         "decided_by": reveal.decided_by,
@@ -319,7 +331,7 @@ class RevealDetailApi(APIView):
         if not (reveals.may_approve(user) or has_role(user, Role.PRIVACY)) and (
             reveal.requested_by != user.get_username()
         ):
-            return Response({"detail": "Not found.", "code": "not_found"}, status=404)
+            return Response({"detail": _("Not found."), "code": "not_found"}, status=404)
         link = reveal.case_trace
         person = Person.objects.filter(person_id=link.case.person_id).first()
         return Response(

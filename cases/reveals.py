@@ -19,6 +19,7 @@ once, when they are first named.
 """
 
 import logging
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,7 +27,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -34,6 +36,7 @@ from cases.models import Case, CaseTrace, FollowUp, Reveal
 from cases.services import case_window, followups_from_trace
 from core.databases import DEFAULT
 from core.errors import DomainError
+from core.i18n import in_language_of, language_of
 from core.roles import Role, has_role
 from tracing import services as tracing
 from tracing.models import Trace
@@ -59,21 +62,24 @@ def may_approve(user) -> bool:
 def approval_reasons(link: CaseTrace, scope: str, *, now=None) -> list[str]:
     """Why naming `scope` of this trace needs a second person's approval ([] when it does not)."""
     if not settings.REVEAL_OWN_CASE_WITHOUT_APPROVAL:
-        return ["Every reveal needs a second person's approval (the service's setting)."]
+        return [_("Every reveal needs a second person's approval (the service's setting).")]
     case = link.case
     reasons = []
     if scope == Reveal.Scope.ALL:
-        reasons.append("It names contacts who are not close contacts.")
+        reasons.append(_("It names contacts who are not close contacts."))
     if link.degree > 1:
-        reasons.append("It is a second-degree trace: the contacts of a contact.")
+        reasons.append(_("It is a second-degree trace: the contacts of a contact."))
     if case.status != Case.Status.OPEN:
-        reasons.append(f"Case {case.reference} is not open.")
+        reasons.append(_("Case %(reference)s is not open.") % {"reference": case.reference})
     if case.positive_test is None:
-        reasons.append(f"Case {case.reference} is not confirmed by a positive test.")
+        reasons.append(
+            _("Case %(reference)s is not confirmed by a positive test.")
+            % {"reference": case.reference}
+        )
     elif link.degree == 1:
         own = case_window(case, now=link.created_at)
         if link.window_from < own.start - _SLACK or link.window_to > own.end + _SLACK:
-            reasons.append("The period traced goes beyond the case's infectious period.")
+            reasons.append(_("The period traced goes beyond the case's infectious period."))
     since = (now or timezone.now()) - timedelta(days=settings.REVEAL_RETRACE_DAYS)
     again = (
         Reveal.objects.filter(
@@ -86,16 +92,54 @@ def approval_reasons(link: CaseTrace, scope: str, *, now=None) -> list[str]:
     )
     if again:
         reasons.append(
-            f"This person's contacts were already named in the last "
-            f"{settings.REVEAL_RETRACE_DAYS} days."
+            _("This person's contacts were already named in the last %(days)d days.")
+            % {"days": settings.REVEAL_RETRACE_DAYS}
         )
     return reasons
+
+
+#: The stored reasons (in English, as `approval_reasons` says them without a language) and
+#: their sentence with its values, to show them in the reader's language.
+_STORED_REASONS = [
+    (re.compile(r"Case (?P<reference>.+) is not open\."), "Case %(reference)s is not open."),
+    (
+        re.compile(r"Case (?P<reference>.+) is not confirmed by a positive test\."),
+        "Case %(reference)s is not confirmed by a positive test.",
+    ),
+    (
+        re.compile(
+            r"This person's contacts were already named in the last (?P<days>[0-9]+) days\."
+        ),
+        "This person's contacts were already named in the last %(days)d days.",
+    ),
+]
+
+
+def reasons_shown(because: list[str]) -> list[str]:
+    """A request's stored reasons in the active language (a reason stored in another language,
+    or unknown, is shown as stored)."""
+    shown = []
+    for why in because:
+        for pattern, sentence in _STORED_REASONS:
+            found = pattern.fullmatch(why)
+            if found:
+                values = found.groupdict()
+                if "days" in values:
+                    values["days"] = int(values["days"])
+                shown.append(_(sentence) % values)
+                break
+        else:
+            shown.append(_(why))
+    return shown
 
 
 def _trace_of(link: CaseTrace) -> Trace:
     if link.trace is None:
         raise DomainError(
-            "This trace's result is no longer kept (TRACE_RESULT_RETENTION_DAYS): run a new one.",
+            _(
+                "This trace's result is no longer kept (TRACE_RESULT_RETENTION_DAYS): "
+                "run a new one."
+            ),
             code="purged",
             status_code=410,
         )
@@ -105,14 +149,16 @@ def _trace_of(link: CaseTrace) -> Trace:
 def _link_of(trace: Trace) -> CaseTrace:
     link = CaseTrace.objects.select_related("case").filter(trace=trace).first()
     if link is None:
-        raise DomainError("This trace belongs to no case.", code="no_case", status_code=404)
+        raise DomainError(_("This trace belongs to no case."), code="no_case", status_code=404)
     return link
 
 
 def reveal_state(*, trace: Trace, acting_user) -> dict:
     """What the trace's author may do: whom it names, and what naming more would need."""
     if trace.author != acting_user.get_username():
-        raise DomainError("This trace was run by someone else.", code="not_yours", status_code=404)
+        raise DomainError(
+            _("This trace was run by someone else."), code="not_yours", status_code=404
+        )
     link = _link_of(trace)
     because = {scope: approval_reasons(link, scope) for scope in Reveal.Scope.values}
     return {
@@ -155,22 +201,31 @@ def reveal_ask(*, trace: Trace, scope: str, reason: str, urgent: bool, acting_us
     the result when it is named at once (no approval needed, or break-glass), None when the
     request waits for a second person."""
     if scope not in Reveal.Scope.values:
-        raise DomainError(f"Name the close contacts or all contacts, not {scope!r}.")
+        raise DomainError(
+            _("Name the close contacts or all contacts, not %(scope)r.") % {"scope": scope}
+        )
     reason = reason.strip()
     if not reason:
-        raise DomainError("Give the reason for naming these contacts.", code="reason")
+        raise DomainError(_("Give the reason for naming these contacts."), code="reason")
     if urgent and len(reason) < BREAK_GLASS_MIN_REASON:
         raise DomainError(
-            f"An urgent reveal without approval needs a reason of at least "
-            f"{BREAK_GLASS_MIN_REASON} characters: the data-protection office reviews it.",
+            _(
+                "An urgent reveal without approval needs a reason of at least %(n)d "
+                "characters: the data-protection office reviews it."
+            )
+            % {"n": BREAK_GLASS_MIN_REASON},
             code="reason",
         )
     if trace.author != acting_user.get_username():
-        raise DomainError("This trace was run by someone else.", code="not_yours", status_code=404)
+        raise DomainError(
+            _("This trace was run by someone else."), code="not_yours", status_code=404
+        )
     link = _link_of(trace)
     _trace_of(link)
     tracing.trace_limit_check(acting_user=acting_user, person_id=link.traced_person_id)
-    because = approval_reasons(link, scope)
+    # Stored as the portal says it without a language (English), shown in the reader's.
+    with translation.override(settings.LANGUAGE_CODE):
+        because = approval_reasons(link, scope)
     status = (
         Reveal.Status.BREAK_GLASS
         if urgent
@@ -214,7 +269,7 @@ def reveal_ask(*, trace: Trace, scope: str, reason: str, urgent: bool, acting_us
                 )
     except IntegrityError:
         raise DomainError(
-            "A request to name this trace's contacts already waits for approval.",
+            _("A request to name this trace's contacts already waits for approval."),
             code="waiting",
             status_code=409,
         ) from None
@@ -228,10 +283,10 @@ def reveal_decide(*, reveal_id: int, approve: bool, comment: str, acting_user):
     Returns (reveal, the named result or None, the follow-ups the approval opened or moved):
     the result is the requester's to see, never the approver's (the API answers the reveal)."""
     if not may_approve(acting_user):
-        raise DomainError("You may not approve reveals.", code="forbidden", status_code=403)
+        raise DomainError(_("You may not approve reveals."), code="forbidden", status_code=403)
     comment = comment.strip()
     if not approve and not comment:
-        raise DomainError("Say why you refuse: the requester reads it.", code="comment")
+        raise DomainError(_("Say why you refuse: the requester reads it."), code="comment")
     with transaction.atomic(using=DEFAULT):
         reveal = (
             Reveal.objects.select_for_update(of=("self",))
@@ -240,17 +295,22 @@ def reveal_decide(*, reveal_id: int, approve: bool, comment: str, acting_user):
             .first()
         )
         if reveal is None:
-            raise DomainError("There is no such request.", code="not_found", status_code=404)
+            raise DomainError(_("There is no such request."), code="not_found", status_code=404)
         if reveal.requested_by == acting_user.get_username():
             raise DomainError(
-                "You asked for this reveal: a second person must decide it.",
+                _("You asked for this reveal: a second person must decide it."),
                 code="own_request",
                 status_code=403,
             )
         if reveal.status != Reveal.Status.WAITING:
             raise DomainError(
-                f"{reveal.decided_by or 'Someone'} already decided this request "
-                f"({reveal.get_status_display()}).",
+                (
+                    _("%(who)s already decided this request (%(status)s).")
+                    % {"who": reveal.decided_by, "status": reveal.get_status_display()}
+                    if reveal.decided_by
+                    else _("Someone already decided this request (%(status)s).")
+                    % {"status": reveal.get_status_display()}
+                ),
                 code="decided",
                 status_code=409,
             )
@@ -274,8 +334,11 @@ def reveal_decide(*, reveal_id: int, approve: bool, comment: str, acting_user):
             requester = get_user_model().objects.filter(username=reveal.requested_by).first()
             if requester is None or not requester.is_active:
                 raise DomainError(
-                    f"{reveal.requested_by}'s account is closed: nobody would see the names. "
-                    "Refuse the request; a colleague may trace again.",
+                    _(
+                        "%(who)s's account is closed: nobody would see the names. "
+                        "Refuse the request; a colleague may trace again."
+                    )
+                    % {"who": reveal.requested_by},
                     code="requester_gone",
                     status_code=409,
                 )
@@ -293,7 +356,7 @@ def reveal_decide(*, reveal_id: int, approve: bool, comment: str, acting_user):
 def break_glass_review(*, reveal_id: int, outcome: str, comment: str, acting_user) -> Reveal:
     """The data-protection office's review of a break-glass reveal: reviewed or escalated."""
     if outcome not in Reveal.Review.values:
-        raise DomainError("Mark it reviewed or escalated.", code="outcome")
+        raise DomainError(_("Mark it reviewed or escalated."), code="outcome")
     with transaction.atomic(using=DEFAULT):
         reveal = (
             Reveal.objects.select_for_update(of=("self",))
@@ -303,17 +366,18 @@ def break_glass_review(*, reveal_id: int, outcome: str, comment: str, acting_use
         )
         if reveal is None:
             raise DomainError(
-                "There is no such break-glass reveal.", code="not_found", status_code=404
+                _("There is no such break-glass reveal."), code="not_found", status_code=404
             )
         if reveal.review:
             raise DomainError(
-                f"{reveal.reviewed_by} already reviewed it ({reveal.review}).",
+                _("%(who)s already reviewed it (%(outcome)s).")
+                % {"who": reveal.reviewed_by, "outcome": reveal.get_review_display()},
                 code="reviewed",
                 status_code=409,
             )
         if reveal.requested_by == acting_user.get_username():
             raise DomainError(
-                "You made this reveal: someone else reviews it.",
+                _("You made this reveal: someone else reviews it."),
                 code="own_request",
                 status_code=403,
             )
@@ -334,16 +398,37 @@ def break_glass_review(*, reveal_id: int, outcome: str, comment: str, acting_use
 # --- E-mails: to the staff, about a request (never a contact's identity) ---------------------
 
 
-def _send(to: list[str], template: str, context: dict) -> None:
+def reveal_email_text(template: str, context: dict, reader=None) -> tuple[str, str]:
+    """(subject, body) of a reveal e-mail in `reader`'s language (an accounts.User; None: the
+    portal's). `context` holds the reveal and its case."""
+    with in_language_of(reader):
+        context = {
+            **context,
+            "because": reasons_shown(context["reveal"].because),
+            "portal_url": settings.PORTAL_URL,
+        }
+        subject = " ".join(render_to_string(f"cases/email/{template}_subject.txt", context).split())
+        return subject, render_to_string(f"cases/email/{template}_body.txt", context)
+
+
+def _send(to: list[str], template: str, context: dict, *, reader=None) -> None:
     if not to:
         return
-    context = {**context, "portal_url": settings.PORTAL_URL}
-    subject = " ".join(render_to_string(f"cases/email/{template}_subject.txt", context).split())
-    body = render_to_string(f"cases/email/{template}_body.txt", context)
+    subject, body = reveal_email_text(template, context, reader)
     try:
         EmailMessage(subject, body, settings.CONTACT_NOTIFY_FROM_EMAIL, to).send()
     except OSError:  # a mail server down loses the e-mail, not the decision (the page shows it)
         logger.warning("could not send the %s e-mail", template)
+
+
+def _send_to(readers, template: str, reveal: Reveal) -> None:
+    """One e-mail per language its readers read, each in theirs (an address once)."""
+    by_language: dict[str, list] = {}
+    for reader in readers:
+        by_language.setdefault(language_of(reader), []).append(reader)
+    context = {"reveal": reveal, "case": reveal.case_trace.case}
+    for group in by_language.values():
+        _send(sorted({r.email for r in group}), template, context, reader=group[0])
 
 
 def _tell_approvers(reveal: Reveal) -> None:
@@ -352,17 +437,9 @@ def _tell_approvers(reveal: Reveal) -> None:
         .objects.filter(groups__name=approver_role().value, is_active=True)
         .exclude(username=reveal.requested_by)
     )
-    _send(
-        sorted({u.email for u in users if u.email}),
-        "reveal_waiting",
-        {"reveal": reveal, "case": reveal.case_trace.case},
-    )
+    _send_to([u for u in users if u.email], "reveal_waiting", reveal)
 
 
 def _tell_requester(reveal: Reveal) -> None:
     requester = get_user_model().objects.filter(username=reveal.requested_by).first()
-    _send(
-        [requester.email] if requester and requester.email else [],
-        "reveal_decided",
-        {"reveal": reveal, "case": reveal.case_trace.case},
-    )
+    _send_to([requester] if requester and requester.email else [], "reveal_decided", reveal)

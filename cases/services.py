@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -53,7 +54,9 @@ def _person(person_id: str) -> Person:
     person = Person.objects.filter(person_id=person_id).first()
     if person is None:
         raise DomainError(
-            f"There is no person {person_id}.", code="unknown_person", status_code=404
+            _("There is no person %(person_id)s.") % {"person_id": person_id},
+            code="unknown_person",
+            status_code=404,
         )
     return person
 
@@ -109,12 +112,13 @@ def case_open(
                 raise _open_case_refusal(person.full_name, existing.reference) from None
             if reference:
                 raise _reference_taken(reference) from None
-    raise DomainError("Could not number the case; try again.", code="busy", status_code=409)
+    raise DomainError(_("Could not number the case; try again."), code="busy", status_code=409)
 
 
 def _open_case_refusal(name: str, reference: str) -> DomainError:
     return DomainError(
-        f"{name} already has an open case, {reference}: add to it.",
+        _("%(name)s already has an open case, %(reference)s: add to it.")
+        % {"name": name, "reference": reference},
         code="case_open",
         status_code=409,
     )
@@ -122,7 +126,8 @@ def _open_case_refusal(name: str, reference: str) -> DomainError:
 
 def _reference_taken(reference: str) -> DomainError:
     return DomainError(
-        f"The case reference {reference} is taken by another case.", code="reference_taken"
+        _("The case reference %(reference)s is taken by another case.") % {"reference": reference},
+        code="reference_taken",
     )
 
 
@@ -142,7 +147,7 @@ def _close_as_case(case: Case, acting_user) -> None:
         who=_username(acting_user),
         now=timezone.now(),
         kind=FollowUpEvent.Kind.STATUS,
-        note=f"Opened as case {case.reference}.",
+        note=_("Opened as case %(reference)s.") % {"reference": case.reference},
     )
     case.source_follow_up = follow_up
     case.save(update_fields=["source_follow_up"])
@@ -184,7 +189,9 @@ def case_update(
 
 
 def _another_open_case() -> DomainError:
-    return DomainError("This person has another open case now.", code="case_open", status_code=409)
+    return DomainError(
+        _("This person has another open case now."), code="case_open", status_code=409
+    )
 
 
 def _local_midnight(day: date) -> datetime:
@@ -204,8 +211,10 @@ def case_window(case: Case, *, now: datetime | None = None) -> contacts.Window:
             now=now, retention=retention, positive_test=_local_midnight(case.positive_test)
         )
     raise DomainError(
-        "Give the case a symptom onset or a positive test date first: the trace window "
-        "derives from it.",
+        _(
+            "Give the case a symptom onset or a positive test date first: the trace window "
+            "derives from it."
+        ),
         code="window",
     )
 
@@ -228,14 +237,18 @@ def case_trace(
     """
     if case.status != Case.Status.OPEN:
         raise DomainError(
-            f"Case {case.reference} is closed; reopen it to trace.", code="case_closed"
+            _("Case %(reference)s is closed; reopen it to trace.") % {"reference": case.reference},
+            code="case_closed",
         )
     policy = policy or settings.TRACING_DEFAULT_POLICY
     if follow_up is not None:
         if follow_up.degree >= MAX_DEGREE:
             raise DomainError(
-                f"The chain goes {MAX_DEGREE} levels deep: this contact is of degree "
-                f"{follow_up.degree}. Open a case for the person to trace them.",
+                _(
+                    "The chain goes %(max)d levels deep: this contact is of degree "
+                    "%(degree)d. Open a case for the person to trace them."
+                )
+                % {"max": MAX_DEGREE, "degree": follow_up.degree},
                 code="degree",
             )
         traced, degree = follow_up.person_id, follow_up.degree + 1
@@ -349,7 +362,9 @@ def _expose(
                         kind=FollowUpEvent.Kind.OPENED,
                         to_status=FollowUp.Status.TO_CONTACT,
                         new_end_date=end,
-                        note=f"Close contact in {link.case.reference}. "
+                        note=_("Close contact in %(reference)s.")
+                        % {"reference": link.case.reference}
+                        + " "
                         + dates.explain(moment, zone, days),
                     )
                     if end < _today():
@@ -360,8 +375,11 @@ def _expose(
                             who=who,
                             now=now,
                             kind=FollowUpEvent.Kind.AUTO_CLOSED,
-                            note=f"Quarantine or monitoring would have ended on "
-                            f"{format_date(end)}, before this trace found the contact.",
+                            note=_(
+                                "Quarantine or monitoring would have ended on %(date)s, "
+                                "before this trace found the contact."
+                            )
+                            % {"date": format_date(end)},
                         )
                 elif moment > follow_up.last_exposure:
                     old_end = follow_up.end_date
@@ -376,7 +394,9 @@ def _expose(
                         kind=FollowUpEvent.Kind.RE_EXPOSED,
                         old_end_date=old_end,
                         new_end_date=end,
-                        note=f"Close contact again in {link.case.reference}. "
+                        note=_("Close contact again in %(reference)s.")
+                        % {"reference": link.case.reference}
+                        + " "
                         + dates.explain(moment, zone, days),
                     )
                 Exposure.objects.create(
@@ -388,7 +408,7 @@ def _expose(
             return follow_up
         except IntegrityError:
             continue  # another trace opened this person's follow-up at the same moment: join it
-    raise DomainError("The follow-ups were busy; run the trace again.", status_code=409)
+    raise DomainError(_("The follow-ups were busy; run the trace again."), status_code=409)
 
 
 # --- Status ---------------------------------------------------------------------------
@@ -397,20 +417,32 @@ def _expose(
 def _locked(follow_up_id: int, *, version: int | None) -> FollowUp:
     follow_up = FollowUp.objects.select_for_update().filter(pk=follow_up_id).first()
     if follow_up is None:
-        raise DomainError("There is no such follow-up.", code="not_found", status_code=404)
+        raise DomainError(_("There is no such follow-up."), code="not_found", status_code=404)
     if version is not None and follow_up.version != version:
         raise DomainError(
-            f"{follow_up.changed_by} changed this follow-up at "
-            f"{format_time(follow_up.changed_at)} (now: "
-            f"{follow_up.get_status_display()}). Reload it and try again.",
+            _(
+                "%(who)s changed this follow-up at %(time)s (now: %(status)s). "
+                "Reload it and try again."
+            )
+            % {
+                "who": follow_up.changed_by,
+                "time": format_time(follow_up.changed_at),
+                "status": follow_up.get_status_display(),
+            },
             code="changed",
             status_code=409,
         )
     if not follow_up.is_open:
         raise DomainError(
-            f"This follow-up is closed ({follow_up.get_status_display()}"
-            + (f": {follow_up.close_reason}" if follow_up.close_reason else "")
-            + "). A new exposure opens a new one.",
+            (
+                _(
+                    "This follow-up is closed (%(status)s: %(reason)s). "
+                    "A new exposure opens a new one."
+                )
+                if follow_up.close_reason
+                else _("This follow-up is closed (%(status)s). A new exposure opens a new one.")
+            )
+            % {"status": follow_up.get_status_display(), "reason": follow_up.close_reason},
             code="closed",
             status_code=409,
         )
@@ -446,7 +478,7 @@ def followup_set_status(
 ) -> FollowUp:
     """Change a follow-up's status; `version` is the one the medic saw (None: any)."""
     if status not in FollowUp.Status.values:
-        raise DomainError(f"Unknown status {status!r}.", code="status")
+        raise DomainError(_("Unknown status %(status)r.") % {"status": status}, code="status")
     who = _username(acting_user)
     with transaction.atomic(using=DEFAULT):
         follow_up = _locked(follow_up_id, version=version)
@@ -495,7 +527,8 @@ def followups_close_expired(*, today: date | None = None) -> int:
                 who=SYSTEM,
                 now=timezone.now(),
                 kind=FollowUpEvent.Kind.AUTO_CLOSED,
-                note=f"Quarantine or monitoring ended on {format_date(follow_up.end_date)}.",
+                note=_("Quarantine or monitoring ended on %(date)s.")
+                % {"date": format_date(follow_up.end_date)},
             )
             closed += 1
     return closed
@@ -516,12 +549,14 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
     message = emails.notification_email(follow_up, person)
     error = ""
     if message is None:
-        error = "No e-mail address on file: call the person."
+        error = _("No e-mail address on file: call the person.")
     else:
         try:
             message.send()
         except Exception as exc:  # SMTP refusals, timeouts, DNS: all say "not sent"
-            error = f"The mail server refused it ({type(exc).__name__}); try again or call."
+            error = _("The mail server refused it (%(error)s); try again or call.") % {
+                "error": type(exc).__name__
+            }
             logger.warning("contact notification not sent", extra={"error": type(exc).__name__})
     who = _username(acting_user)
     with transaction.atomic(using=DEFAULT):
@@ -541,7 +576,8 @@ def notification_send(*, follow_up_id: int, acting_user) -> Notification:
             at=now,
             actor=who,
             kind=FollowUpEvent.Kind.NOTIFY_FAILED if error else FollowUpEvent.Kind.NOTIFIED,
-            note=error or f"Told to stay in quarantine until {format_date(stated)}.",
+            note=error
+            or _("Told to stay in quarantine until %(date)s.") % {"date": format_date(stated)},
         )
         if not error and follow_up.status == FollowUp.Status.TO_CONTACT:
             _change_status(
@@ -574,5 +610,5 @@ def cases_purge(*, now: datetime | None = None) -> int:
     # A follow-up still open in a closed case is kept with it, until it closes too; a
     # follow-up that began here and was found again for a case that stays keeps its case.
     old = cases_releasable(cases_expired(now=now or timezone.now()))
-    removed, _ = Case.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()
+    removed, _rows = Case.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()
     return removed

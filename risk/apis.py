@@ -4,6 +4,8 @@ Thin views over risk/scoring; invalid input is a 400 naming the field.
 """
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -24,8 +26,12 @@ RISK_WORDS = ("negligible", "medium", "high")
 
 class DP3TInput(serializers.Serializer):
     class BeaconSerializer(serializers.Serializer):
-        time = serializers.FloatField(min_value=0, max_value=MAX_TIME_S, help_text="Unix seconds.")
-        attenuation = serializers.FloatField(min_value=0, max_value=150, help_text="dB")
+        time = serializers.FloatField(
+            min_value=0, max_value=MAX_TIME_S, help_text=gettext_lazy("Unix seconds.")
+        )
+        attenuation = serializers.FloatField(
+            min_value=0, max_value=150, help_text=gettext_lazy("dB")
+        )
 
     class BucketDaySerializer(serializers.Serializer):
         day = fields.DateField()
@@ -33,7 +39,7 @@ class DP3TInput(serializers.Serializer):
             child=serializers.FloatField(min_value=0, max_value=MINUTES_A_DAY),
             min_length=3,
             max_length=3,
-            help_text="Minutes in the buckets (< t1, t1..t2, > t2).",
+            help_text=gettext_lazy("Minutes in the buckets (< t1, t1..t2, > t2)."),
         )
 
     beacons = BeaconSerializer(many=True, required=False, max_length=MAX_SAMPLES)
@@ -43,7 +49,7 @@ class DP3TInput(serializers.Serializer):
     def validate(self, data):
         if bool(data.get("beacons")) == bool(data.get("buckets")):
             raise serializers.ValidationError(
-                "Give either `beacons` (time, attenuation) or `buckets` per day."
+                _("Give either `beacons` (time, attenuation) or `buckets` per day.")
             )
         return data
 
@@ -71,16 +77,19 @@ class DP3TScoreApi(APIView):
         class DayOutput(serializers.Serializer):
             day = fields.DateField()
             buckets_min = serializers.ListField(
-                child=serializers.FloatField(), help_text="Minutes per bucket, capped."
+                child=serializers.FloatField(),
+                help_text=gettext_lazy("Minutes per bucket, capped."),
             )
-            score_min = serializers.FloatField(help_text="ES = B1 + 0.5·B2.")
+            score_min = serializers.FloatField(help_text=gettext_lazy("ES = B1 + 0.5·B2."))
 
             class Meta:
                 ref_name = "DP3TDay"
 
         parameters = ParametersOutput()
         days = DayOutput(many=True)
-        notify = serializers.BooleanField(help_text="ES ≥ threshold on a day of the look-back.")
+        notify = serializers.BooleanField(
+            help_text=gettext_lazy("ES ≥ threshold on a day of the look-back.")
+        )
 
         class Meta:
             ref_name = "DP3TScore"
@@ -148,24 +157,29 @@ class DP3TScoreApi(APIView):
 
 class RssiInput(serializers.Serializer):
     class SampleSerializer(serializers.Serializer):
-        contact = serializers.CharField(max_length=64, help_text="Temporary ID of the other phone.")
-        time = serializers.FloatField(
-            min_value=-MAX_TIME_S, max_value=MAX_TIME_S, help_text="Seconds."
+        contact = serializers.CharField(
+            max_length=64, help_text=gettext_lazy("Temporary ID of the other phone.")
         )
-        rssi = serializers.FloatField(min_value=-150, max_value=20, help_text="dBm")
+        time = serializers.FloatField(
+            min_value=-MAX_TIME_S, max_value=MAX_TIME_S, help_text=gettext_lazy("Seconds.")
+        )
+        rssi = serializers.FloatField(min_value=-150, max_value=20, help_text=gettext_lazy("dBm"))
 
     samples = SampleSerializer(many=True, min_length=1, max_length=MAX_SAMPLES)
     g_tx_db = serializers.FloatField(
         default=0.0,
         min_value=-MAX_GAIN_DB,
         max_value=MAX_GAIN_DB,
-        help_text="Sender's gain (static + posture + environment).",
+        help_text=gettext_lazy("Sender's gain (static + posture + environment)."),
     )
     g_rx_db = serializers.FloatField(
-        default=0.0, min_value=-MAX_GAIN_DB, max_value=MAX_GAIN_DB, help_text="Receiver's gain."
+        default=0.0,
+        min_value=-MAX_GAIN_DB,
+        max_value=MAX_GAIN_DB,
+        help_text=gettext_lazy("Receiver's gain."),
     )
     exact = serializers.BooleanField(
-        default=False, help_text="erfc score (eq. 49) instead of piecewise (eq. 51)."
+        default=False, help_text=gettext_lazy("erfc score (eq. 49) instead of piecewise (eq. 51).")
     )
 
 
@@ -180,7 +194,7 @@ class RssiScoreApi(APIView):
     class OutputSerializer(serializers.Serializer):
         class ContactOutput(serializers.Serializer):
             class WindowOutput(serializers.Serializer):
-                start = serializers.FloatField(help_text="Seconds.")
+                start = serializers.FloatField(help_text=gettext_lazy("Seconds."))
                 samples = serializers.IntegerField()
                 mean_dbm = serializers.FloatField(allow_null=True)
                 score = serializers.FloatField()
@@ -208,7 +222,9 @@ class RssiScoreApi(APIView):
                 ref_name = "RssiContact"
 
         contacts = ContactOutput(many=True)
-        filtered_out = serializers.IntegerField(help_text="Contacts left out by the filter.")
+        filtered_out = serializers.IntegerField(
+            help_text=gettext_lazy("Contacts left out by the filter.")
+        )
 
         class Meta:
             ref_name = "RssiScore"
@@ -278,12 +294,15 @@ class AggregateInput(serializers.Serializer):
         max_length=10_000,
     )
     r0 = serializers.FloatField(
-        min_value=0, max_value=1, required=False, help_text="Per minute; default 0.007."
+        min_value=0,
+        max_value=1,
+        required=False,
+        help_text=gettext_lazy("Per minute; default 0.007."),
     )
 
     def validate(self, data):
         if "minutes" in data and len(data["minutes"]) != len(data["scores"]):
-            raise serializers.ValidationError({"minutes": "Give one duration per score."})
+            raise serializers.ValidationError({"minutes": _("Give one duration per score.")})
         return data
 
 
@@ -297,7 +316,7 @@ class AggregateApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         probability = serializers.FloatField()
-        r0 = serializers.FloatField(help_text="Per minute.")
+        r0 = serializers.FloatField(help_text=gettext_lazy("Per minute."))
 
         class Meta:
             ref_name = "AggregateProbability"

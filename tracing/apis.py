@@ -6,6 +6,8 @@ import io
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -63,10 +65,12 @@ class TracePeopleSearchApi(APIView):
 class TraceInput(serializers.Serializer):
     person_id = serializers.CharField(max_length=32)
     start = fields.DateTimeField(
-        required=False, allow_null=True, help_text="Explicit window start (`from`)."
+        required=False, allow_null=True, help_text=gettext_lazy("Explicit window start (`from`).")
     )
     end = fields.DateTimeField(
-        required=False, allow_null=True, help_text="Window end (`to`); now if left out."
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Window end (`to`); now if left out."),
     )
     symptom_onset = fields.DateTimeField(required=False, allow_null=True)
     positive_test = fields.DateTimeField(required=False, allow_null=True)
@@ -93,10 +97,10 @@ class TraceWindowOutput(serializers.Serializer):
     to = fields.DateTimeField()
     derived_from = serializers.ChoiceField(choices=["explicit", "symptom_onset", "positive_test"])
     clamped_to_retention = serializers.BooleanField(
-        help_text="The start was moved up to the retention limit."
+        help_text=gettext_lazy("The start was moved up to the retention limit.")
     )
     counts = serializers.CharField(
-        help_text='How the edges count: "overlap", the part inside the window.'
+        help_text=gettext_lazy('How the edges count: "overlap", the part inside the window.')
     )
 
     class Meta:
@@ -124,7 +128,9 @@ class TraceEncounterOutput(serializers.Serializer):
 
 
 class TraceContactOutput(serializers.Serializer):
-    ref = serializers.CharField(help_text="The contact's reference within this trace.")
+    ref = serializers.CharField(
+        help_text=gettext_lazy("The contact's reference within this trace.")
+    )
     kind = serializers.ChoiceField(choices=CONTACT_KINDS)
     named = serializers.BooleanField()
     person_id = serializers.CharField(allow_null=True)
@@ -138,7 +144,8 @@ class TraceContactOutput(serializers.Serializer):
     longest_seconds = serializers.IntegerField()
     longest_minutes = serializers.FloatField()
     seconds_per_day = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Seconds in contact per day (ISO date)."
+        child=serializers.IntegerField(),
+        help_text=gettext_lazy("Seconds in contact per day (ISO date)."),
     )
     encounters = TraceEncounterOutput(many=True)
     probability = serializers.FloatField()
@@ -165,9 +172,13 @@ class TraceResultOutput(serializers.Serializer):
     threshold_minutes = serializers.IntegerField()
     revealed = serializers.ChoiceField(
         choices=services.Reveal.ORDER,
-        help_text="Whom it names: nobody (as run), the close contacts, or every contact.",
+        help_text=gettext_lazy(
+            "Whom it names: nobody (as run), the close contacts, or every contact."
+        ),
     )
-    devices = TraceDeviceOutput(many=True, help_text="The traced person's devices in the window.")
+    devices = TraceDeviceOutput(
+        many=True, help_text=gettext_lazy("The traced person's devices in the window.")
+    )
     contacts = TraceContactOutput(many=True)
     person = TracePersonOutput()
     case_reference = serializers.CharField()
@@ -239,13 +250,19 @@ class TraceWhatIfApi(APIView):
     permission_classes = [IsMedical, RecentSignInToRead]
 
     class OutputSerializer(serializers.Serializer):
-        policy = serializers.ChoiceField(choices=contacts.Policy.ALL, help_text="The trace's.")
+        policy = serializers.ChoiceField(
+            choices=contacts.Policy.ALL, help_text=gettext_lazy("The trace's.")
+        )
         other_policy = serializers.ChoiceField(choices=contacts.Policy.ALL)
         close_under_both = serializers.IntegerField()
-        only_under_this = serializers.IntegerField(help_text="Close under the trace's policy only.")
-        only_under_other = serializers.IntegerField(help_text="Close under the other one only.")
+        only_under_this = serializers.IntegerField(
+            help_text=gettext_lazy("Close under the trace's policy only.")
+        )
+        only_under_other = serializers.IntegerField(
+            help_text=gettext_lazy("Close under the other one only.")
+        )
         neither = serializers.IntegerField()
-        contacts = serializers.IntegerField(help_text="Contacts in all.")
+        contacts = serializers.IntegerField(help_text=gettext_lazy("Contacts in all."))
 
         class Meta:
             ref_name = "TraceWhatIf"
@@ -262,13 +279,18 @@ def contact_label(contact: dict, others: list[dict]) -> str:
     """How a contact is called in the CSV: a name, the server's sentence, or "Contact 3"."""
     if contact["name"]:
         return contact["name"]
-    return f"Contact {others.index(contact) + 1} (not named)"
+    return _("Contact %(n)d (not named)") % {"n": others.index(contact) + 1}
 
 
 def _cut_words(encounter: dict) -> str:
     """Which end of an encounter the period (or a holding) cut off: only the part inside counts."""
-    cut = [side for side in ("start", "end") if encounter[f"cut_{side}"]]
-    return " and ".join(cut)
+    if encounter["cut_start"] and encounter["cut_end"]:
+        return pgettext("encounter cut", "start and end")
+    if encounter["cut_start"]:
+        return pgettext("encounter cut", "start")
+    if encounter["cut_end"]:
+        return pgettext("encounter cut", "end")
+    return ""
 
 
 CSV_COLUMNS = [
@@ -290,6 +312,26 @@ CSV_COLUMNS = [
 CSV_TIME_COLUMNS = {"encounter_start"}
 
 
+def csv_headers() -> dict[str, str]:
+    """The trace CSV's column headers in the reader's language (English: the column names)."""
+    return {
+        "case_reference": pgettext("CSV column", "case_reference"),
+        "contact_ref": pgettext("CSV column", "contact_ref"),
+        "contact": pgettext("CSV column", "contact"),
+        "person_id": pgettext("CSV column", "person_id"),
+        "department": pgettext("CSV column", "department"),
+        "email": pgettext("CSV column", "email"),
+        "device_id": pgettext("CSV column", "device_id"),
+        "close_contact": pgettext("CSV column", "close_contact"),
+        "total_minutes": pgettext("CSV column", "total_minutes"),
+        "longest_minutes": pgettext("CSV column", "longest_minutes"),
+        "encounter_start": pgettext("CSV column", "encounter_start"),
+        "encounter_minutes": pgettext("CSV column", "encounter_minutes"),
+        "encounter_cut": pgettext("CSV column", "encounter_cut"),
+        "probability": pgettext("CSV column", "probability"),
+    }
+
+
 class TraceExportApi(APIView):
     """One of my traces as CSV: a row per encounter of each contact (audited)."""
 
@@ -304,8 +346,10 @@ class TraceExportApi(APIView):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         # Times as on the screen (4 Dec 2026, 14:51, the same minutes), their zone in the header.
+        headers = csv_headers()
         writer.writerow(
-            dates.csv_zone_header(c) if c in CSV_TIME_COLUMNS else c for c in CSV_COLUMNS
+            dates.csv_zone_header(headers[c]) if c in CSV_TIME_COLUMNS else headers[c]
+            for c in CSV_COLUMNS
         )
         unnamed = [c for c in result["contacts"] if not c["name"]]
         for contact in result["contacts"]:
@@ -320,7 +364,9 @@ class TraceExportApi(APIView):
                         contact["department"],
                         contact["email"],
                         contact["device_id"],
-                        "yes" if contact["close_contact"] else "no",
+                        pgettext("close contact", "yes")
+                        if contact["close_contact"]
+                        else pgettext("close contact", "no"),
                         contact["total_minutes"],
                         contact["longest_minutes"],
                         dates.csv_when(encounter["start"]),

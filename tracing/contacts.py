@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from django.utils.translation import gettext as _
+
 from core.errors import DomainError
 from risk.infectious import POSITIVE_TEST_DAYS_BEFORE, SYMPTOM_ONSET_DAYS_BEFORE
 
@@ -46,7 +48,7 @@ def trace_window(
     ]
     if len(given) != 1:
         raise DomainError(
-            "Give exactly one of: a start (from), the symptom onset, or the positive test.",
+            _("Give exactly one of: a start (from), the symptom onset, or the positive test."),
             code="window",
         )
     if symptom_onset is not None:
@@ -66,8 +68,11 @@ def trace_window(
     start = max(start, floor).replace(microsecond=0)
     if end <= start:
         raise DomainError(
-            "The window is empty: its end is before its start, or both lie beyond the "
-            f"{retention.days}-day retention.",
+            _(
+                "The window is empty: its end is before its start, or both lie beyond the "
+                "%(days)d-day retention."
+            )
+            % {"days": retention.days},
             code="window",
         )
     return Window(start=start, end=end, derived_from=derived, clamped=clamped)
@@ -153,7 +158,9 @@ def is_close_contact(
             for seconds in seconds_per_day(encounters, zone).values()
         )
     raise DomainError(
-        f"Unknown policy {policy!r}; choose one of {', '.join(Policy.ALL)}.", code="policy"
+        _("Unknown policy %(policy)r; choose one of %(policies)s.")
+        % {"policy": policy, "policies": ", ".join(Policy.ALL)},
+        code="policy",
     )
 
 

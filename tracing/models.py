@@ -1,6 +1,7 @@
 """A trace kept for its author (the `default` database, beside the audit trail)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.dates import format_datetime
 
@@ -19,7 +20,7 @@ class Trace(models.Model):
     case_reference = models.CharField(max_length=100)
     contacts = models.PositiveIntegerField()
     close_contacts = models.PositiveIntegerField()
-    result = models.BinaryField(help_text="The result as JSON, encrypted (Fernet).")
+    result = models.BinaryField(help_text=_("The result as JSON, encrypted (Fernet)."))
     audit_entry = models.OneToOneField(
         "audit.AuditEntry", on_delete=models.PROTECT, related_name="trace"
     )

@@ -14,7 +14,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from assets.models import DeviceState
 from audit.models import AuditEntry
 from audit.services import audit_lock, audit_record
 from core.databases import DEFAULT
@@ -118,11 +121,19 @@ def _contact_entry(key, pieces, directory, *, policy, threshold, zone, r0, nonce
         state = directory.state_of_device.get(key.value, "")
         entry.update(
             device_id=key.value,
-            name=f"Nobody held device {key.value} then (now {state.replace('_', ' ')})",
+            name=_("Nobody held device %(device)s then (now %(state)s)")
+            % {"device": key.value, "state": _device_state(state)},
         )
     else:
-        entry.update(name=f"Tag {key.value} is not a registered device")
+        entry.update(name=_("Tag %(tag)s is not a registered device") % {"tag": key.value})
     return entry
+
+
+def _device_state(state: str) -> str:
+    """A device's state as the asset pages name it ("in stock")."""
+    if state in DeviceState.values:
+        return str(DeviceState(state).label)
+    return state.replace("_", " ")
 
 
 def trace_compute(
@@ -227,8 +238,14 @@ def _refuse_over_limit(acting_user, *, person_id: str) -> DomainError:
         details={"person_id": person_id, "limit_per_hour": limit},
     )
     return DomainError(
-        f"You have run {limit} traces in the last hour, the most one person may. This "
-        "refusal is recorded for the data-protection office; ask them if you need more.",
+        ngettext(
+            "You have run %(n)d trace in the last hour, the most one person may. This "
+            "refusal is recorded for the data-protection office; ask them if you need more.",
+            "You have run %(n)d traces in the last hour, the most one person may. This "
+            "refusal is recorded for the data-protection office; ask them if you need more.",
+            limit,
+        )
+        % {"n": limit},
         code="rate_limited",
         status_code=429,
     )
@@ -252,12 +269,15 @@ def trace_run(
     The result names nobody: revealing the contacts is trace_reveal's step."""
     if policy not in contacts.Policy.ALL:
         raise DomainError(
-            f"Unknown policy {policy!r}; choose one of {', '.join(contacts.Policy.ALL)}."
+            _("Unknown policy %(policy)r; choose one of %(policies)s.")
+            % {"policy": policy, "policies": ", ".join(contacts.Policy.ALL)}
         )
     person = Person.objects.filter(person_id=person_id).first()
     if person is None:
         raise DomainError(
-            f"There is no person {person_id}.", code="unknown_person", status_code=404
+            _("There is no person %(person_id)s.") % {"person_id": person_id},
+            code="unknown_person",
+            status_code=404,
         )
     try:
         _check_hourly_limit(acting_user)
@@ -325,7 +345,7 @@ def _read(trace: Trace) -> dict:
         result = json.loads(_fernet().decrypt(bytes(trace.result)))
     except InvalidToken as exc:
         raise DomainError(
-            "This trace can no longer be read (the key changed).",
+            _("This trace can no longer be read (the key changed)."),
             code="unreadable",
             status_code=410,
         ) from exc
@@ -356,7 +376,9 @@ def _from_before_naming_rules(result: dict) -> None:
 
 def _own(trace: Trace, acting_user) -> None:
     if trace.author != acting_user.get_username():
-        raise DomainError("This trace was run by someone else.", code="not_yours", status_code=404)
+        raise DomainError(
+            _("This trace was run by someone else."), code="not_yours", status_code=404
+        )
 
 
 def _stored_window(stored: dict) -> contacts.Window:
@@ -407,7 +429,9 @@ def trace_reveal(
     it was asked).
     """
     if scope not in (Reveal.CLOSE, Reveal.ALL):
-        raise DomainError(f"Reveal the close contacts or all contacts, not {scope!r}.")
+        raise DomainError(
+            _("Reveal the close contacts or all contacts, not %(scope)r.") % {"scope": scope}
+        )
     _own(trace, acting_user)
     if within_limit:
         trace_limit_check(acting_user=acting_user, person_id=trace.person_id)
