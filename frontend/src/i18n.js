@@ -18,7 +18,14 @@ export const LANGUAGES = Object.freeze([
 ])
 export const DEFAULT_LANGUAGE = 'en'
 
-const files = import.meta.glob('./locales/*/*.json', { eager: true, import: 'default' })
+// Vite puts the catalogue files here; a module loaded by plain Node (the server's tests read
+// format functions that way) has none, and its words are the keys.
+let files = {}
+try {
+  files = import.meta.glob('./locales/*/*.json', { eager: true, import: 'default' })
+} catch {
+  files = {}
+}
 
 /** { en: { desk: {...}, ... }, fr: {...} } from the catalogue files. */
 export function catalogues(found = files) {

@@ -443,7 +443,12 @@ def test_the_page_the_print_and_the_csv_round_minutes_one_way(world, medic, clie
 
 def test_the_pages_round_minutes_exactly_as_the_server_does():
     """frontend/src/tracing/format.js against contacts.minutes, for every second of two days."""
+    # Plain Node has no Vite to gather the catalogues: the test gives the page its English words.
     script = (
+        "import {readFileSync} from 'node:fs';"
+        "import {i18n} from './src/i18n.js';"
+        "i18n.global.setLocaleMessage('en', "
+        "{tracing: JSON.parse(readFileSync('src/locales/en/tracing.json', 'utf8'))});"
         "import {formatMinutes} from './src/tracing/format.js';"
         "const out = []; for (let s = 0; s <= 172800; s++) out.push(formatMinutes(s));"
         "process.stdout.write(out.join('\\n'))"
