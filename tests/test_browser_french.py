@@ -176,4 +176,7 @@ def test_a_medic_reads_a_trace_in_french(french_page, live_server, medic, encoun
     expect(result).to_contain_text("1 contact étroit")
     expect(result).to_contain_text("20 min")
     expect(result).to_contain_text(re.compile(r"\d{1,2} h \d{2}"))
+    # The server's words in the result are French too: no English sentence on the page.
+    for english in ("Nobody held device", "needs a second person", "Every reveal", "Case "):
+        expect(page.locator("main")).not_to_contain_text(english)
     screenshot(page, "fr-tracking-results")
