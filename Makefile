@@ -59,9 +59,13 @@ services:
 	@scripts/ensure-services.sh
 
 # ruff, and the layers of docs/architecture.md: an import sideways or up fails (pyproject.toml).
-lint: $(VENV)/.installed-test
+# Every word a person reads is marked for translation and in French (docs/i18n.md): the
+# server's (scripts/check_i18n.py) and the pages' (frontend/scripts/check-i18n.mjs).
+lint: $(VENV)/.installed-test frontend/node_modules/.package-lock.json messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) scripts/check_i18n.py
+	node frontend/scripts/check-i18n.mjs
 
 # Known vulnerabilities of the deployed dependencies (tests/security/audit.py): fails on one
 # that has a fix; says so loudly, without failing, where no vulnerability service answers.

@@ -161,11 +161,18 @@ def template_files():
 
 
 def check_templates() -> int:
-    from django.template.base import Lexer, TokenType
-
     count = 0
     for path in template_files():
         count += 1
+        check_template(path)
+    return count
+
+
+def check_template(path: Path) -> None:
+    """Problems of one template: words outside {% translate %}, read attributes with words."""
+    from django.template.base import Lexer, TokenType
+
+    if path.is_file():
         # The template as a reader sees its words: Django's tags and variables become a
         # neutral mark, what {% translate %} / {% blocktranslate %} hold and comments go.
         shown = []
@@ -199,7 +206,6 @@ def check_templates() -> int:
                 continue  # a class name's start: app-{{ opts.app_label }}
             line = text.count("\n", 0, match.start()) + 1
             problem(path, line, f"unmarked text: {' '.join(match.group(0).split())[:60]}")
-    return count
 
 
 def _blank(match: re.Match) -> str:
@@ -228,50 +234,56 @@ def catalogue_roots() -> list[Path]:
 
 
 def check_catalogues() -> int:
-    manage = ROOT / "manage.py"
     count = 0
     for root in catalogue_roots():
         po = root / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-        marked = has_marked_strings(root)
         if not po.is_file():
-            if marked:
+            if has_marked_strings(root):
                 problem(root / "locale", 1, "marked strings but no French catalogue (fr/django.po)")
             continue
         count += 1
-        checked = subprocess.run(
-            ["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)],
-            capture_output=True,
-            text=True,
-        )
-        if checked.returncode != 0:
-            problem(po, 1, f"msgfmt --check: {checked.stderr.strip()[:300]}")
-        stats = checked.stderr
-        for kind in ("fuzzy", "untranslated"):
-            found = re.search(rf"(\d+) {kind}", stats)
-            if found and int(found.group(1)):
-                problem(po, 1, f"{found.group(1)} {kind} message(s)")
-        # Make the catalogue again from the sources, aside, and compare the messages.
-        before = msgids(po)
-        with tempfile.TemporaryDirectory() as aside:
-            saved = Path(aside) / "django.po"
-            shutil.copy2(po, saved)
-            try:
-                made = subprocess.run(
-                    [sys.executable, str(manage), "makemessages", "-l", "fr", "--no-obsolete",
-                     "--add-location=file", "--ignore=node_modules", "--ignore=dist",
-                     "--ignore=src", "--ignore=tests", "-v0"],
-                    cwd=root, capture_output=True, text=True,
-                )  # fmt: skip
-                after = msgids(po) if made.returncode == 0 else before
-                if made.returncode != 0:
-                    problem(po, 1, f"makemessages failed: {made.stderr.strip()[:300]}")
-            finally:
-                shutil.copy2(saved, po)
-        for missing in sorted(after - before)[:20]:
-            problem(po, 1, f"not in the French catalogue (run makemessages): {missing[:70]!r}")
-        for gone in sorted(before - after)[:20]:
-            problem(po, 1, f"in the catalogue but no longer in the sources: {gone[:70]!r}")
+        check_po(po)
+        check_po_is_made_from(po, root)
     return count
+
+
+def check_po(po: Path) -> None:
+    """msgfmt --check passes, and no message is fuzzy or untranslated."""
+    checked = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)],
+        capture_output=True,
+        text=True,
+    )
+    if checked.returncode != 0:
+        problem(po, 1, f"msgfmt --check: {checked.stderr.strip()[:300]}")
+    for kind in ("fuzzy", "untranslated"):
+        found = re.search(rf"(\d+) {kind}", checked.stderr)
+        if found and int(found.group(1)):
+            problem(po, 1, f"{found.group(1)} {kind} message(s)")
+
+
+def check_po_is_made_from(po: Path, root: Path) -> None:
+    """Making the catalogue again from `root`'s sources (aside) adds and drops no message."""
+    before = msgids(po)
+    with tempfile.TemporaryDirectory() as aside:
+        saved = Path(aside) / "django.po"
+        shutil.copy2(po, saved)
+        try:
+            made = subprocess.run(
+                [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "fr",
+                 "--no-obsolete", "--add-location=file", "--ignore=node_modules",
+                 "--ignore=dist", "--ignore=src", "--ignore=tests", "-v0"],
+                cwd=root, capture_output=True, text=True,
+            )  # fmt: skip
+            after = msgids(po) if made.returncode == 0 else before
+            if made.returncode != 0:
+                problem(po, 1, f"makemessages failed: {made.stderr.strip()[:300]}")
+        finally:
+            shutil.copy2(saved, po)
+    for missing in sorted(after - before)[:20]:
+        problem(po, 1, f"not in the French catalogue (run makemessages): {missing[:70]!r}")
+    for gone in sorted(before - after)[:20]:
+        problem(po, 1, f"in the catalogue but no longer in the sources: {gone[:70]!r}")
 
 
 def has_marked_strings(root: Path) -> bool:
