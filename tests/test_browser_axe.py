@@ -113,3 +113,24 @@ def test_no_axe_violation_before_signing_in(axe_page, live_server, settings):
             settle(page, f"{live_server.url}{path}")
             problems += [f"{screen} {path}: {line}" for line in violations(page)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("username", ["desk", "medic"])
+def test_no_axe_violation_in_french(chromium, live_server, demo, username):
+    """The same pages in French (a fr-CH browser): French words are longer, and the page
+    says its language (lang="fr"); desktop only, the phone's layout is the same markup."""
+    context = chromium.new_context(bypass_csp=True, locale="fr-CH", viewport=SCREENS["desktop"])
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        user = get_user_model().objects.get(username=username)
+        sign_in_with_a_session(page, live_server.url, user)
+        paths = ["/", *(p.path for p in pages_for(user)), "/help/", "/privacy/"]
+        problems = []
+        for path in paths:
+            settle(page, f"{live_server.url}{path}")
+            expect(page.locator("html")).to_have_attribute("lang", "fr")
+            problems += [f"{path}: {line}" for line in violations(page)]
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
