@@ -94,6 +94,7 @@ describe('French dates and times', () => {
     expect(weekdayName('2026-12-04')).toBe('vendredi')
     expect(formatPeriod(at, '2026-12-04T14:06:00Z')).toBe('4 déc. 2026 à 14 h 51 – 15 h 06')
     expect(formatDateRange('2026-12-01', '2026-12-04')).toBe('du 1er déc. 2026 au 4 déc. 2026')
+    expect(formatDateRange('2026-12-04', '2026-12-04')).toBe('le 4 déc. 2026')
     expect(zoneWords()).toBe('fuseau horaire Europe/Zurich')
     for (const typed of ['4 déc. 2026', '4 décembre 2026', 'ven. 4 déc. 2026', '4 decembre 2026']) {
       expect(parseDay(typed), typed).toBe('2026-12-04')

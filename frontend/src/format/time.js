@@ -346,10 +346,13 @@ export function formatPeriod(start, end) {
   return `${formatDateTime(start)} – ${formatDateTime(end)}`
 }
 
-/** "24 Nov 2025", or "24 Nov 2025 to 28 Nov 2025" for several days (both in full). */
+/**
+ * "24 Nov 2025", or "24 Nov 2025 to 28 Nov 2025" for several days (both in full). French
+ * reads as a sentence's part either way: "le 24 nov. 2025", "du 24 nov. 2025 au 28 nov. 2025".
+ */
 export function formatDateRange(first, last) {
   if (!wallClock(first) || !wallClock(last)) return formatDate(first || last)
-  if (dayKey(first) === dayKey(last)) return formatDate(first)
+  if (dayKey(first) === dayKey(last)) return french() ? `le ${formatDate(first)}` : formatDate(first)
   return french()
     ? `du ${formatDate(first)} au ${formatDate(last)}`
     : `${formatDate(first)} to ${formatDate(last)}`
