@@ -19,35 +19,9 @@ import { formatCount, hoursWords, keptRow, longWeek, smallCountRule } from '../s
 import RevealPanel from '../src/components/RevealPanel.vue'
 import TimeSeriesChart from '../src/components/TimeSeriesChart.vue'
 import { SERVICE_RULES } from './helpers.js'
+import { charts } from './chartMock.js'
 
-const charts = vi.hoisted(() => [])
-
-vi.mock('chart.js', () => {
-  class Chart {
-    constructor(context, config) {
-      this.config = config
-      this.data = config.data
-      this.options = config.options
-      charts.push(this)
-    }
-    update() {}
-    destroy() {}
-    static register() {}
-  }
-  const part = (id) => ({ id })
-  return {
-    Chart,
-    BarController: part('bar'),
-    BarElement: part('barElement'),
-    CategoryScale: part('category'),
-    Legend: part('legend'),
-    LinearScale: part('linear'),
-    LineController: part('line'),
-    LineElement: part('lineElement'),
-    PointElement: part('point'),
-    Tooltip: part('tooltip'),
-  }
-})
+vi.mock('chart.js', () => import('./chartMock.js'))
 
 let wrapper
 beforeEach(() => {

@@ -12,29 +12,7 @@ import { zoneOf } from '../src/locationrisk/grid.js'
 import { parseRssiCsv } from '../src/risk/csv.js'
 import { placesLeft, shortMonthName, shortWeekdayNames } from '../src/appointments/format.js'
 
-vi.mock('chart.js', () => {
-  class Chart {
-    constructor(context, config) {
-      this.config = config
-    }
-    update() {}
-    destroy() {}
-    static register() {}
-  }
-  const part = (id) => ({ id })
-  return {
-    Chart,
-    BarController: part('bar'),
-    BarElement: part('barElement'),
-    CategoryScale: part('category'),
-    Legend: part('legend'),
-    LinearScale: part('linear'),
-    LineController: part('line'),
-    LineElement: part('lineElement'),
-    PointElement: part('point'),
-    Tooltip: part('tooltip'),
-  }
-})
+vi.mock('chart.js', () => import('./chartMock.js'))
 
 let wrapper
 afterEach(() => {

@@ -6,33 +6,9 @@ import { makeMe, mountPage, reply, waitFor } from './helpers.js'
 import { parseRssiCsv } from '../src/risk/csv.js'
 import { RSSI_EXAMPLE_CSV } from '../src/risk/examples.js'
 import { fieldErrors } from '../src/risk/api.js'
+import { charts } from './chartMock.js'
 
-const charts = vi.hoisted(() => [])
-
-vi.mock('chart.js', () => {
-  class Chart {
-    constructor(context, config) {
-      this.config = config
-      charts.push(this)
-    }
-    update() {}
-    destroy() {}
-    static register() {}
-  }
-  const part = (id) => ({ id })
-  return {
-    Chart,
-    BarController: part('bar'),
-    BarElement: part('barElement'),
-    CategoryScale: part('category'),
-    Legend: part('legend'),
-    LinearScale: part('linear'),
-    LineController: part('line'),
-    LineElement: part('lineElement'),
-    PointElement: part('point'),
-    Tooltip: part('tooltip'),
-  }
-})
+vi.mock('chart.js', () => import('./chartMock.js'))
 
 const riskPage = {
   slug: 'risk-models',

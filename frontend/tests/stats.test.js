@@ -5,35 +5,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mountPage, reply, waitFor } from './helpers.js'
 import { dailyStats, NOW, policyWhatIf, statsMe } from './statsData.js'
 import { everyWeek, formatCount, mondayOf, normaliseDaily, smallCountRule } from '../src/stats/format.js'
+import { charts } from './chartMock.js'
 
-const charts = vi.hoisted(() => [])
-
-vi.mock('chart.js', () => {
-  class Chart {
-    constructor(context, config) {
-      this.config = config
-      this.data = config.data
-      this.options = config.options
-      charts.push(this)
-    }
-    update() {}
-    destroy() {}
-    static register() {}
-  }
-  const part = (id) => ({ id })
-  return {
-    Chart,
-    BarController: part('bar'),
-    BarElement: part('barElement'),
-    CategoryScale: part('category'),
-    Legend: part('legend'),
-    LinearScale: part('linear'),
-    LineController: part('line'),
-    LineElement: part('lineElement'),
-    PointElement: part('point'),
-    Tooltip: part('tooltip'),
-  }
-})
+vi.mock('chart.js', () => import('./chartMock.js'))
 
 let wrapper
 beforeEach(() => {
