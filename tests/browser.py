@@ -93,7 +93,8 @@ def sign_out(page) -> None:
 
 def main_navigation(page):
     """The header's navigation, shown or not (on a phone it is in the closed menu)."""
-    return page.locator("nav.main-nav")  # its name is in the reader's language
+    # The app's header, or the user guide's (its name is in the reader's language).
+    return page.locator("nav.main-nav, nav.guide-nav")
 
 
 def navigation(page) -> list[str]:
