@@ -115,7 +115,7 @@ describe('FOLLOW-UPS in French', () => {
     expect(text(rows[0])).toContain('pas encore')
     expect(text(rows[0])).toContain('28 nov. 2025')
     expect(rows[1].find('.notify-failed').text()).toBe('échec')
-    expect(rows[2].find('.notify-sent').text()).toBe('averti')
+    expect(rows[2].find('.notify-sent').text()).toBe('informé')
     expect(wrapper.find('.export-link').text()).toBe('Télécharger en CSV')
     expect(wrapper.find('#worklist-all').attributes('aria-label')).toBe('Sélectionner tous les suivis')
     expect(wrapper.find('.preview-button').text()).toBe('Aperçu des e-mails')

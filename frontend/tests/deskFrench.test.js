@@ -192,7 +192,7 @@ describe('STOCK', () => {
     expect(low).toMatch(/^Stock bas : 1.234 appareils en stock, moins de 2.000\./)
     expect(low).toMatch(NBSP_GROUP)
     expect(wrapper.find('#stock-month-heading').text()).toBe('Ce mois-ci')
-    expect(wrapper.find('.this-month').text()).toBe('Depuis le 1er déc. 2026 : 2 déclaré(s) perdu(s), 1 marqué(s) défectueux.')
+    expect(wrapper.find('.this-month').text()).toBe('Depuis le 1er déc. 2026, pertes déclarées : 2 ; appareils défectueux : 1.')
     expect(wrapper.findAll('.stock-batches thead th').map((th) => th.text())).toEqual(['Lot', 'Micrologiciel', 'en stock', 'attribué', 'Tous'])
     expect(wrapper.find('.stock-batches tbody td').text()).toBe('(aucun)')
   })

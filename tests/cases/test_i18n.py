@@ -43,7 +43,7 @@ def test_the_contact_notification_goes_out_in_each_recipients_language(client, m
     bob, cleo = by_address["p2@example.org"], by_address["p3@example.org"]
     until = FollowUp.objects.get(person_id="2").end_date
     assert bob.subject == (
-        "Service médical : vous avez été un contact étroit, veuillez rester chez vous "
+        "Service médical : vous avez été un contact étroit, veuillez rester à la maison "
         f"jusqu’au {in_french(until)}"
     )
     assert bob.body.startswith("Bonjour Bob,\n\nune personne testée positive")
