@@ -24,13 +24,20 @@ class IngestToken(models.Model):
     """A bearer token a network server's webhook presents. Only its SHA-256 is kept."""
 
     name = models.CharField(
-        max_length=100, unique=True, help_text=_("Which network server uses it.")
+        verbose_name=_("name"),
+        max_length=100,
+        unique=True,
+        help_text=_("Which network server uses it."),
     )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(
+        verbose_name=_("token hash"), max_length=64, unique=True, editable=False
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("ingest token")
+        verbose_name_plural = _("ingest tokens")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -89,20 +96,27 @@ class DeadLetter(models.Model):
 
     home_database = ENCOUNTERS
 
-    integration = models.CharField(max_length=16, choices=Integration.choices)
-    delivery_key = models.CharField(max_length=100)
-    fport = models.PositiveSmallIntegerField(null=True)
-    payload = models.BinaryField()
-    dev_eui = models.CharField(max_length=16, null=True)  # noqa: DJ001  (none: refused)
-    reason = models.CharField(max_length=40, db_index=True)
-    detail = models.CharField(max_length=500)
+    integration = models.CharField(
+        verbose_name=_("integration"), max_length=16, choices=Integration.choices
+    )
+    delivery_key = models.CharField(verbose_name=_("delivery key"), max_length=100)
+    fport = models.PositiveSmallIntegerField(verbose_name=_("fport"), null=True)
+    payload = models.BinaryField(
+        verbose_name=_("payload"),
+    )
+    dev_eui = models.CharField(verbose_name=_("dev eui"), max_length=16, null=True)  # noqa: DJ001  (none: refused)
+    reason = models.CharField(verbose_name=_("reason"), max_length=40, db_index=True)
+    detail = models.CharField(verbose_name=_("detail"), max_length=500)
     created_at = models.DateTimeField(
+        verbose_name=_("created at"),
         db_index=True,
         help_text=_("The end of the hour in which the uplink was dead-lettered."),
     )
-    reprocessed_at = models.DateTimeField(null=True, blank=True)
+    reprocessed_at = models.DateTimeField(verbose_name=_("reprocessed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -34,9 +34,10 @@ class GeoZoneSpecification(models.Model):
         SQUARE = "square", _("square (degrees of latitude and longitude)")
         HEXAGON = "hexagon", _("hexagon (H3)")
 
-    name = models.CharField(max_length=60, unique=True)
-    shape = models.CharField(max_length=8, choices=Shape.choices)
+    name = models.CharField(verbose_name=_("name"), max_length=60, unique=True)
+    shape = models.CharField(verbose_name=_("shape"), max_length=8, choices=Shape.choices)
     size_degrees = models.DecimalField(
+        verbose_name=_("size degrees"),
         max_digits=9,
         decimal_places=7,
         null=True,
@@ -44,6 +45,7 @@ class GeoZoneSpecification(models.Model):
         help_text=_("Squares: the edge in degrees of latitude and of longitude (divides 1°)."),
     )
     h3_resolution = models.PositiveSmallIntegerField(
+        verbose_name=_("h3 resolution"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(15)],
@@ -51,6 +53,7 @@ class GeoZoneSpecification(models.Model):
     )
     parent = models.ForeignKey(
         "self",
+        verbose_name=_("parent"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -58,11 +61,14 @@ class GeoZoneSpecification(models.Model):
         help_text=_("The coarser specification whose zones contain this one's."),
     )
     active = models.BooleanField(
+        verbose_name=_("active"),
         default=True,
         help_text=_("New coordinates are linked to the zones of active specifications."),
     )
 
     class Meta:
+        verbose_name = _("geo zone specification")
+        verbose_name_plural = _("geo zone specifications")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(
@@ -225,14 +231,17 @@ class DonationCode(models.Model):
     deleted at once; an expired one by the daily purge.
     """
 
-    code_hash = models.CharField(max_length=64, unique=True, editable=False)
-    expires_at = models.DateTimeField(help_text=_("The end of an hour."))
+    code_hash = models.CharField(verbose_name=_("code hash"), max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"), help_text=_("The end of an hour."))
     window_start = models.DateTimeField(
+        verbose_name=_("window start"),
         help_text=_("The day of symptom onset - 3 days, or positive test - 7 days (seeds/002).")
     )
-    window_end = models.DateTimeField()
+    window_end = models.DateTimeField(verbose_name=_("window end"), )
 
     class Meta:
+        verbose_name = _("donation code")
+        verbose_name_plural = _("donation codes")
         ordering = ["expires_at"]
 
     def __str__(self) -> str:
@@ -242,12 +251,14 @@ class DonationCode(models.Model):
 class TrustedSource(models.Model):
     """A hospital, laboratory or authority that uploads coordinates with a token (hash only)."""
 
-    name = models.CharField(max_length=100, unique=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
+    token_hash = models.CharField(verbose_name=_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("trusted source")
+        verbose_name_plural = _("trusted sources")
         ordering = ["name"]
 
     def __str__(self) -> str:
