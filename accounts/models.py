@@ -12,6 +12,7 @@ class User(AbstractUser):
     """
 
     person_id = models.CharField(
+        verbose_name=_("person number"),
         max_length=32,
         blank=True,
         db_index=True,
@@ -19,6 +20,7 @@ class User(AbstractUser):
     )
 
     language = models.CharField(
+        verbose_name=_("language"),
         max_length=8,
         blank=True,
         choices=settings.LANGUAGES,
@@ -39,11 +41,20 @@ class RemovedSubject(models.Model):
     when the directory says the person may use the portal again.
     """
 
-    sub = models.CharField(max_length=255, unique=True, help_text=_("The provider's subject."))
-    username = models.CharField(max_length=150, help_text=_("The account that was removed."))
-    removed_at = models.DateTimeField(auto_now_add=True)
+    sub = models.CharField(
+        verbose_name=_("subject"),
+        max_length=255,
+        unique=True,
+        help_text=_("The provider's subject."),
+    )
+    username = models.CharField(
+        verbose_name=_("username"), max_length=150, help_text=_("The account that was removed.")
+    )
+    removed_at = models.DateTimeField(verbose_name=_("removed at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("removed subject")
+        verbose_name_plural = _("removed subjects")
         ordering = ["-removed_at"]
 
     def __str__(self) -> str:

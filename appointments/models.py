@@ -19,11 +19,17 @@ class Location(models.Model):
 
     home_database = ASSOCIATIONS
 
-    name = models.CharField(max_length=100, unique=True, validators=[one_line])
-    address = models.CharField(max_length=200, blank=True, help_text=_("Building, floor, room."))
-    active = models.BooleanField(default=True)
+    name = models.CharField(
+        verbose_name=_("name"), max_length=100, unique=True, validators=[one_line]
+    )
+    address = models.CharField(
+        verbose_name=_("address"), max_length=200, blank=True, help_text=_("Building, floor, room.")
+    )
+    active = models.BooleanField(verbose_name=_("active"), default=True)
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -44,12 +50,15 @@ class OpeningHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
-    weekday = models.IntegerField(choices=Weekday.choices)
-    opens = models.TimeField()
-    closes = models.TimeField()
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.CASCADE, related_name="opening_hours"
+    )
+    weekday = models.IntegerField(verbose_name=_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(verbose_name=_("opens"))
+    closes = models.TimeField(verbose_name=_("closes"))
 
     class Meta:
+        verbose_name = _("opening hours")
         ordering = ["location", "weekday", "opens"]
         verbose_name_plural = _("opening hours")
         constraints = [
@@ -71,17 +80,29 @@ class Campaign(models.Model):
         DISTRIBUTION = "distribution", _("distribution of devices")
         RECALL = "recall", _("recall: swap a device")
 
-    name = models.CharField(max_length=100, unique=True, validators=[one_line])
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DISTRIBUTION)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    slot_minutes = models.PositiveSmallIntegerField(default=15)
-    capacity_per_slot = models.PositiveSmallIntegerField(default=4)
-    locations = models.ManyToManyField(Location, related_name="campaigns")
-    active = models.BooleanField(default=True, help_text=_("Open for booking."))
-    created_by = models.CharField(max_length=150, blank=True)
+    name = models.CharField(
+        verbose_name=_("name"), max_length=100, unique=True, validators=[one_line]
+    )
+    kind = models.CharField(
+        verbose_name=_("kind"), max_length=16, choices=Kind.choices, default=Kind.DISTRIBUTION
+    )
+    starts_on = models.DateField(verbose_name=_("starts on"))
+    ends_on = models.DateField(verbose_name=_("ends on"))
+    slot_minutes = models.PositiveSmallIntegerField(verbose_name=_("slot minutes"), default=15)
+    capacity_per_slot = models.PositiveSmallIntegerField(
+        verbose_name=_("capacity per slot"), default=4
+    )
+    locations = models.ManyToManyField(
+        Location, verbose_name=_("locations"), related_name="campaigns"
+    )
+    active = models.BooleanField(
+        verbose_name=_("active"), default=True, help_text=_("Open for booking.")
+    )
+    created_by = models.CharField(verbose_name=_("created by"), max_length=150, blank=True)
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering = ["-starts_on", "name"]
         constraints = [
             models.CheckConstraint(
@@ -104,13 +125,19 @@ class Slot(models.Model):
 
     home_database = ASSOCIATIONS
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slots")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="slots")
-    starts_at = models.DateTimeField(db_index=True)
-    ends_at = models.DateTimeField()
-    capacity = models.PositiveSmallIntegerField()
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="slots"
+    )
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="slots"
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    capacity = models.PositiveSmallIntegerField(verbose_name=_("capacity"))
 
     class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
         ordering = ["starts_at", "location"]
         constraints = [
             models.UniqueConstraint(
@@ -135,27 +162,45 @@ class Booking(models.Model):
 
     ACTIVE = (Status.BOOKED, Status.CHECKED_IN)
 
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="bookings")
+    slot = models.ForeignKey(
+        Slot, verbose_name=_("slot"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="bookings"
+    )
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, to_field="person_id", related_name="bookings"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        to_field="person_id",
+        related_name="bookings",
     )
     status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.BOOKED, db_index=True
+        verbose_name=_("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.BOOKED,
+        db_index=True,
     )
-    booked_at = models.DateTimeField()
-    changed_at = models.DateTimeField()
+    booked_at = models.DateTimeField(verbose_name=_("booked at"))
+    changed_at = models.DateTimeField(verbose_name=_("changed at"))
     sequence = models.PositiveIntegerField(
+        verbose_name=_("sequence"),
         default=0,
         help_text=_("Grows by one with each change (move, cancel): the calendar entry's SEQUENCE."),
     )
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    checked_in_by = models.CharField(max_length=150, blank=True)
+    reminded_at = models.DateTimeField(verbose_name=_("reminded at"), null=True, blank=True)
+    checked_in_by = models.CharField(verbose_name=_("checked in by"), max_length=150, blank=True)
     email_problem = models.CharField(
-        max_length=200, blank=True, help_text=_("Why the last e-mail about it could not be sent.")
+        verbose_name=_("email problem"),
+        max_length=200,
+        blank=True,
+        help_text=_("Why the last e-mail about it could not be sent."),
     )
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         ordering = ["slot__starts_at"]
         constraints = [
             models.UniqueConstraint(
@@ -174,14 +219,22 @@ class RecallInvitation(models.Model):
 
     home_database = ASSOCIATIONS
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="invitations")
-    device_id = models.CharField(max_length=32)
-    person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, to_field="person_id", related_name="recall_invitations"
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="invitations"
     )
-    invited_at = models.DateTimeField()
+    device_id = models.CharField(verbose_name=_("device ID"), max_length=32)
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        to_field="person_id",
+        related_name="recall_invitations",
+    )
+    invited_at = models.DateTimeField(verbose_name=_("invited at"))
 
     class Meta:
+        verbose_name = _("recall invitation")
+        verbose_name_plural = _("recall invitations")
         ordering = ["campaign", "device_id"]
         constraints = [
             models.UniqueConstraint(

@@ -30,18 +30,20 @@ class Device(models.Model):
     home_database = ASSETS
 
     device_id = models.CharField(
+        verbose_name=_("device ID"),
         max_length=32,
         unique=True,
         validators=[RegexValidator(r"^[A-Za-z0-9-]+$", _("Letters, digits and dashes only."))],
         help_text=_("The number printed on the device."),
     )
     tag_id = models.PositiveBigIntegerField(
+        verbose_name=_("tag ID"),
         unique=True,
         validators=[MaxValueValidator(UINT32_MAX)],
         help_text=_("The internal UWB tag number the device reports in encounters."),
     )
     dev_eui = models.CharField(
-        "DevEUI",
+        _("DevEUI"),
         max_length=16,
         unique=True,
         null=True,
@@ -49,13 +51,23 @@ class Device(models.Model):
         validators=[RegexValidator(r"^[0-9A-F]{16}$", _("16 hexadecimal digits."))],
         help_text=_("LoRaWAN device EUI, upper-case hex."),
     )
-    batch = models.CharField(max_length=64, blank=True, help_text=_("Factory batch."))
-    firmware = models.CharField(max_length=32, blank=True, help_text=_("Firmware version."))
+    batch = models.CharField(
+        verbose_name=_("batch"), max_length=64, blank=True, help_text=_("Factory batch.")
+    )
+    firmware = models.CharField(
+        verbose_name=_("firmware"), max_length=32, blank=True, help_text=_("Firmware version.")
+    )
     state = models.CharField(
-        max_length=16, choices=DeviceState.choices, default=DeviceState.IN_STOCK, db_index=True
+        verbose_name=_("state"),
+        max_length=16,
+        choices=DeviceState.choices,
+        default=DeviceState.IN_STOCK,
+        db_index=True,
     )
 
     class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
         ordering = ["device_id"]
 
     def __str__(self) -> str:
@@ -67,14 +79,26 @@ class DeviceEvent(models.Model):
 
     home_database = ASSETS
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(db_index=True)
-    actor = models.CharField(max_length=150, help_text=_("Portal account (user name) that acted."))
-    from_state = models.CharField(max_length=16, choices=DeviceState.choices, blank=True)
-    to_state = models.CharField(max_length=16, choices=DeviceState.choices)
-    note = models.CharField(max_length=500, blank=True)
+    device = models.ForeignKey(
+        Device, verbose_name=_("device"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(verbose_name=_("at"), db_index=True)
+    actor = models.CharField(
+        verbose_name=_("actor"),
+        max_length=150,
+        help_text=_("Portal account (user name) that acted."),
+    )
+    from_state = models.CharField(
+        verbose_name=_("from state"), max_length=16, choices=DeviceState.choices, blank=True
+    )
+    to_state = models.CharField(
+        verbose_name=_("to state"), max_length=16, choices=DeviceState.choices
+    )
+    note = models.CharField(verbose_name=_("note"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("device event")
+        verbose_name_plural = _("device events")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -40,23 +40,38 @@ class AuditEntry(models.Model):
         DECOMMISSIONED = "decommissioned", _("erased the service's personal data (end of service)")
 
     position = models.PositiveBigIntegerField(
-        unique=True, help_text=_("Its place in the chain: 1, 2, 3, ... without a gap.")
+        verbose_name=_("position"),
+        unique=True,
+        help_text=_("Its place in the chain: 1, 2, 3, ... without a gap."),
     )
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField(verbose_name=_("at"), db_index=True)
     actor = models.CharField(
-        max_length=150, db_index=True, help_text=_("Portal account (user name).")
+        verbose_name=_("actor"),
+        max_length=150,
+        db_index=True,
+        help_text=_("Portal account (user name)."),
     )
-    action = models.CharField(max_length=32, choices=Action.choices)
-    target_person_id = models.CharField(max_length=32, db_index=True, blank=True)
-    case_reference = models.CharField(max_length=100, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    details = models.JSONField(default=dict, help_text=_("Window, policy, number of contacts, ..."))
+    action = models.CharField(verbose_name=_("action"), max_length=32, choices=Action.choices)
+    target_person_id = models.CharField(
+        verbose_name=_("target person number"), max_length=32, db_index=True, blank=True
+    )
+    case_reference = models.CharField(verbose_name=_("case reference"), max_length=100, blank=True)
+    reason = models.CharField(verbose_name=_("reason"), max_length=500, blank=True)
+    details = models.JSONField(
+        verbose_name=_("details"),
+        default=dict,
+        help_text=_("Window, policy, number of contacts, ..."),
+    )
     previous_hash = models.CharField(
-        max_length=64, unique=True, help_text=_("Two entries never follow the same one (no fork).")
+        verbose_name=_("previous hash"),
+        max_length=64,
+        unique=True,
+        help_text=_("Two entries never follow the same one (no fork)."),
     )
-    entry_hash = models.CharField(max_length=64, unique=True)
+    entry_hash = models.CharField(verbose_name=_("entry hash"), max_length=64, unique=True)
 
     class Meta:
+        verbose_name = _("audit entry")
         ordering = ["-position"]
         verbose_name_plural = _("audit entries")
 

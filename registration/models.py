@@ -21,16 +21,26 @@ class Person(models.Model):
     home_database = ASSOCIATIONS
 
     person_id = models.CharField(
-        max_length=32, unique=True, help_text=gettext_lazy("The organisation's person number.")
+        verbose_name=gettext_lazy("person number"),
+        max_length=32,
+        unique=True,
+        help_text=gettext_lazy("The organisation's person number."),
     )
-    given_name = models.CharField(max_length=150)
-    family_name = models.CharField(max_length=150, db_index=True)
-    email = models.EmailField(blank=True)
-    department = models.CharField(max_length=100, blank=True)
+    given_name = models.CharField(verbose_name=gettext_lazy("given name"), max_length=150)
+    family_name = models.CharField(
+        verbose_name=gettext_lazy("family name"), max_length=150, db_index=True
+    )
+    email = models.EmailField(verbose_name=gettext_lazy("email"), blank=True)
+    department = models.CharField(
+        verbose_name=gettext_lazy("department"), max_length=100, blank=True
+    )
     active = models.BooleanField(
-        default=True, help_text=gettext_lazy("Still in the organisation's directory.")
+        verbose_name=gettext_lazy("active"),
+        default=True,
+        help_text=gettext_lazy("Still in the organisation's directory."),
     )
     language = models.CharField(
+        verbose_name=gettext_lazy("language"),
         max_length=8,
         blank=True,
         choices=settings.LANGUAGES,
@@ -40,6 +50,7 @@ class Person(models.Model):
     )
 
     class Meta:
+        verbose_name = gettext_lazy("person")
         ordering = ["family_name", "given_name", "person_id"]
         verbose_name_plural = gettext_lazy("people")
 
@@ -71,16 +82,29 @@ class Association(models.Model):
     home_database = ASSOCIATIONS
 
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, to_field="person_id", related_name="holdings"
+        Person,
+        verbose_name=gettext_lazy("person"),
+        on_delete=models.PROTECT,
+        to_field="person_id",
+        related_name="holdings",
     )
-    device_id = models.CharField(max_length=32, db_index=True)
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
-    started_by = models.CharField(max_length=150)
-    ended_by = models.CharField(max_length=150, blank=True)
+    device_id = models.CharField(
+        verbose_name=gettext_lazy("device ID"), max_length=32, db_index=True
+    )
+    started_at = models.DateTimeField(verbose_name=gettext_lazy("started at"))
+    ended_at = models.DateTimeField(verbose_name=gettext_lazy("ended at"), null=True, blank=True)
+    end_reason = models.CharField(
+        verbose_name=gettext_lazy("end reason"),
+        max_length=16,
+        choices=EndReason.choices,
+        blank=True,
+    )
+    started_by = models.CharField(verbose_name=gettext_lazy("started by"), max_length=150)
+    ended_by = models.CharField(verbose_name=gettext_lazy("ended by"), max_length=150, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("association")
+        verbose_name_plural = gettext_lazy("associations")
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
@@ -122,9 +146,12 @@ class LostReport(models.Model):
         RETURNED = "returned", gettext_lazy("returned to its holder")
         RESTOCKED = "restocked", gettext_lazy("put back in stock")
 
-    device_id = models.CharField(max_length=32, db_index=True)
+    device_id = models.CharField(
+        verbose_name=gettext_lazy("device ID"), max_length=32, db_index=True
+    )
     holder = models.ForeignKey(
         Person,
+        verbose_name=gettext_lazy("holder"),
         on_delete=models.PROTECT,
         to_field="person_id",
         null=True,
@@ -132,14 +159,18 @@ class LostReport(models.Model):
         related_name="lost_reports",
         help_text=gettext_lazy("Who held it when it was lost (none if it was in stock)."),
     )
-    lost_at = models.DateTimeField()
-    reported_at = models.DateTimeField()
-    reported_by = models.CharField(max_length=150)
-    found_at = models.DateTimeField(null=True, blank=True)
-    found_by = models.CharField(max_length=150, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    lost_at = models.DateTimeField(verbose_name=gettext_lazy("lost at"))
+    reported_at = models.DateTimeField(verbose_name=gettext_lazy("reported at"))
+    reported_by = models.CharField(verbose_name=gettext_lazy("reported by"), max_length=150)
+    found_at = models.DateTimeField(verbose_name=gettext_lazy("found at"), null=True, blank=True)
+    found_by = models.CharField(verbose_name=gettext_lazy("found by"), max_length=150, blank=True)
+    outcome = models.CharField(
+        verbose_name=gettext_lazy("outcome"), max_length=16, choices=Outcome.choices, blank=True
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("lost report")
+        verbose_name_plural = gettext_lazy("lost reports")
         ordering = ["-reported_at"]
         constraints = [
             models.UniqueConstraint(

@@ -231,13 +231,19 @@ class DonationCode(models.Model):
     deleted at once; an expired one by the daily purge.
     """
 
-    code_hash = models.CharField(verbose_name=_("code hash"), max_length=64, unique=True, editable=False)
-    expires_at = models.DateTimeField(verbose_name=_("expires at"), help_text=_("The end of an hour."))
+    code_hash = models.CharField(
+        verbose_name=_("code hash"), max_length=64, unique=True, editable=False
+    )
+    expires_at = models.DateTimeField(
+        verbose_name=_("expires at"), help_text=_("The end of an hour.")
+    )
     window_start = models.DateTimeField(
         verbose_name=_("window start"),
-        help_text=_("The day of symptom onset - 3 days, or positive test - 7 days (seeds/002).")
+        help_text=_("The day of symptom onset - 3 days, or positive test - 7 days (seeds/002)."),
     )
-    window_end = models.DateTimeField(verbose_name=_("window end"), )
+    window_end = models.DateTimeField(
+        verbose_name=_("window end"),
+    )
 
     class Meta:
         verbose_name = _("donation code")
@@ -252,7 +258,9 @@ class TrustedSource(models.Model):
     """A hospital, laboratory or authority that uploads coordinates with a token (hash only)."""
 
     name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
-    token_hash = models.CharField(verbose_name=_("token hash"), max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(
+        verbose_name=_("token hash"), max_length=64, unique=True, editable=False
+    )
     created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
 
