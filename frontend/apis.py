@@ -171,7 +171,7 @@ class MeApi(APIView):
                 role.value: str(words) for role, words in ROLE_DESCRIPTIONS.items()
             },
             "time_zone": settings.TIME_ZONE,
-            "language": language_in_use(request),
+            "language": language_in_use(),
             "language_chosen": user.language,
             "languages": [{"code": code, "name": name} for code, name in settings.LANGUAGES],
         }

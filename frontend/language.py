@@ -44,8 +44,8 @@ def browser_language(request) -> str:
     return settings.LANGUAGE_CODE
 
 
-def language_in_use(request) -> str:
-    """The language this request is answered in ('en' or 'fr')."""
+def language_in_use() -> str:
+    """The language the current request is answered in ('en' or 'fr')."""
     current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
     return current if current in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
@@ -81,7 +81,7 @@ class LanguageApi(APIView):
             language_choose(user=request.user, language=chosen)
         translation.activate(chosen or browser_language(request))
         response = Response(
-            self.OutputSerializer({"language": language_in_use(request), "chosen": chosen}).data
+            self.OutputSerializer({"language": language_in_use(), "chosen": chosen}).data
         )
         if chosen:
             response.set_cookie(

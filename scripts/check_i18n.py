@@ -172,40 +172,39 @@ def check_template(path: Path) -> None:
     """Problems of one template: words outside {% translate %}, read attributes with words."""
     from django.template.base import Lexer, TokenType
 
-    if path.is_file():
-        # The template as a reader sees its words: Django's tags and variables become a
-        # neutral mark, what {% translate %} / {% blocktranslate %} hold and comments go.
-        shown = []
-        depth = 0  # inside {% blocktranslate %} or {% comment %}
-        for token in Lexer(path.read_text()).tokenize():
-            if token.token_type == TokenType.BLOCK:
-                word = token.contents.split(" ", 1)[0]
-                if word in {"blocktranslate", "blocktrans", "comment"}:
-                    depth += 1
-                elif word in {"endblocktranslate", "endblocktrans", "endcomment"}:
-                    depth -= 1
-                shown.append("\x00")
-            elif token.token_type == TokenType.VAR:
-                shown.append("\x00")
-            elif token.token_type == TokenType.COMMENT:
-                shown.append("<!-- i18n-ignore -->" if "i18n-ignore" in token.contents else "")
-            elif token.token_type == TokenType.TEXT:
-                text = token.contents if depth == 0 else "\n" * token.contents.count("\n")
-                shown.append(text)
-        text = "".join(shown)
-        # Scripts, styles and code are not words to translate (a column's name stays itself).
-        text = re.sub(r"<(script|style|code|kbd|samp)\b.*?</\1>", _blank, text, flags=re.S | re.I)
-        for match in READ_ATTRIBUTE.finditer(text):
-            line = text.count("\n", 0, match.start()) + 1
-            problem(path, line, f"unmarked {match.group(1)}: {match.group(2)[:60]}")
-        text = re.sub(r"<!-- i18n-ignore -->.*?(\n|$)", _blank, text)
-        text = re.sub(r"<!--.*?-->|<[^>]*>", _blank, text, flags=re.S)
-        text = re.sub(r"&[a-z]+;|&#\d+;|\S*[/?=&@]\S*", _blank, text)
-        for match in re.finditer(r"[^\x00\n]*[A-Za-z]{2,}[^\x00\n]*", text):
-            if re.fullmatch(r"\s*[a-z_]+-\s*", match.group(0)):
-                continue  # a class name's start: app-{{ opts.app_label }}
-            line = text.count("\n", 0, match.start()) + 1
-            problem(path, line, f"unmarked text: {' '.join(match.group(0).split())[:60]}")
+    # The template as a reader sees its words: Django's tags and variables become a
+    # neutral mark, what {% translate %} / {% blocktranslate %} hold and comments go.
+    shown = []
+    depth = 0  # inside {% blocktranslate %} or {% comment %}
+    for token in Lexer(path.read_text()).tokenize():
+        if token.token_type == TokenType.BLOCK:
+            word = token.contents.split(" ", 1)[0]
+            if word in {"blocktranslate", "blocktrans", "comment"}:
+                depth += 1
+            elif word in {"endblocktranslate", "endblocktrans", "endcomment"}:
+                depth -= 1
+            shown.append("\x00")
+        elif token.token_type == TokenType.VAR:
+            shown.append("\x00")
+        elif token.token_type == TokenType.COMMENT:
+            shown.append("<!-- i18n-ignore -->" if "i18n-ignore" in token.contents else "")
+        elif token.token_type == TokenType.TEXT:
+            text = token.contents if depth == 0 else "\n" * token.contents.count("\n")
+            shown.append(text)
+    text = "".join(shown)
+    # Scripts, styles and code are not words to translate (a column's name stays itself).
+    text = re.sub(r"<(script|style|code|kbd|samp)\b.*?</\1>", _blank, text, flags=re.S | re.I)
+    for match in READ_ATTRIBUTE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        problem(path, line, f"unmarked {match.group(1)}: {match.group(2)[:60]}")
+    text = re.sub(r"<!-- i18n-ignore -->.*?(\n|$)", _blank, text)
+    text = re.sub(r"<!--.*?-->|<[^>]*>", _blank, text, flags=re.S)
+    text = re.sub(r"&[a-z]+;|&#\d+;|\S*[/?=&@]\S*", _blank, text)
+    for match in re.finditer(r"[^\x00\n]*[A-Za-z]{2,}[^\x00\n]*", text):
+        if re.fullmatch(r"\s*[a-z_]+-\s*", match.group(0)):
+            continue  # a class name's start: app-{{ opts.app_label }}
+        line = text.count("\n", 0, match.start()) + 1
+        problem(path, line, f"unmarked text: {' '.join(match.group(0).split())[:60]}")
 
 
 def _blank(match: re.Match) -> str:
