@@ -145,7 +145,15 @@ DATABASE_URL_VARIABLES = {
 
 
 def _database(alias: str) -> dict:
-    url = env_str(DATABASE_URL_VARIABLES[alias])
+    # The URL from X_DATABASE_URL or X_DATABASE_URL_FILE; the password may also come alone from
+    # X_DATABASE_PASSWORD(_FILE), e.g. a URL in a config map and the password in a secret. It ends
+    # in PASSWORD (which Django's debug page hides), never in a URL kept in the settings.
+    variable = DATABASE_URL_VARIABLES[alias]
+    url = env_str(variable)
+    password_variable = variable.removesuffix("_URL") + "_PASSWORD"
+    password = env_str(password_variable)
+    if password and not url:
+        raise ImproperlyConfigured(f"{password_variable} is set but {variable} is not")
     if not url:
         return {
             "ENGINE": _PROMETHEUS_ENGINES["django.db.backends.sqlite3"],
@@ -170,10 +178,14 @@ def _database(alias: str) -> dict:
     )
     engine = _PROMETHEUS_ENGINES.get(config["ENGINE"])
     if engine is None:
-        raise ImproperlyConfigured(
-            f"{DATABASE_URL_VARIABLES[alias]}: only postgres:// and sqlite:// URLs are supported"
-        )
+        raise ImproperlyConfigured(f"{variable}: only postgres:// and sqlite:// URLs are supported")
     config["ENGINE"] = engine
+    if password:
+        if config.get("PASSWORD"):
+            raise ImproperlyConfigured(
+                f"{variable} holds a password and {password_variable} is set too: keep one"
+            )
+        config["PASSWORD"] = password
     return config
 
 
