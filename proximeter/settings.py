@@ -142,16 +142,20 @@ DATABASE_URL_VARIABLES = {
     databases.ASSOCIATIONS: "ASSOCIATIONS_DATABASE_URL",
     databases.ENCOUNTERS: "ENCOUNTERS_DATABASE_URL",
 }
+# The password alone, for a URL without one (X_DATABASE_PASSWORD_FILE: a secret file).
+DATABASE_PASSWORD_VARIABLES = {
+    alias: variable.removesuffix("_URL") + "_PASSWORD"
+    for alias, variable in DATABASE_URL_VARIABLES.items()
+}
 
 
 def _database(alias: str) -> dict:
     # The URL from X_DATABASE_URL or X_DATABASE_URL_FILE; the password may also come alone from
     # X_DATABASE_PASSWORD(_FILE), e.g. a URL in a config map and the password in a secret. It ends
     # in PASSWORD (which Django's debug page hides), never in a URL kept in the settings.
-    variable = DATABASE_URL_VARIABLES[alias]
-    url = env_str(variable)
-    password_variable = variable.removesuffix("_URL") + "_PASSWORD"
-    password = env_str(password_variable)
+    variable, password_variable = DATABASE_URL_VARIABLES[alias], DATABASE_PASSWORD_VARIABLES[alias]
+    url = env_str(DATABASE_URL_VARIABLES[alias])
+    password = env_str(DATABASE_PASSWORD_VARIABLES[alias])
     if password and not url:
         raise ImproperlyConfigured(f"{password_variable} is set but {variable} is not")
     if not url:
