@@ -89,3 +89,53 @@ def main() -> None:
             }
         )
     )
+
+
+def replica_probe() -> None:
+    """What a trace, MY DATA (person 1's), /healthz and /metrics see now; where reads route.
+
+    Run after main(), with the replica variables set; prints one JSON line.
+    """
+    from django.db import router
+
+    from audit.models import AuditEntry
+    from core.replicas import replica_reads
+    from encounters.models import Encounter
+
+    client = Client()
+    client.force_login(personas.medic())
+    traces_before = AuditEntry.objects.filter(action=AuditEntry.Action.TRACE).count()
+    trace = client.post(
+        reverse("traces"),
+        {
+            "person_id": "1",
+            "from": (timezone.now() - timedelta(days=1)).isoformat(),
+            "case_reference": "C-CL-1",
+            "reason": "positive PCR",
+        },
+        content_type="application/json",
+    )
+    traces_after = AuditEntry.objects.filter(action=AuditEntry.Action.TRACE).count()
+    client.force_login(personas.wearer("1"))
+    mine = client.get(reverse("my-encounters"))
+    health = client.get("/healthz")
+    metrics = client.get("/metrics").content.decode()
+    print(
+        json.dumps(
+            {
+                "trace": trace.status_code,
+                "trace_seconds": sum(c["total_seconds"] for c in trace.json()["contacts"]),
+                "audited": traces_after - traces_before,
+                "my_data": mine.status_code,
+                "my_seconds": sum(day["total_seconds"] for day in mine.json()["days"]),
+                "health": health.status_code,
+                "health_checks": health.json()["checks"],
+                "metrics": [line for line in metrics.splitlines() if "replica" in line],
+                "read_under_replica_reads": replica_reads(lambda: router.db_for_read(Encounter))(),
+                "write_under_replica_reads": replica_reads(
+                    lambda: router.db_for_write(Encounter)
+                )(),
+                "read_outside": router.db_for_read(Encounter),
+            }
+        )
+    )

@@ -109,11 +109,20 @@ def all_passwords(cluster) -> list[str]:
 # --- The portal runs on them unchanged ----------------------------------------------------
 
 
-def test_the_portal_migrates_and_runs_a_day_as_four_owners_from_secret_files(servers, migrated):
-    env, migration = migrated
+@pytest.fixture(scope="module")
+def day(migrated):
+    """tests/cluster_scenario.py's day, once per set of servers."""
+    env, _ = migrated
+    return manage(env, "shell", "-c", "from tests.cluster_scenario import main; main()")
+
+
+def test_the_portal_migrates_and_runs_a_day_as_four_owners_from_secret_files(
+    servers, migrated, day
+):
+    _, migration = migrated
     print(f"start-up {servers.started_in:.1f} s, migrate_all {servers.migrated_in:.1f} s")
     assert servers.started_in < 20
-    done = manage(env, "shell", "-c", "from tests.cluster_scenario import main; main()")
+    done = day
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {
         "handed": [200, 200],
@@ -306,3 +315,100 @@ def test_a_missing_empty_or_doubled_secret_stops_the_start_with_a_clear_message(
     assert "ImproperlyConfigured" in done.stderr and message in done.stderr, done.stderr[-2000:]
     for password in all_passwords(servers):
         assert password not in done.stderr
+
+
+# --- Reads from the replicas (core/replicas.py) ---------------------------------------------
+
+
+def probe(servers, tmp: Path, **settings) -> dict:
+    env = portal_env(servers, tmp, **settings)
+    env.update({k: v for k, v in servers.environment().items() if "REPLICA" in k})
+    done = manage(env, "shell", "-c", "from tests.cluster_scenario import replica_probe as p; p()")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def day_run(servers, day):
+    """The scenario's day, and both replicas caught up with it."""
+    servers.wait_for_replay("encounters")
+    servers.wait_for_replay("associations")
+    yield
+    servers.admin("encounters_replica", "SELECT pg_wal_replay_resume()")
+
+
+def another_encounter_on_the_primary(servers) -> None:
+    """20 more minutes between persons 1 and 2 (tags 0x51000001 and 0x51000002), an hour ago."""
+    with connect(servers, "encounters", "encounters") as connection:
+        connection.execute(
+            "INSERT INTO tracing_encounter (my_tag, ref_tag, started_at, slots) "
+            "VALUES (%s, %s, now() - interval '1 hour', 40)",
+            [0x5100_0001, 0x5100_0002],
+        )
+
+
+def test_trace_and_my_data_read_the_replica_and_bypass_it_when_it_lags(servers, day_run, tmp_path):
+    caught_up = probe(servers, tmp_path)
+    assert (caught_up["trace_seconds"], caught_up["my_seconds"]) == (1200, 1200)
+    assert caught_up["read_under_replica_reads"] == "encounters_replica"
+    assert caught_up["write_under_replica_reads"] == "encounters"
+    assert caught_up["read_outside"] == "encounters"
+    check = caught_up["health_checks"]["replica:encounters_replica"]
+    assert check == {"status": "ok", "lag_seconds": 0.0, "reads": "replica"}
+    assert (
+        'proximeter_database_replica_lag_seconds{alias="encounters_replica"} 0.0'
+        in (caught_up["metrics"])
+    )
+
+    servers.admin("encounters_replica", "SELECT pg_wal_replay_pause()")
+    another_encounter_on_the_primary(servers)
+    time.sleep(1.2)  # the replica's last replayed transaction is over a second old now
+    # Fresh enough for an hour's tolerance: the trace and MY DATA do not see the new encounter.
+    stale = probe(servers, tmp_path, REPLICA_MAX_LAG_SECONDS="3600")
+    assert (stale["trace"], stale["trace_seconds"], stale["my_seconds"]) == (201, 1200, 1200)
+    assert stale["audited"] == 1  # the trace's audit entry, on the primary
+    check = stale["health_checks"]["replica:encounters_replica"]
+    assert check["status"] == "ok" and check["lag_seconds"] >= 1
+    # Beyond a tolerance of one second it is bypassed: the primary answers, with the encounter.
+    bypassed = probe(servers, tmp_path, REPLICA_MAX_LAG_SECONDS="1")
+    assert (bypassed["trace_seconds"], bypassed["my_seconds"]) == (2400, 2400)
+    assert bypassed["read_under_replica_reads"] == "encounters"
+    assert bypassed["health"] == 200
+    check = bypassed["health_checks"]["replica:encounters_replica"]
+    assert check["status"] == "warning" and check["reads"] == "primary"
+    assert (
+        'proximeter_database_replica_in_use{alias="encounters_replica"} 0.0'
+        in (bypassed["metrics"])
+    )
+    # Replay resumed: the replica has it too, and reads go back to it.
+    servers.admin("encounters_replica", "SELECT pg_wal_replay_resume()")
+    servers.wait_for_replay("encounters")
+    resumed = probe(servers, tmp_path, REPLICA_MAX_LAG_SECONDS="1")
+    assert (resumed["trace_seconds"], resumed["my_seconds"]) == (2400, 2400)
+    assert resumed["read_under_replica_reads"] == "encounters_replica"
+
+
+def test_a_replica_that_is_down_is_bypassed_without_an_error(servers, day_run, tmp_path):
+    servers.pg_ctl("encounters_replica", "stop", "-m", "immediate")
+    try:
+        down = probe(servers, tmp_path)
+    finally:
+        servers.pg_ctl("encounters_replica", "start")
+    assert (down["trace"], down["my_data"], down["health"]) == (201, 200, 200)
+    assert down["trace_seconds"] == down["my_seconds"] > 0
+    assert down["read_under_replica_reads"] == "encounters"
+    check = down["health_checks"]["replica:encounters_replica"]
+    assert check == {
+        "status": "warning",
+        "lag_seconds": None,
+        "reads": "primary",
+        "error": "unreachable",
+    }
+    # The associations replica, still up, still serves.
+    assert down["health_checks"]["replica:associations_replica"]["reads"] == "replica"
+
+
+def test_no_migration_runs_on_a_replica_alias(servers, migrated, tmp_path):
+    env = portal_env(servers, tmp_path)
+    env.update({k: v for k, v in servers.environment().items() if "REPLICA" in k})
+    done = manage(env, "migrate", "--database", "encounters_replica", "--plan")
+    assert "No planned migration operations" in done.stdout
