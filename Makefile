@@ -8,7 +8,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.
 DEMO_ENV := PORTAL_DEMO=1 LOG_FORMAT=text
 
 
-.PHONY: messages install install-test run dev test lint audit lock services chromium wrk bench soak model fuzz clean
+.PHONY: messages install install-test run dev test lint audit lock services chromium wrk bench soak model fuzz clean cluster cluster-stop
 
 install: $(VENV)/.installed frontend/dist/manifest.json messages
 	@$(PY) manage.py collectstatic --noinput -v0
@@ -102,6 +102,15 @@ wrk:
 # Sustained load with Redis, a worker and PostgreSQL failing under it (docs/reliability.md).
 soak: install $(VENV)/.installed-test services
 	$(PY) bench/soak.py
+
+# Four PostgreSQL servers in data/cluster/, one least-privilege role each, and a streaming
+# replica of encounters and of associations (docs/deployment.md, "Four database servers").
+# Prints the environment that points the portal at them; again: reuses the running set.
+cluster: $(VENV)/.installed
+	@$(PY) scripts/cluster.py start
+
+cluster-stop: $(VENV)/.installed
+	@$(PY) scripts/cluster.py stop
 
 # Re-pin Python dependencies after editing pyproject.toml.
 lock: $(PY)

@@ -24,6 +24,13 @@ ENCOUNTERS = "encounters"
 
 ALIASES = (DEFAULT, ASSETS, ASSOCIATIONS, ENCOUNTERS)
 
+# Streaming replicas (read-only), configured or not: their alias -> the primary they follow.
+# Only reads inside core.replicas.replica_reads go to them; nothing is migrated on them.
+ENCOUNTERS_REPLICA = "encounters_replica"
+ASSOCIATIONS_REPLICA = "associations_replica"
+REPLICAS = {ENCOUNTERS: ENCOUNTERS_REPLICA, ASSOCIATIONS: ASSOCIATIONS_REPLICA}
+PRIMARY_OF = {replica: primary for primary, replica in REPLICAS.items()}
+
 # Models that moved to another app keep their table; the old app's migrations still create
 # them, under the old name, and must do so in the model's home: (old app, model) -> home.
 MOVED_MODELS = {
@@ -55,7 +62,9 @@ class HomeDatabaseRouter:
     """Routes each model to its home database and nowhere else."""
 
     def db_for_read(self, model, **hints):
-        return home_of(model)
+        from core.replicas import read_alias  # it reads this module's names
+
+        return read_alias(home_of(model))
 
     def db_for_write(self, model, **hints):
         return home_of(model)
@@ -64,6 +73,8 @@ class HomeDatabaseRouter:
         return home_of(type(obj1)) == home_of(type(obj2))
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
+        if db in PRIMARY_OF:
+            return False  # a replica replays its primary's schema
         if model_name is None:
             # RunPython/RunSQL without a model: they must name their target.
             return db == hints.get("home_database", DEFAULT)

@@ -7,6 +7,8 @@ from django.conf import settings
 from prometheus_client import CollectorRegistry, Counter, multiprocess, start_http_server
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 
+from core.replicas import replica_report
+
 TRACES = Counter("proximeter_traces_total", "Traces run by the medical service")
 LOGIN_FAILURES = Counter("proximeter_login_failures_total", "Failed sign-in attempts")
 TASK_FAILURES = Counter(
@@ -39,6 +41,34 @@ class CeleryQueueDepth:
         yield gauge
 
 
+class ReplicaLag:
+    """Each configured replica's lag behind its primary, and whether reads go to it."""
+
+    def describe(self):
+        return [
+            GaugeMetricFamily("proximeter_database_replica_lag_seconds", "", labels=["alias"]),
+            GaugeMetricFamily("proximeter_database_replica_in_use", "", labels=["alias"]),
+        ]
+
+    def collect(self):
+        lag = GaugeMetricFamily(
+            "proximeter_database_replica_lag_seconds",
+            "Seconds a replica is behind its primary (0: caught up); absent: it does not answer",
+            labels=["alias"],
+        )
+        in_use = GaugeMetricFamily(
+            "proximeter_database_replica_in_use",
+            "1 while reads go to the replica, 0 while it is bypassed (lagging or down)",
+            labels=["alias"],
+        )
+        for alias, report in replica_report().items():
+            if report["lag_seconds"] is not None:
+                lag.add_metric([alias], report["lag_seconds"])
+            in_use.add_metric([alias], 1 if report["in_use"] else 0)
+        yield lag
+        yield in_use
+
+
 # Collectors that read their figures at scrape time (a queue's depth, the inbox's activity).
 # In multiprocess mode (PROMETHEUS_MULTIPROC_DIR) the scrape builds a registry of its own,
 # which must get them too: they are not counters that a process writes to the folder.
@@ -54,6 +84,7 @@ def add_scrape_collector(collector) -> None:
 
 def register_collectors() -> None:
     add_scrape_collector(CeleryQueueDepth())
+    add_scrape_collector(ReplicaLag())
 
 
 def scrape_registry():

@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.databases import ALIASES
 from core.metrics import scrape_registry
+from core.replicas import replica_report
 
 
 def _timed(check) -> dict:
@@ -54,9 +55,19 @@ def register_check(name: str, check) -> None:
 @never_cache
 def healthz(request):
     """Each database alias and Redis (when configured): 200 when all answer, else 503;
-    and what the apps add (the network servers' activity), as warnings."""
+    each replica's lag and where reads go; and what the apps add (the network servers'
+    activity), as warnings."""
     checks = {f"database:{alias}": _timed(_database_check(alias)) for alias in ALIASES}
     checks["redis"] = _timed(_redis_check) if settings.REDIS_URL else {"status": "not configured"}
+    # A replica down or behind is a warning: its reads go to the primary meanwhile.
+    for replica, report in replica_report().items():
+        lag = report["lag_seconds"]
+        checks[f"replica:{replica}"] = {
+            "status": "ok" if report["in_use"] else "warning",
+            "lag_seconds": None if lag is None or lag == float("inf") else round(lag, 3),
+            "reads": "replica" if report["in_use"] else "primary",
+            **({} if lag is not None else {"error": "unreachable"}),
+        }
     for name, check in EXTRA_CHECKS.items():
         try:
             checks.update(check())

@@ -13,12 +13,24 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def env_str(name: str, default: str = "") -> str:
-    file_path = os.environ.get(f"{name}_FILE")
+    """`name`'s value, from the variable or from the file `name`_FILE names (not both).
+
+    A file that is missing, unreadable or empty is an error rather than "not set": a secret
+    that silently falls back to nothing (or to the embedded default) is worse than no start.
+    Errors name the variable and the file, never the value.
+    """
+    file_path = os.environ.get(f"{name}_FILE", "").strip()
     if file_path:
+        if os.environ.get(name, "").strip():
+            raise ImproperlyConfigured(f"{name} and {name}_FILE are both set: keep one")
         try:
-            return Path(file_path).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={file_path} cannot be read: {exc}") from exc
+            value = Path(file_path).read_text().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ImproperlyConfigured(f"{name}_FILE={file_path} cannot be read: {reason}") from exc
+        if not value:
+            raise ImproperlyConfigured(f"{name}_FILE={file_path} is empty")
+        return value
     return os.environ.get(name, default).strip()
 
 

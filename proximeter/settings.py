@@ -142,10 +142,36 @@ DATABASE_URL_VARIABLES = {
     databases.ASSOCIATIONS: "ASSOCIATIONS_DATABASE_URL",
     databases.ENCOUNTERS: "ENCOUNTERS_DATABASE_URL",
 }
+# A streaming replica of encounters or associations (read-only; core/replicas.py): unset, every
+# read goes to the primary.
+DATABASE_REPLICA_URL_VARIABLES = {
+    databases.ENCOUNTERS_REPLICA: "ENCOUNTERS_REPLICA_DATABASE_URL",
+    databases.ASSOCIATIONS_REPLICA: "ASSOCIATIONS_REPLICA_DATABASE_URL",
+}
+# The password alone, for a URL without one (X_DATABASE_PASSWORD_FILE: a secret file).
+DATABASE_PASSWORD_VARIABLES = {
+    alias: variable.removesuffix("_URL") + "_PASSWORD"
+    for alias, variable in {**DATABASE_URL_VARIABLES, **DATABASE_REPLICA_URL_VARIABLES}.items()
+}
 
 
 def _database(alias: str) -> dict:
-    url = env_str(DATABASE_URL_VARIABLES[alias])
+    # The URL from X_DATABASE_URL or X_DATABASE_URL_FILE; the password may also come alone from
+    # X_DATABASE_PASSWORD(_FILE), e.g. a URL in a config map and the password in a secret. It ends
+    # in PASSWORD (which Django's debug page hides), never in a URL kept in the settings.
+    replica = alias in DATABASE_REPLICA_URL_VARIABLES
+    if replica:
+        variable = DATABASE_REPLICA_URL_VARIABLES[alias]
+        url = env_str(DATABASE_REPLICA_URL_VARIABLES[alias])
+    else:
+        variable = DATABASE_URL_VARIABLES[alias]
+        url = env_str(DATABASE_URL_VARIABLES[alias])
+    password_variable = DATABASE_PASSWORD_VARIABLES[alias]
+    password = env_str(DATABASE_PASSWORD_VARIABLES[alias])
+    if password and not url:
+        raise ImproperlyConfigured(f"{password_variable} is set but {variable} is not")
+    if replica and not url:
+        return None
     if not url:
         return {
             "ENGINE": _PROMETHEUS_ENGINES["django.db.backends.sqlite3"],
@@ -170,14 +196,33 @@ def _database(alias: str) -> dict:
     )
     engine = _PROMETHEUS_ENGINES.get(config["ENGINE"])
     if engine is None:
-        raise ImproperlyConfigured(
-            f"{DATABASE_URL_VARIABLES[alias]}: only postgres:// and sqlite:// URLs are supported"
-        )
+        raise ImproperlyConfigured(f"{variable}: only postgres:// and sqlite:// URLs are supported")
     config["ENGINE"] = engine
+    if password:
+        if config.get("PASSWORD"):
+            raise ImproperlyConfigured(
+                f"{variable} holds a password and {password_variable} is set too: keep one"
+            )
+        config["PASSWORD"] = password
     return config
 
 
 DATABASES = {alias: _database(alias) for alias in databases.ALIASES}
+for _replica, _primary in databases.PRIMARY_OF.items():
+    if (_config := _database(_replica)) is not None:
+        if (
+            "postgresql" not in _config["ENGINE"]
+            or "postgresql" not in DATABASES[_primary]["ENGINE"]
+        ):
+            raise ImproperlyConfigured(
+                f"{DATABASE_REPLICA_URL_VARIABLES[_replica]}: a replica is a PostgreSQL standby "
+                f"of a PostgreSQL {DATABASE_URL_VARIABLES[_primary]}"
+            )
+        DATABASES[_replica] = _config
+# Reads inside core.replicas.replica_reads go to a replica lagging at most this much; the
+# replica's state is measured again at most once per REPLICA_CHECK_SECONDS in each process.
+REPLICA_MAX_LAG_SECONDS = float(env_str("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(env_str("REPLICA_CHECK_SECONDS", "2"))
 DATABASE_ROUTERS = ["core.databases.HomeDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from appointments.models import Booking
 from audit.models import Disclosure
 from cases.selectors import my_notifications
+from core.replicas import replica_reads
 from registration.models import Association, LostReport
 from tracing.contacts import Piece, Window, merge, seconds_per_day
 from tracing.selectors import contacts_of
@@ -32,6 +33,7 @@ class MyEncounter:
     close_contact_length: bool
 
 
+@replica_reads
 def my_encounters(*, person_id: str, now: datetime | None = None) -> list[MyEncounter]:
     """The person's encounters in the retention window, both directions merged per peer."""
     now = now or timezone.now()

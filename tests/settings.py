@@ -32,6 +32,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # a worker started by a test never picks up another run's leftovers.
 os.environ.setdefault("TEST_CELERY_QUEUE", f"proximeter-test-{os.getpid()}")
 
+from core.databases import PRIMARY_OF  # noqa: E402
 from proximeter.settings import *  # noqa: E402, F403
 from proximeter.settings import INSTALLED_APPS  # noqa: E402
 
@@ -45,3 +46,8 @@ if _SUFFIX:
     for _config in DATABASES.values():  # noqa: F405
         if "postgresql" in _config["ENGINE"]:  # SQLite's test databases live in memory
             _config.setdefault("TEST", {})["NAME"] = f"test_{_config['NAME']}_{_SUFFIX}"
+
+# A replica alias, when one is configured, reads the test database of its primary.
+for _replica, _primary in PRIMARY_OF.items():
+    if _replica in DATABASES:  # noqa: F405
+        DATABASES[_replica].setdefault("TEST", {})["MIRROR"] = _primary  # noqa: F405

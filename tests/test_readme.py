@@ -65,8 +65,8 @@ def env_variables_of_the_settings() -> set[str]:
         name = node.args[0]
         if isinstance(name, ast.Constant):
             names.add(name.value)
-        elif ast.unparse(name).startswith("DATABASE_URL_VARIABLES["):
-            names |= set(settings.DATABASE_URL_VARIABLES.values())
+        elif table := re.match(r"(DATABASE_\w*VARIABLES)\[", ast.unparse(name)):
+            names |= set(getattr(settings, table.group(1)).values())
         else:  # a name this test cannot see: teach it where the name comes from
             pytest.fail(f"settings.py reads a variable by a computed name: {ast.unparse(name)}")
     return names

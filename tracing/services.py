@@ -23,6 +23,7 @@ from audit.services import audit_lock, audit_record
 from core.databases import DEFAULT
 from core.errors import DomainError
 from core.metrics import TRACES
+from core.replicas import replica_reads
 from registration.models import Person
 from risk.scoring.inria import InriaParams, aggregate_probability
 from tracing import contacts, selectors
@@ -136,6 +137,7 @@ def _device_state(state: str) -> str:
     return state.replace("_", " ")
 
 
+@replica_reads  # the join only reads; trace_run writes the audit entry on the primary
 def trace_compute(
     *,
     person_id: str,
