@@ -30,6 +30,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from cases.models import Reveal
 from core.databases import ENCOUNTERS
+from core.replicas import replica_reads
 from core.small_counts import protect, shown
 from encounters.models import Encounter
 from encounters.payload import SLOT_SECONDS
@@ -61,6 +62,7 @@ def closed_days(today: date) -> list[date]:
     return [today - timedelta(days=n) for n in range(settings.ENCOUNTER_RETENTION_DAYS - 1, 0, -1)]
 
 
+@replica_reads  # only reads: on the replicas when they are usable (core/replicas.py)
 def daily_stats(*, today: date | None = None) -> dict:
     zone = _zone()
     today = today or timezone.localdate()
