@@ -45,3 +45,57 @@ class Encounter(models.Model):
     @property
     def seconds(self) -> int:
         return self.slots * 30
+
+
+class DayCount(models.Model):
+    """The statistics' counts of one local day (encounters/aggregates.py closes days).
+
+    `zone` and `close_slots` are what the counts were made with: a day counted under
+    another TIME_ZONE or close-contact length is counted again, never shown.
+    """
+
+    home_database = ENCOUNTERS
+
+    day = models.DateField(unique=True)
+    zone = models.CharField(max_length=64)
+    close_slots = models.PositiveIntegerField()
+    active = models.PositiveIntegerField()  # distinct tags that recorded anyone
+    encounters = models.PositiveIntegerField()
+    close = models.PositiveIntegerField()  # records longer than the close-contact length
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.encounters} encounters"
+
+
+class HourCount(models.Model):
+    """Records of one local day that began in one UTC hour: a purge that drops a UTC day's
+    partition sums its hours instead of counting the rows (a local day can share an hour
+    with the next where the zone's offset is not whole hours, hence both keys)."""
+
+    home_database = ENCOUNTERS
+
+    day = models.DateField()
+    hour = models.DateTimeField()
+    encounters = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "hour"], name="hour_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {format_datetime(self.hour)}: {self.encounters}"
+
+
+class DayChange(models.Model):
+    """A write that changed a day already over (a late uplink): its counts are due again.
+
+    One row per writing transaction and day, inserted in that transaction; the closer
+    deletes the rows it has seen before it counts (the argument is in aggregates.py).
+    """
+
+    home_database = ENCOUNTERS
+
+    day = models.DateField(db_index=True)
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -181,16 +181,24 @@ def _detach(cursor, day: date, *, table: str) -> None:
         cursor.execute(f"ALTER TABLE {qn(table)} DETACH PARTITION {qn(name)}")
 
 
-def _count_and_drop(name: str) -> int:
-    """Count a detached partition's rows (nobody can write them any more), then drop it."""
+def _count_and_drop(name: str, *, known_rows=None) -> int:
+    """Count a detached partition's rows (nobody can write them any more), then drop it.
+
+    `known_rows(cursor, name, day)`, when given, may know the count without reading every
+    row (encounters/aggregates.py partition_rows); it answers None when it does not.
+    """
     qn = connections[ENCOUNTERS].ops.quote_name
     with transaction.atomic(using=ENCOUNTERS), connections[ENCOUNTERS].cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [name])
         if cursor.fetchone()[0] is None:
             return 0  # dropped (and counted) by another purge
         cursor.execute(f"LOCK TABLE {qn(name)} IN ACCESS EXCLUSIVE MODE")
-        cursor.execute(f"SELECT count(*) FROM {qn(name)}")
-        rows = cursor.fetchone()[0]
+        rows = None
+        if known_rows is not None:
+            rows = known_rows(cursor, name, _day_of(name, table=name.rsplit("_p", 1)[0]))
+        if rows is None:
+            cursor.execute(f"SELECT count(*) FROM {qn(name)}")
+            rows = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE {qn(name)}")
     return rows
 
@@ -207,7 +215,7 @@ def _detached_leftovers(*, table: str) -> dict[date, str]:
     return {_day_of(name, table=table): name for name in names}
 
 
-def partitions_drop_expired(*, cutoff: datetime, table: str = TABLE) -> int:
+def partitions_drop_expired(*, cutoff: datetime, table: str = TABLE, known_rows=None) -> int:
     """Detach and drop the day partitions that end at or before `cutoff`; returns their rows.
 
     The lock on the parent is held only for the DETACH; counting and dropping
@@ -225,7 +233,7 @@ def partitions_drop_expired(*, cutoff: datetime, table: str = TABLE) -> int:
     for day, name in sorted(_detached_leftovers(table=table).items()):
         if day_start(day + timedelta(days=1)) <= cutoff and name not in expired:
             expired.append(name)
-    return sum(_count_and_drop(name) for name in expired)
+    return sum(_count_and_drop(name, known_rows=known_rows) for name in expired)
 
 
 def table_empty(*, table: str = TABLE) -> int:

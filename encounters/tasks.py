@@ -1,8 +1,8 @@
-"""Thin tasks of tracing (safe to run twice)."""
+"""Thin tasks of the encounters (safe to run twice)."""
 
 from celery import shared_task
 
-from encounters import partitions
+from encounters import aggregates, partitions
 
 
 @shared_task(name="encounters.partitions_ahead")
@@ -13,3 +13,9 @@ def partitions_ahead() -> int:
     so that a beat down for a day is caught up long before midnight.
     """
     return partitions.partitions_ahead()
+
+
+@shared_task(name="encounters.days_close")
+def days_close() -> int:
+    """Every few minutes (beat): count the days just over and those late uplinks changed."""
+    return aggregates.days_close()

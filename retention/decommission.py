@@ -56,7 +56,7 @@ from cases.models import (
 from core.databases import DEFAULT, home_of
 from core.errors import DomainError
 from core.roles import Role, has_role
-from encounters.models import Encounter
+from encounters.models import DayChange, DayCount, Encounter, HourCount
 from encounters.partitions import table_empty
 from ingestion import spool
 from ingestion.models import DeadLetter, InboxUplink, IngestToken
@@ -312,6 +312,10 @@ def steps() -> list[Step]:
         _rows(RecallInvitation.objects.all),
         # What devices recorded and what came in, on every path.
         Step(_key(Encounter.objects.all()), Encounter.objects.count, _encounters_erase),
+        # The statistics' counts of those encounters (encounters/aggregates.py).
+        _rows(DayCount.objects.all),
+        _rows(HourCount.objects.all),
+        _rows(DayChange.objects.all),
         _rows(InboxUplink.objects.all),
         _rows(DeadLetter.objects.all),
         Step("files.ingestion_spool", lambda: len(_spool_files()), _spool_erase),

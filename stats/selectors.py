@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count, Q
-from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -32,7 +32,7 @@ from cases.models import Reveal
 from core.databases import ENCOUNTERS
 from core.replicas import replica_reads
 from core.small_counts import protect, shown
-from encounters.models import Encounter
+from encounters.aggregates import day_counts
 from encounters.payload import SLOT_SECONDS
 from registration.models import Association
 from retention.models import PurgeRecord
@@ -68,18 +68,8 @@ def daily_stats(*, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     days = closed_days(today)
     start, end = _midnight(days[0]), _midnight(today)
-    close_slots = settings.TRACING_CLOSE_CONTACT_MINUTES * 2  # 30-second slots
-    per_day = {
-        row["day"]: row
-        for row in Encounter.objects.filter(started_at__gte=start, started_at__lt=end)
-        .annotate(day=TruncDate("started_at", tzinfo=zone))
-        .values("day")
-        .annotate(
-            active=Count("my_tag", distinct=True),
-            encounters=Count("id"),
-            close=Count("id", filter=Q(slots__gt=close_slots)),
-        )
-    }
+    # Counted once per day as it closes (encounters/aggregates.py), never from every record.
+    per_day = day_counts(days)
     handed = Counter(
         timezone.localtime(started, zone).date()
         for started in Association.objects.filter(
@@ -88,13 +78,13 @@ def daily_stats(*, today: date | None = None) -> dict:
     )
     rows = []
     for day in days:
-        encounter_row = per_day.get(day, {})
+        counts = per_day[day]
         rows.append(
             {
                 "date": day.isoformat(),
-                "active_proximeters": shown(encounter_row.get("active", 0)),
-                "encounters": shown(encounter_row.get("encounters", 0)),
-                "close_contact_length_encounters": shown(encounter_row.get("close", 0)),
+                "active_proximeters": shown(counts.active),
+                "encounters": shown(counts.encounters),
+                "close_contact_length_encounters": shown(counts.close),
                 "devices_handed_out": shown(handed.get(day, 0)),
             }
         )

@@ -39,7 +39,9 @@ from cases.models import Case, FollowUp
 from core.databases import ALIASES, ASSETS, ASSOCIATIONS, DEFAULT, ENCOUNTERS
 from core.errors import DomainError
 from core.roles import Role
+from encounters.aggregates import days_close
 from encounters.models import Encounter
+from encounters.services import encounters_upsert
 from ingestion import spool
 from ingestion.models import DeadLetter, InboxUplink
 from ingestion.services import ingest_token_create
@@ -211,6 +213,8 @@ def in_use(settings, tmp_path, medic):
     Encounter.objects.create(my_tag=7731, ref_tag=200, started_at=met, slots=40)
     Encounter.objects.create(my_tag=300, ref_tag=7731, started_at=met, slots=60)
     Encounter.objects.create(my_tag=300, ref_tag=200, started_at=now - timedelta(days=40), slots=9)
+    days_close()  # the statistics' counts of those days
+    encounters_upsert([(300, 7731, met, 61)])  # a late uplink: its day is due again
 
     # A case traced through the API (trace, reveal, audit entries, disclosures, follow-ups,
     # exposures).

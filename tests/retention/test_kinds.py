@@ -51,6 +51,11 @@ NOT_TRACING_DATA = {
     "appointments.RecallInvitation": "pick-up appointments (registration)",
     "appointments.WaitlistEntry": "pick-up appointments (registration): a day a person waits for",
     "retention.PurgeRecord": "counts and ages only",
+    # The statistics' counts (encounters/aggregates.py): no tag, no person; they go with the
+    # encounters they count (encounters_purge) and at the end of service.
+    "encounters.DayCount": "counts per day of all encounters; no tag",
+    "encounters.HourCount": "counts per hour of all encounters; no tag",
+    "encounters.DayChange": "a date whose counts are due again; no tag",
 }
 
 
