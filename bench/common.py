@@ -7,12 +7,14 @@ docs/performance.md). Figures are always beside a raw baseline measured in
 the same run, because the machines are shared and noisy.
 """
 
+import io
 import json
 import os
 import socket
 import sys
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,3 +180,23 @@ class PrivatePostgres:
         if self.started:
             self.pg_ctl("stop", "-m", mode)
             self.started = False
+
+
+# --- Encounter records written by COPY (purge, stats) ----------------------------------
+
+
+def day_start(day) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def day_lines(*, day, rows: int, devices: int, first_id: int) -> bytes:
+    """COPY text for `rows` distinct encounters spread over one day (ids from first_id)."""
+    start = day_start(day)
+    step_us = 86_400_000_000 // rows  # strictly increasing times: the rows are unique
+    out = io.StringIO()
+    for i in range(rows):
+        at = start + timedelta(microseconds=i * step_us)
+        my_tag = 1 + (i * 7_919) % devices
+        ref_tag = 1 + (i * 104_729 + 1) % devices
+        out.write(f"{first_id + i}\t{my_tag}\t{ref_tag}\t{at.isoformat()}\t{1 + i % 40}\n")
+    return out.getvalue().encode()

@@ -10,8 +10,10 @@ default the retention's 14, as in production when the purge runs; fewer
 builds faster, and makes the baseline's VACUUM cheaper, so the ratio smaller).
 
 The figure is the portal's daily purge (`purge_expired`: the expired day
-partition detached and dropped, the rest DELETEd) with `now` set so that
-exactly that day has expired. The baseline, in the same run, is `DELETE` of
+partition detached and dropped, its rows added up from the per-hour counts the
+closer kept (encounters/aggregates.py; the bench counts every day first, as the
+beat would have), the rest DELETEd) with `now` set so that exactly that day has
+expired. The baseline, in the same run, is `DELETE` of
 the same rows from a plain, unpartitioned copy of the table (same columns,
 same indexes, same rows), then the `VACUUM` that makes the space reusable.
 Meanwhile a thread inserts encounters for today one row at a time (the
@@ -28,7 +30,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, ensure_databases, percentile, use_databases, write_rows
+from common import (
+    Row,
+    day_lines,
+    day_start,
+    ensure_databases,
+    percentile,
+    use_databases,
+    write_rows,
+)
 
 PREFIX = "bench_purge_"
 RECORDS_PER_DAY = 14_500
@@ -54,23 +64,6 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate_all", verbosity=0, stdout=io.StringIO())  # keep stdout for the rows
-
-
-def day_start(day) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def day_lines(*, day, rows: int, devices: int, first_id: int) -> bytes:
-    """COPY text for `rows` distinct encounters spread over one day (ids from first_id)."""
-    start = day_start(day)
-    step_us = 86_400_000_000 // rows  # strictly increasing times: the rows are unique
-    out = io.StringIO()
-    for i in range(rows):
-        at = start + timedelta(microseconds=i * step_us)
-        my_tag = 1 + (i * 7_919) % devices
-        ref_tag = 1 + (i * 104_729 + 1) % devices
-        out.write(f"{first_id + i}\t{my_tag}\t{ref_tag}\t{at.isoformat()}\t{1 + i % 40}\n")
-    return out.getvalue().encode()
 
 
 def build(*, scale: int, expired_day, days_kept: int) -> int:
@@ -240,6 +233,18 @@ def main() -> None:
     print(
         f"built {rows:,} rows a day x {args.days_kept + 1} days x 2 tables "
         f"in {time.perf_counter() - build_started:.1f} s",
+        file=sys.stderr,
+    )
+
+    # As in production, the closer counted each day when it was over (the purge adds up the
+    # expired day's hours from there instead of counting its rows).
+    from encounters.aggregates import count_day
+
+    counting_started = time.perf_counter()
+    for offset in range(-1, args.days_kept + 2):
+        count_day(expired_day + timedelta(days=offset))
+    print(
+        f"counted {args.days_kept + 3} days in {time.perf_counter() - counting_started:.1f} s",
         file=sys.stderr,
     )
 

@@ -35,6 +35,7 @@ BENCHMARKS = {
     "e2e": "e2e.py",
     "trace": "trace.py",
     "purge": "purge.py",
+    "stats": "stats.py",
     "mydata": "mydata.py",
     "rssi": "rssi_speed.py",
     "zones": "zones.py",
