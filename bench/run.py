@@ -34,6 +34,7 @@ BENCHMARKS = {
     "ingest": "ingest.py",
     "e2e": "e2e.py",
     "trace": "trace.py",
+    "trace-replica": "trace_replica.py",
     "purge": "purge.py",
     "stats": "stats.py",
     "mydata": "mydata.py",

@@ -167,10 +167,10 @@ def copy_devices_and_people(devices: int, *, held_since: datetime) -> None:
     with connections["associations"].cursor() as cursor:
         with cursor.copy(
             "COPY registration_person "
-            "(person_id, given_name, family_name, email, department, active) FROM STDIN"
+            "(person_id, given_name, family_name, email, department, active, language) FROM STDIN"
         ) as copy:
             for n in range(1, devices + 1):
-                copy.write_row((f"{n:07d}", "Bench", f"Person {n}", "", "Bench", True))
+                copy.write_row((f"{n:07d}", "Bench", f"Person {n}", "", "Bench", True, "en"))
         with cursor.copy(
             "COPY registration_association "
             "(person_id, device_id, started_at, started_by, ended_by, end_reason) FROM STDIN"

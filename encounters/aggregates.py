@@ -30,8 +30,8 @@ Why no change is lost:
    milliseconds; GRACE also covers clocks of hosts that differ by less than it).
 
 On SQLite (the embedded default) writers take turns and the same order holds. The
-beat runs the closer every CLOSE_EVERY_SECONDS; until a day is counted, the statistics
-count it on reading (`day_counts`), without writing anything.
+beat runs the closer every five minutes ("encounter-days-close"); until a day is
+counted, the statistics count it on reading (`day_counts`), without writing anything.
 """
 
 from collections.abc import Iterable
@@ -50,8 +50,6 @@ from encounters.models import DayChange, DayCount, Encounter, HourCount
 
 #: How long after a local midnight the day before it is first counted.
 GRACE = timedelta(minutes=10)
-#: How often the beat runs the closer (seconds); a late uplink shows within this.
-CLOSE_EVERY_SECONDS = 300
 #: pg_advisory_xact_lock's first key ("days" in ASCII); the second is the day's ordinal.
 DAY_LOCK = 0x64617973
 

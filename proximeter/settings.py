@@ -441,7 +441,7 @@ CELERY_BEAT_SCHEDULE = {
     "ingest-inbox-redrive": {"task": "ingestion.inbox_redrive", "schedule": 60.0},
     "purge-expired": {"task": "retention.purge_expired", "schedule": crontab(hour=3, minute=15)},
     "encounter-partitions-ahead": {"task": "encounters.partitions_ahead", "schedule": 3600.0},
-    # The statistics' per-day counts (encounters/aggregates.py CLOSE_EVERY_SECONDS).
+    # The statistics' per-day counts (encounters/aggregates.py): a late uplink shows within this.
     "encounter-days-close": {"task": "encounters.days_close", "schedule": 300.0},
     "zones-link-coordinates": {"task": "zones.link_coordinates", "schedule": 300.0},
     "follow-ups-close-expired": {

@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.clusters import _pieces_between_cases
 from core.databases import ENCOUNTERS
+from encounters.aggregates import count_day
 from encounters.services import encounters_purge, encounters_upsert, oldest_encounter_start
 from stats.selectors import close_pairs
 from tracing import contacts
@@ -193,6 +194,7 @@ EXPECTED = {
     "cases clusters": (_cases, {FEW}),
     "policy what-if": (lambda: close_pairs(start=NOW - timedelta(days=13), end=NOW), {ALL}),
     "purge": (lambda: encounters_purge(cutoff=NOW - timedelta(days=14)), {ALL}),
+    "statistics' day counts": (lambda: count_day((NOW - timedelta(days=1)).date()), {ALL}),
     "oldest encounter kept": (oldest_encounter_start, {ALL}),
 }
 
