@@ -56,6 +56,10 @@ class WorkerHost:
         return f"10.231.{self.number}.1"
 
     @property
+    def network(self) -> str:
+        return SUBNET.format(self.number)
+
+    @property
     def address(self) -> str:
         """The worker host's address: where its metrics are scraped."""
         return f"10.231.{self.number}.2"
@@ -90,6 +94,9 @@ class WorkerHost:
             _ip("link", "set", self.inside, "netns", self.name)
             _ip("addr", "add", f"{self.gateway}/24", "dev", self.outside)
             _ip("link", "set", self.outside, "up")
+            # While the link is down its route goes: without this one, packets for the
+            # worker host would take the default route out of the machine.
+            _ip("route", "add", "blackhole", self.network, "metric", "4096")
             self.exec_ip("addr", "add", f"{self.address}/24", "dev", self.inside)
             self.exec_ip("link", "set", self.inside, "up")
             self.exec_ip("link", "set", "lo", "up")
@@ -135,4 +142,5 @@ class WorkerHost:
         self.created = False
         atexit.unregister(self.close)
         _ip("link", "del", self.outside, check=False)  # its peer goes with it
+        _ip("route", "del", "blackhole", self.network, "metric", "4096", check=False)
         _ip("netns", "del", self.name, check=False)
