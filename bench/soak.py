@@ -207,11 +207,13 @@ class Services:
         except OSError:
             return False
 
-    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+    def stop(self, name: str, sig: int | None = signal.SIGTERM) -> None:
+        """Signal (None: it was signalled already) and wait; SIGKILL after 20 s."""
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
-        process.send_signal(sig)
+        if sig is not None:
+            process.send_signal(sig)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -219,7 +221,7 @@ class Services:
             process.wait(timeout=10)
 
     # The portal
-    def start_web(self) -> None:
+    def start_web(self, wait: bool = True) -> None:
         self.spawn(
             "web",
             [
@@ -233,7 +235,8 @@ class Services:
                 "4",
             ],
         )
-        wait_for(self.web_answers, timeout=60, what="gunicorn")
+        if wait:
+            wait_for(self.web_answers, timeout=60, what="gunicorn")
 
     def web_answers(self) -> bool:
         try:
@@ -309,8 +312,16 @@ class Services:
         self.spawn("beat", [str(BIN / "celery"), *args])
 
     def shutdown(self) -> None:
-        # The workers first, while what they use still answers: they stop at once.
-        for name in reversed(list(self.processes)):
+        # The workers first, all at once, while what they use still answers: they stop
+        # within a second or two instead of retrying their connections.
+        services = [name for name in ("mosquitto", "redis") if name in self.processes]
+        workers = [name for name in self.processes if name not in services]
+        for name in workers:
+            with contextlib.suppress(ProcessLookupError):
+                self.processes[name].send_signal(signal.SIGTERM)
+        for name in workers:
+            self.stop(name, None)
+        for name in services:
             self.stop(name)
         if self.pg_started:
             self.pg_started = False
@@ -977,7 +988,7 @@ def run(args: argparse.Namespace, services: Services) -> bool:
     connections.close_all()  # this process reads through psycopg from here on
     log(f"{len(posts)} uplinks of {devices} devices over {days} simulated days")
 
-    services.start_web()
+    services.start_web(wait=False)  # the processes start side by side
     for _ in range(args.workers):
         services.start_worker()
     services.start_celery()
@@ -985,6 +996,7 @@ def run(args: argparse.Namespace, services: Services) -> bool:
     if services.host:
         services.start_worker_host()
         log(f"worker host {services.host.name}: {', '.join(services.host_workers)}")
+    wait_for(services.web_answers, timeout=60, what="gunicorn")
 
     encounters_url = services.database_url("encounters")
     watcher = InboxWatcher(encounters_url)
