@@ -443,7 +443,10 @@ class Sender:
                     in_flight[0] -= 1
                     wake.notify_all()
 
-        threads = [threading.Thread(target=sender_thread) for _ in range(SENDER_THREADS)]
+        # Daemons: on Ctrl-C or SIGTERM the run stops without waiting for their retries.
+        threads = [
+            threading.Thread(target=sender_thread, daemon=True) for _ in range(SENDER_THREADS)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -620,10 +623,13 @@ def follow_host(services: Services, watch: HostCut) -> None:
             watch.first_scrape = watch.first_scrape or now
             if watch.ingest_stored is None and now.records_stored > before:
                 watch.ingest_stored = now.at
-        look_at_probes(watch)
         last = watch.probes_after[-1][0] if watch.probes_after else 0.0
-        if watch.celery_resumed() is None and time.time() - last >= PROBE_EVERY:
-            watch.probes_after.append(probe_celery())
+        try:  # Redis on this side (results) may be going away with the run
+            look_at_probes(watch)
+            if watch.celery_resumed() is None and time.time() - last >= PROBE_EVERY:
+                watch.probes_after.append(probe_celery())
+        except Exception as error:  # the next round tries again
+            log(f"worker host probe: {type(error).__name__}")
         with open(celery_log, "rb") as lines:
             lines.seek(watch.celery_log_offset)
             text = lines.read().decode(errors="replace")
