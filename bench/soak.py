@@ -1,15 +1,23 @@
-"""Sustained webhook load while Redis, an ingest worker and PostgreSQL fail under it.
+"""Sustained webhook load while Redis, an ingest worker, PostgreSQL and a worker host's
+link fail under it.
 
 `make soak` (or `.venv/bin/python bench/soak.py --seconds 120 --rate 100`):
 
 1. starts a private PostgreSQL cluster, a private Redis, gunicorn (the flags of
    scripts/serve.sh), two ingest workers, a Celery worker and Celery beat, all on free
    ports in a temporary folder, so the machine's own services are never touched;
+   as root, also a worker host in a network namespace of its own (bench/netns.py:
+   an ingest worker, a Celery worker and `manage.py mqtt_consume`, which reach
+   PostgreSQL, Redis and a private Mosquitto over a veth link);
 2. registers simulated devices and posts the simulator's uplinks over HTTP at a
    steady rate, like a network server; a real one never retries, so the run passes only
    with no answer but 2xx (this sender retries anyway, to count what would be lost);
-3. during the load: Redis stopped and started, an ingest worker killed with SIGKILL (a
-   new one started, as a supervisor would), PostgreSQL stopped for 30 s and started;
+   a share (--mqtt-share) is published to Mosquitto with QoS 1 instead, as ChirpStack's
+   MQTT integration does, and counts once the broker acknowledged it;
+3. during the load (--faults): Redis stopped and started, an ingest worker killed with
+   SIGKILL (a new one started, as a supervisor would), PostgreSQL stopped for 30 s and
+   started, the worker host's link cut for 20 s; the worker host's metrics are scraped
+   over the link before, during and after the cut;
 4. once the inbox has drained: every accepted uplink's records must be in the
    encounters table exactly once, with the content the devices sent, and
    /healthz must answer 200 without anyone stepping in.
