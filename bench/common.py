@@ -60,9 +60,14 @@ def wait_for(check, *, timeout: float, what: str, interval: float = 0.2):
         time.sleep(interval)
 
 
-def redis_command(port: int) -> list[str]:
-    """A private Redis on loopback that keeps nothing on disk: a restart loses its queue."""
-    listen = ["--port", str(port), "--bind", "127.0.0.1"]
+def redis_command(port: int, also: tuple[str, ...] = ()) -> list[str]:
+    """A private Redis on loopback that keeps nothing on disk: a restart loses its queue.
+
+    `also`: more addresses to listen on (a worker host's link); Redis then answers
+    clients that are not on loopback too (protected mode off: no password here)."""
+    listen = ["--port", str(port), "--bind", "127.0.0.1", *also]
+    if also:
+        listen += ["--protected-mode", "no"]
     return ["redis-server", *listen, "--save", "", "--appendonly", "no"]
 
 
