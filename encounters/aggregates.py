@@ -152,9 +152,11 @@ def count_day(day: date, *, now: datetime | None = None) -> Counts:
 
 
 def closable_days(*, now: datetime) -> list[date]:
-    """The days the retention holds whole, over for at least GRACE, oldest first."""
+    """The days the retention holds, over for at least GRACE, oldest first: from the day the
+    retention limit falls in (the purge cuts into it, then it is counted again), so that
+    the purge finds the hours it adds up counted."""
     today = local_day(now)
-    first = today - timedelta(days=settings.ENCOUNTER_RETENTION_DAYS - 1)
+    first = today - timedelta(days=settings.ENCOUNTER_RETENTION_DAYS)
     days = [first + timedelta(days=n) for n in range((today - first).days)]
     return [day for day in days if now >= midnight(day + timedelta(days=1)) + GRACE]
 
@@ -210,9 +212,17 @@ def partition_rows(cursor, name: str, utc_day: date) -> int | None:
     return (summed or 0) + cursor.fetchone()[0]
 
 
-def counts_purge(*, cutoff: datetime) -> None:
-    """Forget the counts of days whose records are all older than `cutoff` (the purge)."""
+def counts_purge(*, cutoff: datetime, removed: int) -> None:
+    """After a purge: forget the counts of the days whose records are all older than `cutoff`,
+    and count again the day it falls in, which lost its first hours (`removed` > 0).
+
+    That day is shown on the statistics only when the clocks went back in the last 14 days
+    (14 days of elapsed time then end an hour into a later day); the closer counts it
+    again within minutes, and the next purge finds it counted.
+    """
     last_gone = local_day(cutoff) - timedelta(days=1)  # ends at a midnight <= cutoff
     DayCount.objects.filter(day__lte=last_gone).delete()
     HourCount.objects.filter(day__lte=last_gone).delete()
     DayChange.objects.filter(day__lte=last_gone).delete()
+    if removed:
+        DayChange.objects.create(day=local_day(cutoff))

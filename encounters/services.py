@@ -75,7 +75,7 @@ def encounters_purge(*, cutoff: datetime, batch: int = 10_000) -> int:
     """
     dropped = partitions_drop_expired(cutoff=cutoff, known_rows=partition_rows)
     deleted = delete_in_batches(Encounter.objects.filter(started_at__lt=cutoff), batch=batch)
-    counts_purge(cutoff=cutoff)
+    counts_purge(cutoff=cutoff, removed=dropped + deleted)
     return dropped + deleted
 
 
