@@ -78,10 +78,14 @@ test: install-test services lint audit
 
 # The trace and MY DATA against an independent model of the rules, on generated worlds
 # (tests/tracing/test_reference_model.py): PostgreSQL, then the embedded default. CI runs 120.
+# The statistics' day counts against a plain reference (tests/stats/test_day_counts.py):
+# CI runs 120 histories.
 MODEL_EXAMPLES ?= 5000
 model: install-test services
-	TRACING_MODEL_EXAMPLES=$(MODEL_EXAMPLES) $(VENV)/bin/pytest -p no:cacheprovider \
-		--hypothesis-show-statistics tests/tracing/test_reference_model.py
+	TRACING_MODEL_EXAMPLES=$(MODEL_EXAMPLES) DAY_COUNT_EXAMPLES=$(MODEL_EXAMPLES) \
+		$(VENV)/bin/pytest -p no:cacheprovider --hypothesis-show-statistics \
+		tests/tracing/test_reference_model.py \
+		tests/stats/test_day_counts.py::test_kept_counts_and_purged_rows_match_a_plain_reference
 
 # Every API operation with generated inputs as every kind of caller, no 5xx: 150 examples per
 # operation and caller is over 100,000 requests (docs/reliability.md). CI runs 5.
