@@ -25,9 +25,10 @@ Why no change is lost:
    committed after it leaves its DayChange row behind (the DELETE did not see it), so the
    day is counted again at the next run. A writer's uncommitted row is never deleted.
 3. A writer of today's records inserts no DayChange row. The closer counts a day for the
-   first time only GRACE after it ended, so a writer that judged a record "today" just
-   before midnight has committed long before (ingestion's transactions last
-   milliseconds; GRACE also covers clocks of hosts that differ by less than it).
+   first time only GRACE after it ended, and (PostgreSQL) not while a transaction of the
+   encounters database that began before that midnight is still open: a writer that
+   judged a record "today" just before midnight has committed by then, even one whose
+   link stalled. GRACE also covers clocks of hosts that differ by less than it.
 
 On SQLite (the embedded default) writers take turns and the same order holds. The
 beat runs the closer every five minutes ("encounter-days-close"); until a day is
@@ -168,10 +169,32 @@ def days_close(*, now: datetime | None = None) -> int:
     days = closable_days(now=now)
     counted = set(_current().filter(day__in=days).values_list("day", flat=True))
     changed = set(DayChange.objects.filter(day__in=days).values_list("day", flat=True))
-    due = [day for day in days if day not in counted or day in changed]
+    due = [
+        day
+        for day in days
+        if (
+            day in changed if day in counted else not _open_since(midnight(day + timedelta(days=1)))
+        )
+    ]  # a first count waits for writers older than the day's end (point 3): the next run
     for day in due:
         count_day(day, now=now)
     return len(due)
+
+
+def _open_since(moment: datetime) -> bool:
+    """Whether another session of the encounters database has a transaction open since
+    before `moment` (PostgreSQL; SQLite's writers take turns)."""
+    connection = connections[ENCOUNTERS]
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " AND xact_start < %s)",
+            [moment],
+        )
+        return cursor.fetchone()[0]
 
 
 def _hour_after(moment: datetime) -> datetime:
@@ -182,7 +205,8 @@ def _hour_after(moment: datetime) -> datetime:
 
 
 def partition_rows(cursor, name: str, utc_day: date) -> int | None:
-    """The rows of a detached UTC-day partition, from the kept counts where they are exact.
+    """The rows of a UTC-day partition about to be detached (under the parent's lock, so no
+    count of its days runs meanwhile), from the kept counts where they are exact.
 
     An earlier purge may have deleted the start of this day (its cutoff fell in it), so
     the hours from the first whole hour after the oldest row left are added up, and the
@@ -225,4 +249,9 @@ def counts_purge(*, cutoff: datetime, removed: int) -> None:
     HourCount.objects.filter(day__lte=last_gone).delete()
     DayChange.objects.filter(day__lte=last_gone).delete()
     if removed:
-        DayChange.objects.create(day=local_day(cutoff))
+        day_purged(cutoff=cutoff)
+
+
+def day_purged(*, cutoff: datetime) -> None:
+    """Mark the day `cutoff` falls in: the purge takes (or took) its first hours."""
+    DayChange.objects.create(day=local_day(cutoff))

@@ -173,29 +173,32 @@ def _is_partition(cursor, name: str) -> bool:
     return cursor.fetchone() is not None
 
 
-def _detach(cursor, day: date, *, table: str) -> None:
+def _detach(cursor, day: date, *, table: str, known_rows=None) -> int | None:
+    """Detach one day's partition; with `known_rows(cursor, name, day)` (encounters/aggregates.py
+    partition_rows), also its rows as the kept counts know them, or None.
+
+    The counts are read under the parent's lock, before the DETACH: from then on a count of
+    the day made meanwhile could no longer see these rows.
+    """
     qn = connections[ENCOUNTERS].ops.quote_name
     name = partition_name(day, table=table)
     cursor.execute(f"LOCK TABLE {qn(table)} IN ACCESS EXCLUSIVE MODE")
-    if _is_partition(cursor, name):  # else detached meanwhile by another purge
-        cursor.execute(f"ALTER TABLE {qn(table)} DETACH PARTITION {qn(name)}")
+    if not _is_partition(cursor, name):
+        return None  # detached meanwhile by another purge
+    rows = known_rows(cursor, name, day) if known_rows is not None else None
+    cursor.execute(f"ALTER TABLE {qn(table)} DETACH PARTITION {qn(name)}")
+    return rows
 
 
-def _count_and_drop(name: str, *, known_rows=None) -> int:
-    """Count a detached partition's rows (nobody can write them any more), then drop it.
-
-    `known_rows(cursor, name, day)`, when given, may know the count without reading every
-    row (encounters/aggregates.py partition_rows); it answers None when it does not.
-    """
+def _count_and_drop(name: str, *, rows: int | None = None) -> int:
+    """Drop a detached partition; returns its rows: `rows` when known, else counted first
+    (nobody can write them any more)."""
     qn = connections[ENCOUNTERS].ops.quote_name
     with transaction.atomic(using=ENCOUNTERS), connections[ENCOUNTERS].cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [name])
         if cursor.fetchone()[0] is None:
             return 0  # dropped (and counted) by another purge
         cursor.execute(f"LOCK TABLE {qn(name)} IN ACCESS EXCLUSIVE MODE")
-        rows = None
-        if known_rows is not None:
-            rows = known_rows(cursor, name, _day_of(name, table=name.rsplit("_p", 1)[0]))
         if rows is None:
             cursor.execute(f"SELECT count(*) FROM {qn(name)}")
             rows = cursor.fetchone()[0]
@@ -218,22 +221,25 @@ def _detached_leftovers(*, table: str) -> dict[date, str]:
 def partitions_drop_expired(*, cutoff: datetime, table: str = TABLE, known_rows=None) -> int:
     """Detach and drop the day partitions that end at or before `cutoff`; returns their rows.
 
-    The lock on the parent is held only for the DETACH; counting and dropping
-    happen on the detached table, which inserts no longer reach. The rest of
+    The lock on the parent is held only for the DETACH and the reading of the kept
+    counts (`known_rows`, a few index lookups); counting, when they do not know, and
+    dropping happen on the detached table, which inserts no longer reach. A table a
+    stopped purge detached earlier is always counted. The rest of
     what is older than the cutoff (the start of the cutoff's own day, the
     default partition) is left for the caller to DELETE.
     """
     if not is_partitioned(table=table):
         return 0
-    expired = []
+    expired: dict[str, int | None] = {}  # name -> rows the kept counts know, or None
     for day, name in sorted(day_partitions(table=table).items()):
         if day_start(day + timedelta(days=1)) <= cutoff:
-            _with_short_locks(lambda cursor, day=day: _detach(cursor, day, table=table))
-            expired.append(name)
+            expired[name] = _with_short_locks(
+                lambda cursor, day=day: _detach(cursor, day, table=table, known_rows=known_rows)
+            )
     for day, name in sorted(_detached_leftovers(table=table).items()):
-        if day_start(day + timedelta(days=1)) <= cutoff and name not in expired:
-            expired.append(name)
-    return sum(_count_and_drop(name, known_rows=known_rows) for name in expired)
+        if day_start(day + timedelta(days=1)) <= cutoff:
+            expired.setdefault(name, None)  # a purge stopped after its DETACH: counted
+    return sum(_count_and_drop(name, rows=rows) for name, rows in expired.items())
 
 
 def table_empty(*, table: str = TABLE) -> int:

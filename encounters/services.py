@@ -8,7 +8,7 @@ from django.db.models import Min
 from django.utils.dateparse import parse_datetime
 
 from core.databases import ENCOUNTERS, delete_in_batches
-from encounters.aggregates import counts_purge, days_changed, partition_rows
+from encounters.aggregates import counts_purge, day_purged, days_changed, partition_rows
 from encounters.models import Encounter
 from encounters.partitions import partitions_drop_expired
 
@@ -74,6 +74,7 @@ def encounters_purge(*, cutoff: datetime, batch: int = 10_000) -> int:
     (or, on SQLite, the whole plain table).
     """
     dropped = partitions_drop_expired(cutoff=cutoff, known_rows=partition_rows)
+    day_purged(cutoff=cutoff)  # before the DELETE too: a purge stopped midway leaves the mark
     deleted = delete_in_batches(Encounter.objects.filter(started_at__lt=cutoff), batch=batch)
     counts_purge(cutoff=cutoff, removed=dropped + deleted)
     return dropped + deleted

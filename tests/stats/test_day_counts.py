@@ -12,6 +12,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import connections, transaction
@@ -23,7 +24,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from core.databases import ENCOUNTERS
-from encounters import partitions
+from encounters import aggregates, partitions
 from encounters.aggregates import day_counts, days_close
 from encounters.models import DayChange, DayCount, Encounter, HourCount
 from encounters.services import encounters_purge, encounters_upsert
@@ -238,6 +239,22 @@ def test_the_purge_reports_the_rows_it_removed_from_the_kept_hours(day_partition
     assert not DayCount.objects.filter(day__lte=(start + timedelta(hours=5)).date()).exists()
 
 
+def test_a_table_a_stopped_purge_detached_is_counted_not_added_up(day_partitions):
+    day = (BASE - timedelta(days=2)).astimezone(UTC).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    encounters_upsert([(1 + n % 5, 9, start + timedelta(minutes=9 * n), 3) for n in range(120)])
+    days_close(now=start + timedelta(days=3))
+    # A purge detaches the day, then stops before DROP (a deploy, a killed process) ...
+    partitions._with_short_locks(
+        lambda cursor: partitions._detach(cursor, day, table="tracing_encounter")
+    )
+    # ... and the closer counts the day's local days again meanwhile: without those rows.
+    for local in {(start + timedelta(hours=h)).astimezone(ZURICH).date() for h in (0, 23)}:
+        DayChange.objects.create(day=local)
+    days_close(now=start + timedelta(days=3))
+    assert encounters_purge(cutoff=start + timedelta(days=1)) == 120
+
+
 # --- An attacker ------------------------------------------------------------------------------
 
 
@@ -256,6 +273,7 @@ def test_replayed_future_dated_and_expired_records_change_no_kept_day(client, me
     # Dated long before the retention: marked, but never a day the statistics show.
     long_ago = timezone.now() - timedelta(days=40)
     encounters_upsert([(8, 900, long_ago, 40)])
+    assert DayChange.objects.filter(day=timezone.localdate(long_ago)).exists()
     days_close()
     assert {day: kept(day) for day in DayCount.objects.values_list("day", flat=True)} == before
     purge_expired()
@@ -263,6 +281,34 @@ def test_replayed_future_dated_and_expired_records_change_no_kept_day(client, me
 
 
 # --- Several processes at once (PostgreSQL) ---------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_day_is_not_first_counted_while_a_writer_from_before_its_end_is_open():
+    """A writer judged its record "today" (no mark) and stalled past midnight and the grace:
+    the first count waits for it."""
+    now = timezone.now().replace(microsecond=0)
+    today = timezone.localdate(now)
+    after_midnight = aggregates.midnight(today + timedelta(days=1)) + timedelta(minutes=20)
+    db = connections[ENCOUNTERS].settings_dict
+    writer = psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
+        host=db["HOST"] or None, port=db["PORT"] or None,
+    )  # fmt: skip
+    try:
+        writer.execute(
+            "INSERT INTO tracing_encounter (my_tag, ref_tag, started_at, slots) "
+            "VALUES (1, 2, %s, 40)",
+            [now],
+        )
+        days_close(now=after_midnight)
+        assert kept(today) is None  # postponed, not counted without the open writer's record
+        writer.commit()
+    finally:
+        writer.close()
+    days_close(now=after_midnight)
+    assert kept(today) == (1, 1, 1)
+
 
 _WRITER_AND_CLOSER = """
 import random
