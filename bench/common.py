@@ -205,3 +205,23 @@ def day_lines(*, day, rows: int, devices: int, first_id: int) -> bytes:
         ref_tag = 1 + (i * 104_729 + 1) % devices
         out.write(f"{first_id + i}\t{my_tag}\t{ref_tag}\t{at.isoformat()}\t{1 + i % 40}\n")
     return out.getvalue().encode()
+
+
+ENCOUNTER_COLUMNS = "id, my_tag, ref_tag, started_at, slots"
+
+
+def copy_days(raw_connection, *, first_day, days: int, rows: int, devices: int) -> None:
+    """COPY `days` days of `rows` records each into the encounter table, from `first_day`
+    (ids 1, 2, … in order; psycopg's connection under Django's)."""
+    for offset in range(days):
+        data = day_lines(
+            day=first_day + timedelta(days=offset),
+            rows=rows,
+            devices=devices,
+            first_id=1 + offset * rows,
+        )
+        with (
+            raw_connection.cursor() as cursor,
+            cursor.copy(f"COPY tracing_encounter ({ENCOUNTER_COLUMNS}) FROM STDIN") as copy,
+        ):
+            copy.write(data)

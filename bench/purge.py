@@ -31,8 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
+    ENCOUNTER_COLUMNS,
     Row,
-    day_lines,
+    copy_days,
     day_start,
     ensure_databases,
     percentile,
@@ -47,7 +48,7 @@ RETENTION_DAYS = 14
 PLAIN_TABLE = "bench_encounter_plain"
 TARGET_RATIO = 50
 TARGET_INSERT_MS = 100
-COLUMNS = "id, my_tag, ref_tag, started_at, slots"
+COLUMNS = ENCOUNTER_COLUMNS
 UPSERT = (
     "INSERT INTO {table} (my_tag, ref_tag, started_at, slots) VALUES (%s, %s, %s, %s) "
     "ON CONFLICT (my_tag, ref_tag, started_at) DO UPDATE SET slots = EXCLUDED.slots "
@@ -85,19 +86,13 @@ def build(*, scale: int, expired_day, days_kept: int) -> int:
     partitions.partitions_ensure(
         first_day=expired_day, last_day=expired_day + timedelta(days=days_kept)
     )
-    raw = connection.connection
-    for offset in range(days_kept + 1):
-        data = day_lines(
-            day=expired_day + timedelta(days=offset),
-            rows=rows,
-            devices=devices,
-            first_id=1 + offset * rows,
-        )
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY tracing_encounter ({COLUMNS}) FROM STDIN") as copy,
-        ):
-            copy.write(data)
+    copy_days(
+        connection.connection,
+        first_day=expired_day,
+        days=days_kept + 1,
+        rows=rows,
+        devices=devices,
+    )
     with connection.cursor() as cursor:
         # The plain copy: the same rows, then the same constraints and indexes (faster after).
         cursor.execute(f"CREATE TABLE {PLAIN_TABLE} AS SELECT {COLUMNS} FROM tracing_encounter")

@@ -83,6 +83,13 @@ def log(message: str) -> None:
 # --- The private process layout ----------------------------------------------------
 
 
+def celery_worker(hostname: str, *, queues: str | None = None) -> list[str]:
+    """A Celery worker as the soak runs them: one process at a time, no gossip, no mingle."""
+    args = [str(BIN / "celery"), "-A", "proximeter", "worker", "--pool", "solo"]
+    args += ["--loglevel", "INFO", "--without-gossip", "--without-mingle", "--hostname", hostname]
+    return args + (["--queues", queues] if queues else [])
+
+
 class Services:
     """PostgreSQL, Redis, gunicorn, workers and beat of this run, in one temporary folder;
     with a worker host (`host`), also Mosquitto, and the worker host's own workers."""
@@ -256,23 +263,7 @@ class Services:
         """The worker host's ingest worker, Celery worker and MQTT consumer (in its namespace)."""
         self.spawn_on_host("host-ingest", [sys.executable, "manage.py", "ingest_worker"])
         self.spawn_on_host(
-            "host-celery",
-            [
-                BIN / "celery",
-                "-A",
-                "proximeter",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                "soak-host-celery@%h",
-                "--queues",
-                f"celery,{HOST_QUEUE}",
-            ],
+            "host-celery", celery_worker("soak-host-celery@%h", queues=f"celery,{HOST_QUEUE}")
         )
         # INFO: its connection and subscription (no topic with a DevEUI, no payload).
         self.spawn_on_host(
@@ -295,23 +286,7 @@ class Services:
 
     def start_celery(self) -> None:
         name = "celery"
-        self.spawn(
-            name,
-            [
-                str(BIN / "celery"),
-                "-A",
-                "proximeter",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"soak-{name}@%h",
-            ],
-        )
+        self.spawn(name, celery_worker(f"soak-{name}@%h"))
 
     def start_beat(self) -> None:
         # The beat schedule re-drives inbox rows nobody processed (settings.CELERY_BEAT_SCHEDULE).

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     Row,
-    day_lines,
+    copy_days,
     ensure_databases,
     percentile,
     use_databases,
@@ -37,7 +37,6 @@ RECORDS_PER_DAY = 14_500
 DEVICES_PER_SCALE = 2_000
 DAYS = 15
 TARGET_P95_MS = 100
-COLUMNS = "id, my_tag, ref_tag, started_at, slots"
 #: The statistics' query before the per-day counts (stats/selectors.py until this change).
 BEFORE = """
 SELECT (started_at AT TIME ZONE %(zone)s)::date AS day, count(DISTINCT my_tag),
@@ -73,18 +72,7 @@ def build(*, scale: int, today) -> int:
     for model in (DayCount, HourCount, DayChange):
         model.objects.all().delete()
     partitions.partitions_ensure(first_day=first, last_day=today)
-    for offset in range(DAYS):
-        data = day_lines(
-            day=first + timedelta(days=offset),
-            rows=rows,
-            devices=devices,
-            first_id=1 + offset * rows,
-        )
-        with (
-            connection.connection.cursor() as cursor,
-            cursor.copy(f"COPY tracing_encounter ({COLUMNS}) FROM STDIN") as copy,
-        ):
-            copy.write(data)
+    copy_days(connection.connection, first_day=first, days=DAYS, rows=rows, devices=devices)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('tracing_encounter', 'id'), %s, false)",
