@@ -245,6 +245,10 @@ def main() -> None:
 
     purge_expired(now=datetime(2000, 1, 1, tzinfo=UTC))  # warm up: connections, imports
     encounters_step = timed(services, "encounters_purge")
+    from encounters import partitions
+
+    detach_step = timed(partitions, "_with_short_locks")  # its lock waits and retries included
+    drop_step = timed(partitions, "_count_and_drop")
     purge_s, purge_ms, removed = measured(
         lambda: purge_expired(now=purge_now), table="tracing_encounter", devices=devices
     )
@@ -268,7 +272,8 @@ def main() -> None:
                 ),
                 figure=(
                     f"purge_expired {purge_s * 1000:,.0f} ms (encounters step "
-                    f"{encounters_step[0] * 1000:,.0f} ms); {len(purge_ms)} inserts: "
+                    f"{encounters_step[0] * 1000:,.0f} ms: DETACH {detach_step[0] * 1000:,.0f} "
+                    f"ms, DROP {drop_step[0] * 1000:,.0f} ms); {len(purge_ms)} inserts: "
                     f"p99 {percentile(purge_ms, 0.99):.1f} ms, max {worst:.1f} ms"
                 ),
                 baseline=(

@@ -70,6 +70,9 @@ def test_an_uplink_is_stored_within_seconds_and_ctrl_c_stops_everything(tmp_path
     serve = subprocess.Popen(
         ["scripts/serve.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,  # as a terminal's foreground job: Ctrl-C reaches the script
+        # A terminal's shell does not ignore Ctrl-C; a suite started in the background by a
+        # non-interactive shell does, and bash cannot trap a signal ignored when it starts.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
 
